@@ -1,0 +1,223 @@
+/*
+ * portalloc: hand out TCP/UDP ports to test harnesses so that parallel jobs on
+ * one host never collide.
+ *
+ * This is the whole public C API.  Every function returns 0 on success or a
+ * negative PA_E* code; where it takes a `struct pa_error *` (which may be
+ * NULL) it also fills in a human-readable message.  The library never prints
+ * and never exits.  Port numbers are host byte order everywhere.
+ *
+ * Ownership: what a pa_*_new / pa_*_load / pa_open / pa_get / pa_list
+ * function hands back belongs to the caller and is freed with the matching
+ * pa_*_free / pa_close / pa_leases_free.  Structures handed in are only read,
+ * and not kept after the call returns, unless the function says otherwise.
+ */
+#ifndef PORTALLOC_H
+#define PORTALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PA_VERSION "0.1.0"
+
+/* Error codes: X(name, value, short description). */
+#define PA_ERRNO_MAP(X)                                                   \
+	X(EUSAGE, -1, "invalid argument")                                 \
+	X(ECONFIG, -2, "configuration error")                             \
+	X(ENOMEM, -3, "out of memory")                                    \
+	X(EFULL, -4, "no free ports left")                                \
+	X(ESTORE, -5, "cannot create the lease store")                    \
+	X(EIO, -6, "lease store I/O error")                               \
+	X(EPERM, -7, "permission denied")                                 \
+	X(ENOENT, -8, "no such entry")                                    \
+	X(EDATA, -9, "bad data")                                          \
+	X(EOS, -10, "operating system error")                             \
+	X(ESRCH, -11, "no such process")                                  \
+	X(EINUSE, -12, "port in use")
+
+enum pa_errno {
+	PA_OK = 0,
+#define PA__ERRNO_ENUM(name, value, text) PA_##name = (value),
+	PA_ERRNO_MAP(PA__ERRNO_ENUM)
+#undef PA__ERRNO_ENUM
+};
+
+/* The short description of an error code; never NULL. */
+const char *pa_strerror(int code);
+
+/* A failed call's details.  msg is complete on its own ("FILE:LINE: ..." for
+ * configuration errors); file and line repeat where it came from, if known. */
+struct pa_error {
+	int code;
+	int line;
+	char file[512];
+	char msg[1024];
+};
+
+#define PA_NAME_MAX 64    /* block names, including the NUL */
+#define PA_TAG_MAX 128    /* lease tags, including the NUL */
+#define PA_CMD_MAX 256    /* recorded owner command lines, truncated */
+#define PA_ADDR_MAX 64    /* textual IP addresses */
+#define PA_PATH_MAX 1024
+
+/* Protocols, as a bit set. */
+enum { PA_TCP = 1, PA_UDP = 2, PA_BOTH = PA_TCP | PA_UDP };
+
+enum pa_reserve { PA_RESERVE_NO, PA_RESERVE_RUNTIME, PA_RESERVE_PERSISTENT };
+
+/* Where a configuration value came from. */
+enum pa_source { PA_FROM_DEFAULT, PA_FROM_FILE, PA_FROM_ENV };
+struct pa_origin {
+	enum pa_source source;
+	int line;             /* PA_FROM_FILE: the line in pa_config.file */
+	const char *name;     /* PA_FROM_ENV: the variable's name */
+};
+
+struct pa_block {
+	char name[PA_NAME_MAX];
+	uint16_t first, last; /* inclusive */
+	unsigned protos;      /* PA_TCP | PA_UDP */
+	enum pa_reserve reserve;
+	char bind_address[PA_ADDR_MAX];
+	struct pa_origin at, o_ports, o_protos, o_reserve, o_bind;
+};
+
+struct pa_config {
+	char file[PA_PATH_MAX];   /* "" when nothing was read (built-in default) */
+	char store[PA_PATH_MAX];  /* "" means: the per-user default */
+	int64_t lease_ttl;        /* seconds; 0: leases do not expire */
+	struct pa_origin o_store, o_ttl;
+	struct pa_block *blocks;
+	size_t nblocks;
+	int default_blocks;       /* 1 when blocks is the embedded default */
+};
+
+/*
+ * Configuration.
+ *
+ * pa_config_load finds the file the way the CLI does: `path` if not NULL
+ * (it must exist), else $PORTALLOC_CONFIG (must exist), ./portalloc.ini,
+ * $XDG_CONFIG_HOME/portalloc/portalloc.ini (~/.config if unset),
+ * /etc/portalloc/portalloc.ini, else the embedded default.  A file that
+ * defines no block gets the embedded default block.  $PORTALLOC_STORE, when
+ * set, overrides `store`.  Errors: PA_ECONFIG with "FILE:LINE: what".
+ */
+int pa_config_load(struct pa_config **out, const char *path,
+    struct pa_error *err);
+int pa_config_parse_file(struct pa_config **out, const char *path,
+    struct pa_error *err);
+/* Parses INI text; `name` is used in messages as the file name. */
+int pa_config_parse_string(struct pa_config **out, const char *text,
+    const char *name, struct pa_error *err);
+void pa_config_free(struct pa_config *cfg);
+/* The named block, or the first one when name is NULL; NULL if none. */
+const struct pa_block *pa_config_block(const struct pa_config *cfg,
+    const char *name);
+
+/* Parsers shared with the CLI.  Durations: "90s", "30m", "2h", "1d",
+ * "1h30m", a bare number of seconds, or "0"/"never" for no expiry. */
+int pa_parse_duration(const char *s, int64_t *seconds);
+/* "A-B" or "A", 1..65535, A <= B. */
+int pa_parse_port_range(const char *s, uint16_t *first, uint16_t *last);
+/* "tcp", "udp", "both", or a list "tcp, udp". */
+int pa_parse_protos(const char *s, unsigned *protos);
+const char *pa_protos_name(unsigned protos); /* "tcp", "udp", "tcp+udp" */
+
+/*
+ * Leases.
+ */
+enum pa_lease_state { PA_LEASE_ALIVE, PA_LEASE_DEAD, PA_LEASE_EXPIRED };
+
+struct pa_lease {
+	uint16_t port;
+	unsigned protos;
+	char block[PA_NAME_MAX];
+	int64_t owner_pid;
+	uint64_t owner_start;   /* the owner's start time, OS units */
+	char owner_boot[48];    /* the boot the owner ran in */
+	int64_t uid;
+	char tag[PA_TAG_MAX];   /* "" when none */
+	char command[PA_CMD_MAX];
+	int64_t created;        /* unix seconds */
+	int64_t expires;        /* unix seconds; 0: never */
+	enum pa_lease_state state; /* filled by pa_list */
+};
+
+struct pa; /* an open store plus the configuration it serves */
+
+/* Opens (creating if needed) the lease store named by cfg->store, or the
+ * per-user default.  cfg must outlive the handle. */
+int pa_open(struct pa **out, const struct pa_config *cfg,
+    struct pa_error *err);
+void pa_close(struct pa *pa);
+/* The store a handle on cfg would open: cfg->store or the per-user default
+ * ($XDG_STATE_HOME/portalloc/leases.db, ~/.local/state/..., or
+ * /var/lib/portalloc/leases.db for root). */
+int pa_config_store(const struct pa_config *cfg, char *buf, size_t len,
+    struct pa_error *err);
+/* The path of the store the handle has open. */
+const char *pa_store_path(const struct pa *pa);
+
+/* The owner of a lease that pa_get makes: the caller's parent (what the CLI
+ * uses, so that the shell that ran `portalloc get` owns the ports). */
+#define PA_OWNER_PARENT (-1)
+
+struct pa_request {
+	const char *block;      /* NULL: the first block */
+	unsigned count;         /* 1.. */
+	unsigned protos;        /* 0: every protocol the block serves */
+	int64_t owner_pid;      /* 0: the calling process; PA_OWNER_PARENT */
+	int64_t ttl;            /* seconds; -1: the configured lease_ttl; 0: never */
+	const char *tag;        /* NULL or "" for none */
+	const char *command;    /* recorded instead of the owner's command line */
+	int consecutive;        /* ask for adjacent ports */
+};
+
+/*
+ * Leases req->count ports, all or none, in one transaction: no other caller
+ * using the same store can get any of them while the lease lives.  A port is
+ * skipped when it is leased (for any protocol), or when a probe bind shows it
+ * in use.  On PA_EFULL the message says which block and who holds its leases.
+ * *out is an array of *n leases, freed with pa_leases_free.
+ */
+int pa_get(struct pa *pa, const struct pa_request *req,
+    struct pa_lease **out, size_t *n, struct pa_error *err);
+
+/* Which leases pa_list / pa_release select; zero/NULL fields match all. */
+struct pa_filter {
+	const uint16_t *ports;
+	size_t nports;
+	const char *block;
+	const char *tag;
+	int64_t owner_pid;
+	int64_t uid;            /* -1: any; PA_UID_SELF: the caller's */
+};
+#define PA_UID_SELF (-2)
+#define PA_FILTER_INIT { NULL, 0, NULL, NULL, 0, -1 }
+
+/* Every lease the filter selects, by port, with state filled in. */
+int pa_list(struct pa *pa, const struct pa_filter *f,
+    struct pa_lease **out, size_t *n, struct pa_error *err);
+
+/*
+ * Ends the leases the filter selects and hands them back in *out.  A lease
+ * of another uid is not released unless the caller is root (PA_EPERM, and
+ * nothing is released).  Selecting nothing is not an error.
+ */
+int pa_release(struct pa *pa, const struct pa_filter *f,
+    struct pa_lease **out, size_t *n, struct pa_error *err);
+
+/* Ends every lease whose owner is gone or whose time is up; hands them back. */
+int pa_gc(struct pa *pa, struct pa_lease **out, size_t *n,
+    struct pa_error *err);
+
+void pa_leases_free(struct pa_lease *leases);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PORTALLOC_H */

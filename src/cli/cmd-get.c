@@ -1,0 +1,159 @@
+/* portalloc get: lease free ports and print them. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+enum format { FMT_PLAIN, FMT_ENV, FMT_JSON };
+
+static int
+parse_format(const char *s, enum format *f)
+{
+	if (strcmp(s, "plain") == 0)
+		*f = FMT_PLAIN;
+	else if (strcmp(s, "env") == 0)
+		*f = FMT_ENV;
+	else if (strcmp(s, "json") == 0)
+		*f = FMT_JSON;
+	else
+		return -1;
+	return 0;
+}
+
+static void
+print_leases(const struct pa_lease *v, size_t n, enum format f)
+{
+	size_t i;
+
+	switch (f) {
+	case FMT_PLAIN:
+		for (i = 0; i < n; i++)
+			printf("%u\n", v[i].port);
+		break;
+	case FMT_ENV:
+		for (i = 0; i < n; i++)
+			printf("PORTALLOC_PORT%zu=%u\n", i, v[i].port);
+		printf("PORTALLOC_PORTS=\"");
+		for (i = 0; i < n; i++)
+			printf("%s%u", i ? " " : "", v[i].port);
+		printf("\"\n");
+		break;
+	case FMT_JSON:
+		out_leases_json(stdout, v, n);
+		break;
+	}
+}
+
+static int
+cmd_get(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "block", required_argument, NULL, 'b' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "proto", required_argument, NULL, 'p' },
+		{ "owner", required_argument, NULL, 'o' },
+		{ "ttl", required_argument, NULL, 't' },
+		{ "tag", required_argument, NULL, 'T' },
+		{ "consecutive", no_argument, NULL, 'C' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pa_request req = { NULL, 1, 0, PA_OWNER_PARENT, -1, NULL, NULL,
+	    0 };
+	enum format fmt = FMT_PLAIN;
+	struct pa_lease *leases;
+	struct pa_error err;
+	long long v;
+	size_t n;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "hc:b:n:p:o:t:T:Cf:j", opts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			req.block = optarg;
+			break;
+		case 'n':
+			if ((rc = cli_number(cli, optarg, 1, 65535, "count",
+			    &v)) != 0)
+				return rc;
+			req.count = (unsigned)v;
+			break;
+		case 'p':
+			if (pa_parse_protos(optarg, &req.protos) != 0)
+				return cli_usage_error(cli, "bad protocol '%s' "
+				    "(expected tcp, udp or both)", optarg);
+			break;
+		case 'o':
+			if ((rc = cli_number(cli, optarg, 1, INT32_MAX,
+			    "owner pid", &v)) != 0)
+				return rc;
+			req.owner_pid = v;
+			break;
+		case 't':
+			if (pa_parse_duration(optarg, &req.ttl) != 0)
+				return cli_usage_error(cli, "bad duration '%s' "
+				    "(like 90s, 30m, 2h, 1d, or never)",
+				    optarg);
+			break;
+		case 'T':
+			if (optarg[0] == '\0')
+				return cli_usage_error(cli, "empty tag");
+			req.tag = optarg;
+			break;
+		case 'C':
+			req.consecutive = 1;
+			break;
+		case 'f':
+			if (parse_format(optarg, &fmt) != 0)
+				return cli_usage_error(cli, "bad format '%s' "
+				    "(expected plain, env or json)", optarg);
+			break;
+		case 'j':
+			fmt = FMT_JSON;
+			break;
+		default:
+			if ((rc = cli_common_option(cli, c, optarg)) >= 0)
+				return rc;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(cli, "unexpected argument '%s'",
+		    argv[optind]);
+	if ((rc = cli_open(cli, 1)) != 0)
+		return rc;
+	memset(&err, 0, sizeof(err));
+	if ((rc = pa_get(cli->pa, &req, &leases, &n, &err)) != 0)
+		return cli_fail(rc, &err);
+	print_leases(leases, n, fmt);
+	pa_leases_free(leases);
+	return EXIT_OK;
+}
+
+const struct cmd_entry cmd_get_entry = {
+	"get",
+	"[-b BLOCK] [-n COUNT] [--proto tcp|udp|both] [--owner PID] "
+	    "[--ttl DUR] [--tag TAG] [--consecutive] [--format plain|env|json]",
+	"Lease free ports and print them, one per line.",
+	"  -b, --block BLOCK   lease from BLOCK (default: the first block)\n"
+	"  -n, --count N       how many ports (default 1); all or none\n"
+	"  -p, --proto P       tcp, udp or both (default: what the block "
+	"serves)\n"
+	"  -o, --owner PID     the process that owns the leases (default: "
+	"the parent\n"
+	"                      of portalloc, i.e. the calling shell); a "
+	"lease ends\n"
+	"                      when its owner exits\n"
+	"  -t, --ttl DUR       lease time: 90s, 30m, 2h, 1d or never "
+	"(default: lease_ttl)\n"
+	"      --tag TAG       a label for release --tag and list\n"
+	"      --consecutive   adjacent ports only\n"
+	"  -f, --format F      plain (one port per line), env "
+	"(PORTALLOC_PORT0=...,\n"
+	"                      safe to eval) or json\n"
+	"      --json          the same as --format json\n",
+	cmd_get,
+};

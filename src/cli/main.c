@@ -1,0 +1,226 @@
+/* portalloc: the command table, global options and the shared CLI helpers. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const struct cmd_entry *const commands[] = {
+	&cmd_get_entry,
+	&cmd_release_entry,
+	&cmd_list_entry,
+	&cmd_exec_entry,
+	&cmd_gc_entry,
+	&cmd_config_entry,
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage(FILE *fp)
+{
+	size_t i;
+
+	fprintf(fp, "usage: portalloc [-c FILE] COMMAND [OPTIONS]\n"
+	    "\nHands out TCP/UDP ports so that parallel test jobs on one host "
+	    "never collide.\n\ncommands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(fp, "  %-9s %s\n", commands[i]->name,
+		    commands[i]->summary);
+	fprintf(fp, "\noptions:\n"
+	    "  -c, --config FILE  read FILE instead of searching for "
+	    "portalloc.ini\n"
+	    "  -h, --help         show this help\n"
+	    "  -V, --version      show the version\n"
+	    "\nRun 'portalloc COMMAND --help' for a command's options.\n"
+	    "Exit codes: 0 ok, 1 conflict, 2 usage, 65 bad data, 69 no ports "
+	    "left,\n73 cannot create store, 74 store I/O, 77 permission "
+	    "denied, 78 config.\n");
+}
+
+static void
+command_help(const struct cmd_entry *cmd, FILE *fp)
+{
+	fprintf(fp, "usage: portalloc %s %s\n\n%s\n\noptions:\n%s"
+	    "  -c, --config FILE   read FILE instead of searching for "
+	    "portalloc.ini\n"
+	    "  -h, --help          show this help\n", cmd->name, cmd->args,
+	    cmd->summary, cmd->help);
+}
+
+void
+cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("portalloc: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+cli_exit_code(int rc)
+{
+	switch (rc) {
+	case PA_OK:
+		return EXIT_OK;
+	case PA_EUSAGE:
+		return EXIT_USAGE;
+	case PA_ECONFIG:
+		return EXIT_CONFIG;
+	case PA_EFULL:
+		return EXIT_NOPORTS;
+	case PA_ESTORE:
+		return EXIT_CANTCREAT;
+	case PA_EIO:
+		return EXIT_IOERR;
+	case PA_EPERM:
+		return EXIT_NOPERM;
+	case PA_ENOENT:
+	case PA_EDATA:
+	case PA_ESRCH:
+		return EXIT_DATA;
+	case PA_ENOMEM:
+	case PA_EOS:
+		return EXIT_OSERR;
+	}
+	return EXIT_SOFTWARE;
+}
+
+int
+cli_fail(int rc, const struct pa_error *err)
+{
+	if (err != NULL && err->msg[0] != '\0')
+		cli_warn("%s", err->msg);
+	else
+		cli_warn("%s", pa_strerror(rc));
+	return cli_exit_code(rc);
+}
+
+int
+cli_usage_error(const struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("portalloc: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'portalloc %s%s--help'.\n",
+	    cli->cmd ? cli->cmd->name : "", cli->cmd ? " " : "");
+	return EXIT_USAGE;
+}
+
+int
+cli_number(const struct cli *cli, const char *s, long long min,
+    long long max, const char *what, long long *out)
+{
+	long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
+		return cli_usage_error(cli, "bad %s '%s' (expected %lld-%lld)",
+		    what, s, min, max);
+	*out = v;
+	return 0;
+}
+
+int
+cli_common_option(struct cli *cli, int c, const char *arg)
+{
+	switch (c) {
+	case CLI_OPT_HELP:
+		command_help(cli->cmd, stdout);
+		return EXIT_OK;
+	case CLI_OPT_CONFIG:
+		cli->config_path = arg;
+		return -1;
+	default:
+		/* getopt said what was wrong */
+		fprintf(stderr, "Try 'portalloc %s --help'.\n",
+		    cli->cmd->name);
+		return EXIT_USAGE;
+	}
+}
+
+int
+cli_open(struct cli *cli, int need_store)
+{
+	struct pa_error err;
+	int rc;
+
+	memset(&err, 0, sizeof(err));
+	if (cli->cfg == NULL &&
+	    (rc = pa_config_load(&cli->cfg, cli->config_path, &err)) != 0)
+		return cli_fail(rc, &err);
+	if (need_store && cli->pa == NULL &&
+	    (rc = pa_open(&cli->pa, cli->cfg, &err)) != 0)
+		return cli_fail(rc, &err);
+	return 0;
+}
+
+static const struct cmd_entry *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli cli;
+	int i, rc;
+
+	memset(&cli, 0, sizeof(cli));
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return EXIT_OK;
+		}
+		if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("portalloc %s\n", PA_VERSION);
+			return EXIT_OK;
+		}
+		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
+		    i + 1 < argc) {
+			cli.config_path = argv[++i];
+			continue;
+		}
+		if (!strncmp(argv[i], "--config=", 9)) {
+			cli.config_path = argv[i] + 9;
+			continue;
+		}
+		fprintf(stderr, "portalloc: unknown option '%s'\n", argv[i]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (i == argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((cli.cmd = find_command(argv[i])) == NULL) {
+		fprintf(stderr, "portalloc: unknown command '%s'\n", argv[i]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	optind = 0; /* GNU getopt: start afresh on the command's arguments */
+	rc = cli.cmd->exec(&cli, argc - i, argv + i);
+	pa_close(cli.pa);
+	pa_config_free(cli.cfg);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cli_warn("cannot write output: %s", strerror(errno));
+		if (rc == 0)
+			rc = EXIT_IOERR;
+	}
+	return rc;
+}

@@ -1,0 +1,314 @@
+/*
+ * Allocation: in one BEGIN IMMEDIATE transaction, reclaim what is dead,
+ * walk the block next-fit from its cursor, skip leased ports and ports a
+ * probe bind shows in use, record the leases, move the cursor, commit.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+
+/* One allocation in progress. */
+struct walk {
+	struct pa *pa;
+	const struct pa_block *b;
+	struct pa_addr addrs[3];
+	int naddrs;
+	unsigned protos;
+	unsigned size;              /* ports in the block */
+	unsigned char *leased;      /* bit set by offset */
+	signed char *probed;        /* by offset: -1 unknown, 0 free, 1 held */
+	unsigned held;              /* ports found in use by a probe */
+};
+
+/* Probe binds go to the block's bind_address and to both wildcards: a
+ * listener on any of them makes the port useless to a test server. */
+static int
+probe_addrs(struct walk *w, struct pa_error *err)
+{
+	static const char *const wild[] = { "0.0.0.0", "::" };
+	struct pa_addr a;
+	int i;
+
+	if (pa__addr_parse(w->b->bind_address, &a) != 0)
+		return pa__err(err, PA_ECONFIG, "block '%s': bad bind_address "
+		    "'%s'", w->b->name, w->b->bind_address);
+	w->naddrs = 0;
+	if (!a.wildcard)
+		w->addrs[w->naddrs++] = a;
+	for (i = 0; i < 2; i++) {
+		pa__addr_parse(wild[i], &a);
+		w->addrs[w->naddrs++] = a;
+	}
+	return 0;
+}
+
+/* 1 if the port at offset off can be handed out, 0 if not, or an error. */
+static int
+port_free(struct walk *w, unsigned off, struct pa_error *err)
+{
+	const struct pa_os *os = w->pa->os;
+	int rc;
+
+	if (w->leased[off / 8] & (1u << (off % 8)))
+		return 0;
+	if (w->probed[off] < 0) {
+		rc = os->probe(os->ctx, w->addrs, w->naddrs,
+		    (uint16_t)(w->b->first + off), w->protos, err);
+		if (rc != 0 && rc != PA_EINUSE)
+			return rc;
+		w->probed[off] = rc == PA_EINUSE;
+		w->held += rc == PA_EINUSE;
+	}
+	return w->probed[off] == 0;
+}
+
+/*
+ * Picks count ports walking from offset start.  With consecutive, they must
+ * be adjacent; the walk goes count - 1 steps past a full turn so that a run
+ * across the starting point is found too.  Returns the number picked.
+ */
+static int
+pick(struct walk *w, unsigned start, unsigned count, int consecutive,
+    uint16_t *ports, struct pa_error *err)
+{
+	unsigned steps = w->size + (consecutive ? count - 1 : 0);
+	unsigned i, off, prev = 0, got = 0;
+	int rc;
+
+	for (i = 0; i < steps && got < count; i++) {
+		off = (start + i) % w->size;
+		if (consecutive && got > 0 && off != prev + 1)
+			got = 0;
+		if ((rc = port_free(w, off, err)) < 0)
+			return rc;
+		if (rc == 1) {
+			ports[got++] = (uint16_t)(w->b->first + off);
+			prev = off;
+		} else if (consecutive) {
+			got = 0;
+		}
+	}
+	return (int)got;
+}
+
+/* Who holds the block's leases, for the "block full" message. */
+static void
+describe_owners(struct pa *pa, const struct pa_block *b, char *buf,
+    size_t len)
+{
+	struct pa_filter f = PA_FILTER_INIT;
+	struct pa_lease *v = NULL;
+	size_t n = 0, i, j, owners = 0, shown = 0, count, off;
+
+	buf[0] = '\0';
+	f.block = b->name;
+	if (pa__store_select(pa->store, &f, &v, &n, NULL) != 0)
+		return;
+	off = (size_t)snprintf(buf, len, "%zu leased", n);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i && v[j].owner_pid != v[i].owner_pid; j++)
+			;
+		if (j < i)
+			continue; /* owner counted already */
+		owners++;
+		for (count = 0, j = i; j < n; j++)
+			count += v[j].owner_pid == v[i].owner_pid;
+		if (shown++ < 5 && off < len)
+			off += (size_t)snprintf(buf + off, len - off,
+			    "%s pid %lld (%.40s): %zu", shown == 1 ? " (" : ",",
+			    (long long)v[i].owner_pid, v[i].command, count);
+	}
+	if (off < len && shown > 5)
+		off += (size_t)snprintf(buf + off, len - off, ", %zu more "
+		    "owners", owners - 5);
+	if (off < len && shown > 0)
+		snprintf(buf + off, len - off, ")");
+	free(v);
+}
+
+static int
+full(struct walk *w, unsigned count, int consecutive, struct pa_error *err)
+{
+	char owners[512];
+
+	describe_owners(w->pa, w->b, owners, sizeof(owners));
+	return pa__err(err, PA_EFULL, "block '%s' (%u-%u) has no %u %sfree "
+	    "port%s: %s, %u held by other processes; try 'portalloc gc', "
+	    "'portalloc list -b %s' or a larger block", w->b->name,
+	    w->b->first, w->b->last, count, consecutive ? "adjacent " : "",
+	    count == 1 ? "" : "s", owners, w->held, w->b->name);
+}
+
+static int
+valid_tag(const char *tag)
+{
+	const unsigned char *s;
+
+	if (strlen(tag) >= PA_TAG_MAX)
+		return 0;
+	for (s = (const unsigned char *)tag; *s; s++)
+		if (iscntrl(*s))
+			return 0;
+	return 1;
+}
+
+/* Checks the request against the block; fills what it leaves open. */
+static int
+check_request(struct pa *pa, const struct pa_request *req,
+    const struct pa_block **bp, unsigned *protos, struct pa_error *err)
+{
+	const struct pa_block *b;
+	unsigned size;
+
+	if ((b = pa_config_block(pa->cfg, req->block)) == NULL)
+		return pa__err(err, PA_ENOENT, "no block '%s' in %s",
+		    req->block ? req->block : "(any)", pa->cfg->file[0] ?
+		    pa->cfg->file : PA__DEFAULT_CONFIG_NAME);
+	size = (unsigned)b->last - b->first + 1;
+	*protos = req->protos ? req->protos : b->protos;
+	if ((*protos & ~b->protos) != 0)
+		return pa__err(err, PA_EDATA, "block '%s' serves %s, not %s",
+		    b->name, pa_protos_name(b->protos),
+		    pa_protos_name(*protos));
+	if (req->count == 0 || req->count > size)
+		return pa__err(err, PA_EUSAGE, "cannot lease %u ports from "
+		    "block '%s': it has %u", req->count, b->name, size);
+	if (req->tag && !valid_tag(req->tag))
+		return pa__err(err, PA_EUSAGE, "bad tag: at most %d "
+		    "printable characters", PA_TAG_MAX - 1);
+	if (req->ttl < -1)
+		return pa__err(err, PA_EUSAGE, "bad lease time %lld",
+		    (long long)req->ttl);
+	*bp = b;
+	return 0;
+}
+
+/* The lease every picked port gets, but for the port itself. */
+static int
+lease_template(struct pa *pa, const struct pa_request *req,
+    const struct pa_block *b, unsigned protos, struct pa_lease *l,
+    struct pa_error *err)
+{
+	const struct pa_os *os = pa->os;
+	int64_t ttl = req->ttl < 0 ? pa->cfg->lease_ttl : req->ttl;
+	struct pa_proc owner;
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	if (req->owner_pid == PA_OWNER_PARENT)
+		l->owner_pid = os->parent_pid(os->ctx);
+	else if (req->owner_pid > 0)
+		l->owner_pid = req->owner_pid;
+	else if (req->owner_pid == 0)
+		l->owner_pid = os->self_pid(os->ctx);
+	else
+		return pa__err(err, PA_EUSAGE, "bad owner pid %lld",
+		    (long long)req->owner_pid);
+	rc = os->proc(os->ctx, l->owner_pid, &owner, err);
+	if (rc == PA_ESRCH)
+		return pa__err(err, PA_ESRCH, "no process with pid %lld to "
+		    "own the lease", (long long)l->owner_pid);
+	if (rc != 0)
+		return rc;
+	l->protos = protos;
+	pa__strlcpy(l->block, b->name, sizeof(l->block));
+	l->owner_start = owner.start;
+	pa__strlcpy(l->owner_boot, os->boot_id(os->ctx),
+	    sizeof(l->owner_boot));
+	l->uid = os->self_uid(os->ctx);
+	pa__strlcpy(l->tag, req->tag ? req->tag : "", sizeof(l->tag));
+	pa__strlcpy(l->command, req->command ? req->command : owner.cmdline,
+	    sizeof(l->command));
+	l->created = os->now(os->ctx);
+	l->expires = ttl ? l->created + ttl : 0;
+	l->state = PA_LEASE_ALIVE;
+	return 0;
+}
+
+/* Inside the transaction: everything from reclaim to the new cursor. */
+static int
+allocate(struct walk *w, const struct pa_request *req,
+    const struct pa_lease *tmpl, struct pa_lease *out, struct pa_error *err)
+{
+	const struct pa_block *b = w->b;
+	uint16_t cursor, *ports;
+	unsigned i, start;
+	size_t none = 0;
+	int rc;
+
+	if ((rc = pa__reclaim(w->pa, NULL, &none, err)) != 0)
+		return rc;
+	if ((rc = pa__store_leased(w->pa->store, b->first, b->last, w->leased,
+	    err)) != 0)
+		return rc;
+	if ((rc = pa__store_cursor(w->pa->store, b->name, b->first, &cursor,
+	    err)) != 0)
+		return rc;
+	start = cursor >= b->first && cursor <= b->last ?
+	    (unsigned)(cursor - b->first) : 0;
+	if ((ports = calloc(req->count, sizeof(*ports))) == NULL)
+		return pa__err(err, PA_ENOMEM, "out of memory");
+	rc = pick(w, start, req->count, req->consecutive, ports, err);
+	if (rc >= 0 && (unsigned)rc < req->count)
+		rc = full(w, req->count, req->consecutive, err);
+	for (i = 0; rc >= 0 && i < req->count; i++) {
+		out[i] = *tmpl;
+		out[i].port = ports[i];
+		rc = pa__store_insert(w->pa->store, &out[i], err);
+	}
+	if (rc >= 0) {
+		cursor = ports[req->count - 1] == b->last ? b->first :
+		    (uint16_t)(ports[req->count - 1] + 1);
+		rc = pa__store_set_cursor(w->pa->store, b->name, cursor, err);
+	}
+	free(ports);
+	return rc < 0 ? rc : 0;
+}
+
+int
+pa_get(struct pa *pa, const struct pa_request *req, struct pa_lease **out,
+    size_t *n, struct pa_error *err)
+{
+	struct pa_lease tmpl, *leases = NULL;
+	struct walk w;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	memset(&w, 0, sizeof(w));
+	w.pa = pa;
+	if ((rc = check_request(pa, req, &w.b, &w.protos, err)) != 0)
+		return rc;
+	if ((rc = probe_addrs(&w, err)) != 0)
+		return rc;
+	if ((rc = lease_template(pa, req, w.b, w.protos, &tmpl, err)) != 0)
+		return rc;
+	w.size = (unsigned)w.b->last - w.b->first + 1;
+	w.leased = calloc(w.size / 8 + 1, 1);
+	w.probed = malloc(w.size);
+	leases = calloc(req->count, sizeof(*leases));
+	if (w.leased == NULL || w.probed == NULL || leases == NULL) {
+		rc = pa__err(err, PA_ENOMEM, "out of memory");
+		goto out;
+	}
+	memset(w.probed, -1, w.size);
+	if ((rc = pa__store_begin(pa->store, err)) != 0)
+		goto out;
+	if ((rc = allocate(&w, req, &tmpl, leases, err)) == 0)
+		rc = pa__store_commit(pa->store, err);
+	else
+		pa__store_rollback(pa->store);
+	if (rc == 0) {
+		*out = leases;
+		*n = req->count;
+		leases = NULL;
+	}
+out:
+	free(w.leased);
+	free(w.probed);
+	free(leases);
+	return rc;
+}

@@ -1,0 +1,102 @@
+/* Internal interfaces of the core (pa__ prefix): not part of the public API. */
+#ifndef PA_CORE_H
+#define PA_CORE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "os/os.h"
+#include "portalloc/portalloc.h"
+
+#if defined(__GNUC__)
+#define PA__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define PA__PRINTF(a, b)
+#endif
+
+/* Sets err (if not NULL) and returns code, so that `return pa__err(...)` reads
+ * as one step. */
+int pa__err(struct pa_error *err, int code, const char *fmt, ...)
+    PA__PRINTF(3, 4);
+/* The same, with file and line recorded and put in front of the message. */
+int pa__err_at(struct pa_error *err, int code, const char *file, int line,
+    const char *fmt, ...) PA__PRINTF(5, 6);
+
+/* Bounded copy that always terminates; returns 1 if src was cut. */
+int pa__strlcpy(char *dst, const char *src, size_t size);
+
+/* The embedded default configuration. */
+extern const char pa__default_config[];
+#define PA__DEFAULT_CONFIG_NAME "(built-in default)"
+
+/* Config checks that need the OS: blocks overlapping the OS's ephemeral
+ * range must be reserved. */
+int pa__config_check_os(const struct pa_config *cfg, const struct pa_os *os,
+    struct pa_error *err);
+
+/*
+ * The lease store (store.c, the only file that knows SQLite).
+ */
+struct pa_store;
+
+int pa__store_open(struct pa_store **out, const char *path,
+    const struct pa_os *os, struct pa_error *err);
+void pa__store_close(struct pa_store *st);
+const char *pa__store_path(const struct pa_store *st);
+
+/* BEGIN IMMEDIATE: the one writer on the host until commit or rollback. */
+int pa__store_begin(struct pa_store *st, struct pa_error *err);
+int pa__store_commit(struct pa_store *st, struct pa_error *err);
+void pa__store_rollback(struct pa_store *st);
+
+/* Selects leases (ordered by port) into a growing array. */
+int pa__store_select(struct pa_store *st, const struct pa_filter *f,
+    struct pa_lease **out, size_t *n, struct pa_error *err);
+/* Deletes the lease on each port of leases[0..n). */
+int pa__store_delete(struct pa_store *st, const struct pa_lease *leases,
+    size_t n, struct pa_error *err);
+int pa__store_insert(struct pa_store *st, const struct pa_lease *l,
+    struct pa_error *err);
+/* Leases (any block, any protocol) whose port lies in [first, last], as a
+ * bit set indexed by port - first. */
+int pa__store_leased(struct pa_store *st, uint16_t first, uint16_t last,
+    unsigned char *bits, struct pa_error *err);
+/* The block's next-fit cursor; `first` when none is stored. */
+int pa__store_cursor(struct pa_store *st, const char *block, uint16_t first,
+    uint16_t *cursor, struct pa_error *err);
+int pa__store_set_cursor(struct pa_store *st, const char *block,
+    uint16_t cursor, struct pa_error *err);
+
+/* The schema version this build writes. */
+#define PA__STORE_VERSION 1
+
+/*
+ * Lease life (lease.c).
+ */
+struct pa {
+	const struct pa_config *cfg;
+	const struct pa_os *os;
+	struct pa_store *store;
+};
+
+/* pa_open with an explicit OS (tests pass a fake one). */
+int pa__open_os(struct pa **out, const struct pa_config *cfg,
+    const struct pa_os *os, struct pa_error *err);
+
+/* Is the owner recorded in the lease still the same live process? */
+int pa__owner_alive(const struct pa_os *os, int64_t pid, uint64_t start,
+    const char *boot);
+/* The state of a lease now. */
+enum pa_lease_state pa__lease_state(const struct pa *pa,
+    const struct pa_lease *l);
+/* Inside a transaction: deletes the leases of dead owners and expired ones,
+ * appending them to *out (if out is not NULL). */
+int pa__reclaim(struct pa *pa, struct pa_lease **out, size_t *n,
+    struct pa_error *err);
+
+/* Appends one lease to a growing array; PA_ENOMEM on failure. */
+int pa__leases_push(struct pa_lease **arr, size_t *n, size_t *cap,
+    const struct pa_lease *l);
+
+#endif /* PA_CORE_H */

@@ -1,0 +1,81 @@
+/* Error codes and messages. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/core.h"
+
+const char *
+pa_strerror(int code)
+{
+	switch (code) {
+	case PA_OK:
+		return "success";
+#define PA__ERRNO_CASE(name, value, text) \
+	case PA_##name:                   \
+		return text;
+		PA_ERRNO_MAP(PA__ERRNO_CASE)
+#undef PA__ERRNO_CASE
+	}
+	return "unknown error";
+}
+
+int
+pa__strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+
+	if (size == 0)
+		return len > 0;
+	if (len >= size) {
+		memcpy(dst, src, size - 1);
+		dst[size - 1] = '\0';
+		return 1;
+	}
+	memcpy(dst, src, len + 1);
+	return 0;
+}
+
+static int
+verr(struct pa_error *err, int code, const char *file, int line,
+    const char *fmt, va_list ap)
+{
+	char text[sizeof(err->msg)];
+
+	if (err == NULL)
+		return code;
+	vsnprintf(text, sizeof(text), fmt, ap);
+	err->code = code;
+	err->line = line;
+	pa__strlcpy(err->file, file ? file : "", sizeof(err->file));
+	if (file && line > 0)
+		snprintf(err->msg, sizeof(err->msg), "%s:%d: %s", file, line,
+		    text);
+	else if (file)
+		snprintf(err->msg, sizeof(err->msg), "%s: %s", file, text);
+	else
+		pa__strlcpy(err->msg, text, sizeof(err->msg));
+	return code;
+}
+
+int
+pa__err(struct pa_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(err, code, NULL, 0, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int
+pa__err_at(struct pa_error *err, int code, const char *file, int line,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(err, code, file, line, fmt, ap);
+	va_end(ap);
+	return code;
+}

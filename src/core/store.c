@@ -1,0 +1,441 @@
+/*
+ * The lease store: one SQLite database in WAL mode.  This is the only file
+ * that includes sqlite3.h.  Allocation happens inside BEGIN IMMEDIATE, which
+ * makes it the one writer on the host until it commits.
+ *
+ * A file that is not a portalloc store (not SQLite, corrupt, somebody else's
+ * database, a newer schema) is reported and never written to.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "core/core.h"
+
+#define BUSY_TIMEOUT_MS 30000
+
+struct pa_store {
+	sqlite3 *db;
+	char path[PA_PATH_MAX];
+};
+
+/* migrations[v] takes a store from schema version v to v + 1. */
+static const char *const migrations[] = {
+	"CREATE TABLE lease ("
+	"  port INTEGER PRIMARY KEY,"   /* one owner per port number */
+	"  protos INTEGER NOT NULL,"
+	"  block TEXT NOT NULL,"
+	"  owner_pid INTEGER NOT NULL,"
+	"  owner_start INTEGER NOT NULL,"
+	"  owner_boot TEXT NOT NULL,"
+	"  uid INTEGER NOT NULL,"
+	"  tag TEXT NOT NULL DEFAULT '',"
+	"  command TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX lease_owner ON lease(owner_pid);"
+	"CREATE TABLE cursor ("
+	"  block TEXT PRIMARY KEY,"
+	"  next INTEGER NOT NULL"
+	") WITHOUT ROWID;",
+};
+
+static int
+code_of(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_NOMEM:
+		return PA_ENOMEM;
+	case SQLITE_CANTOPEN:
+		return PA_ESTORE;
+	default:
+		return PA_EIO;
+	}
+}
+
+/* Reports a failed SQLite call with the store's path. */
+static int
+store_err(const struct pa_store *st, struct pa_error *err, int rc,
+    const char *what)
+{
+	return pa__err(err, code_of(rc), "store %s: %s: %s", st->path, what,
+	    st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+}
+
+static int
+exec_sql(struct pa_store *st, const char *sql, const char *what,
+    struct pa_error *err)
+{
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : store_err(st, err, rc, what);
+}
+
+static int
+prepare(struct pa_store *st, const char *sql, sqlite3_stmt **stmt,
+    struct pa_error *err)
+{
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL);
+
+	return rc == SQLITE_OK ? 0 : store_err(st, err, rc, "query");
+}
+
+/* Runs a statement that returns one integer, or *v = dflt for no row. */
+static int
+query_int(struct pa_store *st, const char *sql, int64_t dflt, int64_t *v,
+    struct pa_error *err)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if ((rc = prepare(st, sql, &stmt, err)) != 0)
+		return rc;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(stmt, 0);
+	else if (rc == SQLITE_DONE)
+		*v = dflt;
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_err(st, err, rc, "cannot read");
+	return 0;
+}
+
+/* Refuses what is not (yet) a portalloc store.  Reads only. */
+static int
+check_version(struct pa_store *st, int64_t *version, struct pa_error *err)
+{
+	int64_t tables;
+	int rc;
+
+	rc = query_int(st, "PRAGMA user_version", 0, version, err);
+	if (rc != 0)
+		return pa__err(err, PA_EIO, "store %s is not a portalloc lease "
+		    "store (%s); it was left as it is: move it away or set "
+		    "PORTALLOC_STORE", st->path, sqlite3_errmsg(st->db));
+	if (*version > PA__STORE_VERSION)
+		return pa__err(err, PA_EIO, "store %s has schema version %lld, "
+		    "newer than this portalloc (%s) knows (%d); it was left "
+		    "as it is: use a newer portalloc", st->path,
+		    (long long)*version, PA_VERSION, PA__STORE_VERSION);
+	if (*version != 0)
+		return 0;
+	rc = query_int(st, "SELECT count(*) FROM sqlite_master", 0, &tables,
+	    err);
+	if (rc != 0)
+		return rc;
+	if (tables != 0)
+		return pa__err(err, PA_EIO, "store %s is an SQLite database "
+		    "but not a portalloc lease store; it was left as it is",
+		    st->path);
+	return 0;
+}
+
+/* Brings the schema to PA__STORE_VERSION, one step at a time. */
+static int
+migrate(struct pa_store *st, struct pa_error *err)
+{
+	char sql[64];
+	int64_t v;
+	int rc;
+
+	if ((rc = pa__store_begin(st, err)) != 0)
+		return rc;
+	/* Another process may have done it while we waited for the lock. */
+	if ((rc = check_version(st, &v, err)) != 0)
+		goto fail;
+	for (; v < PA__STORE_VERSION; v++) {
+		if ((rc = exec_sql(st, migrations[v], "cannot create schema",
+		    err)) != 0)
+			goto fail;
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+	    PA__STORE_VERSION);
+	if ((rc = exec_sql(st, sql, "cannot set schema version", err)) != 0)
+		goto fail;
+	return pa__store_commit(st, err);
+fail:
+	pa__store_rollback(st);
+	return rc;
+}
+
+int
+pa__store_open(struct pa_store **out, const char *path,
+    const struct pa_os *os, struct pa_error *err)
+{
+	struct pa_store *st;
+	int64_t version;
+	int rc;
+
+	*out = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return pa__err(err, PA_ENOMEM, "out of memory");
+	if (pa__strlcpy(st->path, path, sizeof(st->path))) {
+		free(st);
+		return pa__err(err, PA_ESTORE, "store path too long: %s", path);
+	}
+	if ((rc = os->prepare_store(os->ctx, path, err)) != 0)
+		goto fail;
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL);
+	if (rc != SQLITE_OK) {
+		rc = pa__err(err, PA_ESTORE, "cannot open store %s: %s", path,
+		    st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	if ((rc = check_version(st, &version, err)) != 0)
+		goto fail;
+	if (version < PA__STORE_VERSION) {
+		if (version == 0 && (rc = exec_sql(st,
+		    "PRAGMA journal_mode = WAL", "cannot enable WAL", err)) != 0)
+			goto fail;
+		if ((rc = migrate(st, err)) != 0)
+			goto fail;
+	}
+	if ((rc = exec_sql(st, "PRAGMA synchronous = NORMAL",
+	    "cannot configure", err)) != 0)
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	pa__store_close(st);
+	return rc;
+}
+
+void
+pa__store_close(struct pa_store *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_close(st->db);
+	free(st);
+}
+
+const char *
+pa__store_path(const struct pa_store *st)
+{
+	return st->path;
+}
+
+int
+pa__store_begin(struct pa_store *st, struct pa_error *err)
+{
+	return exec_sql(st, "BEGIN IMMEDIATE", "cannot lock", err);
+}
+
+int
+pa__store_commit(struct pa_store *st, struct pa_error *err)
+{
+	int rc = exec_sql(st, "COMMIT", "cannot commit", err);
+
+	if (rc != 0)
+		pa__store_rollback(st);
+	return rc;
+}
+
+void
+pa__store_rollback(struct pa_store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+#define LEASE_COLUMNS "port, protos, block, owner_pid, owner_start, " \
+	"owner_boot, uid, tag, command, created, expires"
+
+static void
+text_column(sqlite3_stmt *stmt, int col, char *buf, size_t len)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, col);
+
+	pa__strlcpy(buf, s ? (const char *)s : "", len);
+}
+
+static void
+row_to_lease(sqlite3_stmt *stmt, struct pa_lease *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->port = (uint16_t)sqlite3_column_int(stmt, 0);
+	l->protos = (unsigned)sqlite3_column_int(stmt, 1);
+	text_column(stmt, 2, l->block, sizeof(l->block));
+	l->owner_pid = sqlite3_column_int64(stmt, 3);
+	l->owner_start = (uint64_t)sqlite3_column_int64(stmt, 4);
+	text_column(stmt, 5, l->owner_boot, sizeof(l->owner_boot));
+	l->uid = sqlite3_column_int64(stmt, 6);
+	text_column(stmt, 7, l->tag, sizeof(l->tag));
+	text_column(stmt, 8, l->command, sizeof(l->command));
+	l->created = sqlite3_column_int64(stmt, 9);
+	l->expires = sqlite3_column_int64(stmt, 10);
+}
+
+static int
+port_selected(const struct pa_filter *f, uint16_t port)
+{
+	size_t i;
+
+	if (f->nports == 0)
+		return 1;
+	for (i = 0; i < f->nports; i++)
+		if (f->ports[i] == port)
+			return 1;
+	return 0;
+}
+
+int
+pa__store_select(struct pa_store *st, const struct pa_filter *f,
+    struct pa_lease **out, size_t *n, struct pa_error *err)
+{
+	char sql[512];
+	sqlite3_stmt *stmt;
+	struct pa_lease l;
+	size_t cap = 0;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "SELECT " LEASE_COLUMNS " FROM lease "
+	    "WHERE 1%s%s%s%s ORDER BY port",
+	    f->block ? " AND block = ?1" : "",
+	    f->tag ? " AND tag = ?2" : "",
+	    f->owner_pid ? " AND owner_pid = ?3" : "",
+	    f->uid >= 0 ? " AND uid = ?4" : "");
+	if ((rc = prepare(st, sql, &stmt, err)) != 0)
+		return rc;
+	if (f->block)
+		sqlite3_bind_text(stmt, 1, f->block, -1, SQLITE_STATIC);
+	if (f->tag)
+		sqlite3_bind_text(stmt, 2, f->tag, -1, SQLITE_STATIC);
+	if (f->owner_pid)
+		sqlite3_bind_int64(stmt, 3, f->owner_pid);
+	if (f->uid >= 0)
+		sqlite3_bind_int64(stmt, 4, f->uid);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		row_to_lease(stmt, &l);
+		if (!port_selected(f, l.port))
+			continue;
+		if (pa__leases_push(out, n, &cap, &l) != 0) {
+			sqlite3_finalize(stmt);
+			return pa__err(err, PA_ENOMEM, "out of memory");
+		}
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return store_err(st, err, rc, "cannot read leases");
+	return 0;
+}
+
+int
+pa__store_delete(struct pa_store *st, const struct pa_lease *leases,
+    size_t n, struct pa_error *err)
+{
+	sqlite3_stmt *stmt;
+	size_t i;
+	int rc;
+
+	if ((rc = prepare(st, "DELETE FROM lease WHERE port = ?", &stmt,
+	    err)) != 0)
+		return rc;
+	rc = SQLITE_DONE;
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int(stmt, 1, leases[i].port);
+		rc = sqlite3_step(stmt);
+		sqlite3_reset(stmt);
+		if (rc != SQLITE_DONE)
+			break;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return store_err(st, err, rc, "cannot delete lease");
+	return 0;
+}
+
+int
+pa__store_insert(struct pa_store *st, const struct pa_lease *l,
+    struct pa_error *err)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if ((rc = prepare(st, "INSERT INTO lease (" LEASE_COLUMNS ") "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &stmt, err)) != 0)
+		return rc;
+	sqlite3_bind_int(stmt, 1, l->port);
+	sqlite3_bind_int(stmt, 2, (int)l->protos);
+	sqlite3_bind_text(stmt, 3, l->block, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, l->owner_pid);
+	sqlite3_bind_int64(stmt, 5, (int64_t)l->owner_start);
+	sqlite3_bind_text(stmt, 6, l->owner_boot, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 7, l->uid);
+	sqlite3_bind_text(stmt, 8, l->tag, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 9, l->command, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 10, l->created);
+	sqlite3_bind_int64(stmt, 11, l->expires);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return store_err(st, err, rc, "cannot record lease");
+	return 0;
+}
+
+int
+pa__store_leased(struct pa_store *st, uint16_t first, uint16_t last,
+    unsigned char *bits, struct pa_error *err)
+{
+	sqlite3_stmt *stmt;
+	int rc, off;
+
+	if ((rc = prepare(st, "SELECT port FROM lease WHERE port BETWEEN ? "
+	    "AND ?", &stmt, err)) != 0)
+		return rc;
+	sqlite3_bind_int(stmt, 1, first);
+	sqlite3_bind_int(stmt, 2, last);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		off = sqlite3_column_int(stmt, 0) - first;
+		bits[off / 8] |= (unsigned char)(1u << (off % 8));
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return store_err(st, err, rc, "cannot read leases");
+	return 0;
+}
+
+int
+pa__store_cursor(struct pa_store *st, const char *block, uint16_t first,
+    uint16_t *cursor, struct pa_error *err)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	*cursor = first;
+	if ((rc = prepare(st, "SELECT next FROM cursor WHERE block = ?",
+	    &stmt, err)) != 0)
+		return rc;
+	sqlite3_bind_text(stmt, 1, block, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*cursor = (uint16_t)sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_err(st, err, rc, "cannot read cursor");
+	return 0;
+}
+
+int
+pa__store_set_cursor(struct pa_store *st, const char *block, uint16_t cursor,
+    struct pa_error *err)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if ((rc = prepare(st, "INSERT OR REPLACE INTO cursor (block, next) "
+	    "VALUES (?, ?)", &stmt, err)) != 0)
+		return rc;
+	sqlite3_bind_text(stmt, 1, block, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 2, cursor);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return store_err(st, err, rc, "cannot write cursor");
+	return 0;
+}

@@ -1,0 +1,39 @@
+/*
+ * An in-memory operating system for unit tests: processes, a clock, held
+ * ports and an ephemeral range that the test sets up.  The store's file is
+ * still made by the real OS (tests give it a temporary path).
+ */
+#ifndef PA_FAKE_H
+#define PA_FAKE_H
+
+#include "os/os.h"
+
+struct pa_fake;
+
+struct pa_fake *pa_fake_new(void);
+void pa_fake_free(struct pa_fake *f);
+const struct pa_os *pa_fake_os(struct pa_fake *f);
+
+/* The clock starts at 1,000,000,000. */
+void pa_fake_set_now(struct pa_fake *f, int64_t now);
+/* Who is calling: pid 100, parent 99, uid 1000 unless set. */
+void pa_fake_set_self(struct pa_fake *f, int64_t pid, int64_t ppid,
+    int64_t uid);
+void pa_fake_set_boot(struct pa_fake *f, const char *boot_id);
+/* Adds or replaces a live process. */
+void pa_fake_add_proc(struct pa_fake *f, int64_t pid, int64_t ppid,
+    uint64_t start, int64_t uid, const char *cmdline);
+/* A process that exists but cannot be read (another user's, hidepid). */
+void pa_fake_add_hidden_proc(struct pa_fake *f, int64_t pid);
+void pa_fake_kill(struct pa_fake *f, int64_t pid);
+/* Makes probe binds of port fail (PA_EINUSE) for the given protocols. */
+void pa_fake_hold(struct pa_fake *f, uint16_t port, unsigned protos);
+void pa_fake_unhold(struct pa_fake *f, uint16_t port);
+/* 0, 0: the OS does not say. */
+void pa_fake_set_ephemeral(struct pa_fake *f, uint16_t first, uint16_t last);
+/* How many probe calls were made. */
+unsigned pa_fake_probes(const struct pa_fake *f);
+/* Makes every later probe fail with this error (0: stop). */
+void pa_fake_fail_probes(struct pa_fake *f, int code);
+
+#endif

@@ -1,0 +1,360 @@
+/* The real operating system on Linux: /proc, probe binds, the store's home. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "os/os.h"
+
+#define SYSTEM_STORE_DIR "/var/lib/portalloc"
+
+static int64_t
+linux_now(void *ctx)
+{
+	(void)ctx;
+	return (int64_t)time(NULL);
+}
+
+static int64_t
+linux_self_pid(void *ctx)
+{
+	(void)ctx;
+	return getpid();
+}
+
+static int64_t
+linux_parent_pid(void *ctx)
+{
+	(void)ctx;
+	return getppid();
+}
+
+static int64_t
+linux_self_uid(void *ctx)
+{
+	(void)ctx;
+	return getuid();
+}
+
+/* Reads at most len - 1 bytes of a small file; -1 with errno on failure. */
+static ssize_t
+read_small(const char *path, char *buf, size_t len, struct stat *st)
+{
+	ssize_t n, got = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if (st != NULL && fstat(fd, st) != 0) {
+		close(fd);
+		return -1;
+	}
+	while ((size_t)got < len - 1) {
+		n = read(fd, buf + got, len - 1 - (size_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	return got;
+}
+
+/*
+ * /proc/PID/stat: "pid (comm) state ppid ... starttime ...".  comm may hold
+ * spaces and parentheses, so the fields are counted from the last ')'.
+ */
+static int
+parse_stat(char *buf, struct pa_proc *p, char *state)
+{
+	char *open = strchr(buf, '('), *close = strrchr(buf, ')'), *s, *end;
+	unsigned long long v;
+	size_t len;
+	int field;
+
+	if (open == NULL || close == NULL || close < open || close[1] != ' ')
+		return -1;
+	len = (size_t)(close - open - 1);
+	if (len >= sizeof(p->name))
+		len = sizeof(p->name) - 1;
+	memcpy(p->name, open + 1, len);
+	p->name[len] = '\0';
+	*state = close[2];
+	s = close + 2;
+	/* fields from 3 (state); ppid is 4, starttime 22 */
+	for (field = 3; field <= 22; field++) {
+		while (*s == ' ')
+			s++;
+		if (*s == '\0')
+			return -1;
+		if (field == 4 || field == 22) {
+			errno = 0;
+			v = strtoull(s, &end, 10);
+			if (errno != 0 || end == s)
+				return -1;
+			if (field == 4)
+				p->ppid = (int64_t)v;
+			else
+				p->start = (uint64_t)v;
+		}
+		s += strcspn(s, " ");
+	}
+	return 0;
+}
+
+static void
+read_cmdline(int64_t pid, struct pa_proc *p)
+{
+	char path[64];
+	ssize_t n, i;
+
+	snprintf(path, sizeof(path), "/proc/%lld/cmdline", (long long)pid);
+	n = read_small(path, p->cmdline, sizeof(p->cmdline), NULL);
+	if (n <= 0) {
+		snprintf(p->cmdline, sizeof(p->cmdline), "[%s]", p->name);
+		return;
+	}
+	while (n > 0 && p->cmdline[n - 1] == '\0')
+		n--;
+	for (i = 0; i < n; i++)
+		if (p->cmdline[i] == '\0')
+			p->cmdline[i] = ' ';
+	p->cmdline[n] = '\0';
+}
+
+static int
+linux_proc(void *ctx, int64_t pid, struct pa_proc *p, struct pa_error *err)
+{
+	char path[64], buf[1024], state = '?';
+	struct stat st;
+
+	(void)ctx;
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->uid = -1;
+	if (pid <= 0 || pid > INT32_MAX)
+		return PA_ESRCH;
+	snprintf(path, sizeof(path), "/proc/%lld/stat", (long long)pid);
+	if (read_small(path, buf, sizeof(buf), &st) < 0) {
+		/* Gone, or hidden from us (hidepid): kill(0) tells which. */
+		if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+			return PA_ESRCH;
+		return 0;
+	}
+	if (parse_stat(buf, p, &state) != 0)
+		return pa__err(err, PA_EOS, "%s: unexpected format", path);
+	if (state == 'Z' || state == 'X')
+		return PA_ESRCH;
+	p->uid = st.st_uid;
+	read_cmdline(pid, p);
+	return 0;
+}
+
+static const char *
+linux_boot_id(void *ctx)
+{
+	static char id[48];
+	size_t len;
+
+	(void)ctx;
+	if (id[0] == '\0') {
+		if (read_small("/proc/sys/kernel/random/boot_id", id,
+		    sizeof(id), NULL) <= 0)
+			strcpy(id, "unknown");
+		len = strcspn(id, "\n");
+		id[len] = '\0';
+	}
+	return id;
+}
+
+static socklen_t
+to_sockaddr(const struct pa_addr *a, uint16_t port,
+    struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == 4) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, a->bytes, 4);
+		return sizeof(*sin);
+	}
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	memcpy(&sin6->sin6_addr, a->bytes, 16);
+	return sizeof(*sin6);
+}
+
+/* 0 bound, PA_EINUSE taken, 1 this address family is not available here. */
+static int
+probe_one(const struct pa_addr *a, uint16_t port, int type,
+    struct pa_error *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = to_sockaddr(a, port, &ss);
+	int fd, on = 1, rc = 0, e;
+
+	fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		if (errno == EAFNOSUPPORT)
+			return 1;
+		return pa__err(err, PA_EOS, "socket: %s", strerror(errno));
+	}
+	/* The v6 probe must not also claim the v4 port: that has its own. */
+	if (a->family == 6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, (struct sockaddr *)&ss, sslen) != 0) {
+		e = errno;
+		if (e == EADDRINUSE || e == EACCES)
+			rc = PA_EINUSE;
+		else if (e == EADDRNOTAVAIL && a->wildcard)
+			rc = 1;
+		else
+			rc = pa__err(err, PA_EOS, "probe bind to port %u: %s",
+			    port, strerror(e));
+	}
+	close(fd);
+	return rc;
+}
+
+static int
+linux_probe(void *ctx, const struct pa_addr *addrs, int n, uint16_t port,
+    unsigned protos, struct pa_error *err)
+{
+	static const struct { unsigned proto; int type; } kinds[] = {
+		{ PA_TCP, SOCK_STREAM }, { PA_UDP, SOCK_DGRAM },
+	};
+	size_t k;
+	int i, rc;
+
+	(void)ctx;
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		if (!(protos & kinds[k].proto))
+			continue;
+		for (i = 0; i < n; i++) {
+			rc = probe_one(&addrs[i], port, kinds[k].type, err);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int
+linux_ephemeral_range(void *ctx, uint16_t *first, uint16_t *last)
+{
+	char buf[64];
+	unsigned a, b;
+
+	(void)ctx;
+	if (read_small("/proc/sys/net/ipv4/ip_local_port_range", buf,
+	    sizeof(buf), NULL) <= 0)
+		return PA_EOS;
+	if (sscanf(buf, "%u %u", &a, &b) != 2 || a == 0 || b > 65535 || a > b)
+		return PA_EOS;
+	*first = (uint16_t)a;
+	*last = (uint16_t)b;
+	return 0;
+}
+
+static int
+linux_default_store(void *ctx, char *buf, size_t len, struct pa_error *err)
+{
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	int n;
+
+	(void)ctx;
+	if (getuid() == 0)
+		n = snprintf(buf, len, "%s/leases.db", SYSTEM_STORE_DIR);
+	else if (state != NULL && state[0] == '/')
+		n = snprintf(buf, len, "%s/portalloc/leases.db", state);
+	else if (home != NULL && home[0] == '/')
+		n = snprintf(buf, len, "%s/.local/state/portalloc/leases.db",
+		    home);
+	else
+		return pa__err(err, PA_ESTORE, "no place for the lease store: "
+		    "neither XDG_STATE_HOME nor HOME is set; set "
+		    "PORTALLOC_STORE");
+	if (n < 0 || (size_t)n >= len)
+		return pa__err(err, PA_ESTORE, "store path too long");
+	return 0;
+}
+
+/* mkdir -p of the directory part of path. */
+static int
+make_parents(const char *path, mode_t mode, struct pa_error *err)
+{
+	char dir[PA_PATH_MAX], *s;
+
+	if (pa__strlcpy(dir, path, sizeof(dir)))
+		return pa__err(err, PA_ESTORE, "store path too long");
+	if ((s = strrchr(dir, '/')) == NULL || s == dir)
+		return 0;
+	*s = '\0';
+	for (s = dir + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(dir, mode) != 0 && errno != EEXIST)
+			return pa__err(err, PA_ESTORE, "cannot create store "
+			    "directory %s: %s", dir, strerror(errno));
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	return 0;
+}
+
+static int
+linux_prepare_store(void *ctx, const char *path, struct pa_error *err)
+{
+	int root = getuid() == 0, fd, rc;
+
+	(void)ctx;
+	if ((rc = make_parents(path, root ? 0755 : 0700, err)) != 0)
+		return rc;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    root ? 0644 : 0600);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno == EEXIST)
+		return 0; /* an existing file is never touched here */
+	return pa__err(err, PA_ESTORE, "cannot create store %s: %s", path,
+	    strerror(errno));
+}
+
+static const struct pa_os linux_os = {
+	NULL,
+	linux_now,
+	linux_self_pid,
+	linux_parent_pid,
+	linux_self_uid,
+	linux_proc,
+	linux_boot_id,
+	linux_probe,
+	linux_ephemeral_range,
+	linux_default_store,
+	linux_prepare_store,
+};
+
+const struct pa_os *
+pa__os_native(void)
+{
+	return &linux_os;
+}

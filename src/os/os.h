@@ -1,0 +1,106 @@
+/*
+ * The seam between the portable core and the operating system: one table of
+ * operations.  The core calls the OS only through a `struct pa_os`; src/os/
+ * linux provides the real one and src/os/fake an in-memory one for tests.
+ * Errors from the OS are translated here, once, into PA_E* codes with the
+ * OS's own text in the message.
+ */
+#ifndef PA_OS_H
+#define PA_OS_H
+
+#include <stdint.h>
+
+#include "portalloc/portalloc.h"
+
+/* What the core learns about a process. */
+struct pa_proc {
+	int64_t pid;
+	int64_t ppid;
+	uint64_t start;             /* start time, OS units; 0 if unknown */
+	int64_t uid;                /* -1 if unknown */
+	char name[64];
+	char cmdline[PA_CMD_MAX];   /* arguments joined by spaces */
+};
+
+/* A parsed IP address for probe binds. */
+struct pa_addr {
+	int family;                 /* 4 or 6 */
+	unsigned char bytes[16];
+	int wildcard;               /* 0.0.0.0 or :: */
+};
+
+struct pa_os {
+	void *ctx;
+
+	/* Wall clock, unix seconds. */
+	int64_t (*now)(void *ctx);
+	int64_t (*self_pid)(void *ctx);
+	int64_t (*parent_pid)(void *ctx);
+	int64_t (*self_uid)(void *ctx);
+
+	/*
+	 * Fills *p for a live process.  PA_ESRCH when no such process
+	 * exists (zombies count as gone).  A process that exists but cannot
+	 * be read (another user's, hidepid) is returned with start 0.
+	 */
+	int (*proc)(void *ctx, int64_t pid, struct pa_proc *p,
+	    struct pa_error *err);
+
+	/* An identifier of the current boot, so that a pid and start time from
+	 * before a reboot never match a process of this one. */
+	const char *(*boot_id)(void *ctx);
+
+	/*
+	 * 0 if a socket of every protocol in `protos` could be bound to `port`
+	 * on each address in addrs[0..n) right now; PA_EINUSE if any bind
+	 * fails because the port is taken (EADDRINUSE, EACCES); another
+	 * negative code for errors that say nothing about the port.
+	 */
+	int (*probe)(void *ctx, const struct pa_addr *addrs, int n,
+	    uint16_t port, unsigned protos, struct pa_error *err);
+
+	/* The range the OS picks automatic (ephemeral) ports from. */
+	int (*ephemeral_range)(void *ctx, uint16_t *first, uint16_t *last);
+
+	/* The per-user default store path into buf. */
+	int (*default_store)(void *ctx, char *buf, size_t len,
+	    struct pa_error *err);
+
+	/*
+	 * Prepares `path` for a new store: creates missing parent directories
+	 * (mode 0700, or 0755 under a system directory when root) and, if the
+	 * file does not exist, creates it empty with mode 0600 (0644 for
+	 * root's system store).  Never touches an existing file.
+	 */
+	int (*prepare_store)(void *ctx, const char *path, struct pa_error *err);
+};
+
+/* The real operating system. */
+const struct pa_os *pa__os_native(void);
+
+/* Parses an IPv4 or IPv6 literal.  0 or PA_EUSAGE. */
+int pa__addr_parse(const char *text, struct pa_addr *a);
+
+/*
+ * Running a command for `portalloc exec`: the child is created stopped, so
+ * that its pid can own leases before it runs, then released with the
+ * environment it must see.
+ */
+struct pa_child;
+/* Starts argv (PATH searched) held before exec.  *pid gets its pid. */
+int pa__child_start(char *const argv[], struct pa_child **c, int64_t *pid,
+    struct pa_error *err);
+/* Lets the child exec with `env` (NAME=VALUE strings, n of them) added. */
+int pa__child_go(struct pa_child *c, char *const env[], int n,
+    struct pa_error *err);
+/*
+ * Waits for the child, forwarding SIGINT/SIGTERM/SIGHUP/SIGQUIT that were
+ * sent to portalloc alone.  *status gets a shell-style exit status:
+ * the exit code, 128+N for signal N, 127/126 when the command could not be
+ * run (err then says why).  Frees c.
+ */
+int pa__child_wait(struct pa_child *c, int *status, struct pa_error *err);
+/* Kills and reaps a child that never got to run.  Frees c. */
+void pa__child_abort(struct pa_child *c);
+
+#endif /* PA_OS_H */

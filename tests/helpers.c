@@ -1,0 +1,217 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+char *
+th_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *path;
+
+	if (base == NULL || *base == '\0')
+		base = "/tmp";
+	if (asprintf(&path, "%s/portalloc-test.XXXXXX", base) < 0)
+		abort();
+	if (mkdtemp(path) == NULL)
+		abort();
+	return path;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		chmod(path, 0700);
+	return remove(path);
+}
+
+void
+th_rmtree(const char *path)
+{
+	chmod(path, 0700);
+	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *
+th_write(const char *dir, const char *name, const char *text)
+{
+	char *path;
+	FILE *fp;
+
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		abort();
+	if ((fp = fopen(path, "w")) == NULL)
+		abort();
+	fputs(text, fp);
+	fclose(fp);
+	return path;
+}
+
+char *
+th_read(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, got;
+
+	if (fp == NULL)
+		return NULL;
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			cap = 2 * (n + 4096 + 1);
+			if ((buf = realloc(buf, cap)) == NULL)
+				abort();
+		}
+		got = fread(buf + n, 1, 4096, fp);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	fclose(fp);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+void
+th_run(struct th_run *r, const char *cwd, char *const env[],
+    char *const argv[])
+{
+	char *dir = th_tmpdir(), out[512], err[512], **full;
+	int status, fd, i, n;
+	pid_t pid;
+
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(err, sizeof(err), "%s/err", dir);
+	for (n = 0; env && env[n]; n++)
+		;
+	full = calloc((size_t)n + 2, sizeof(*full));
+	for (i = 0; i < n; i++)
+		full[i] = env[i];
+	full[n] = "PATH=/usr/local/bin:/usr/bin:/bin";
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		if (cwd && chdir(cwd) != 0)
+			_exit(125);
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 2);
+		execve(argv[0], argv, full);
+		_exit(126);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	free(full);
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status) :
+	    128 + WTERMSIG(status);
+	r->out = th_read(out, NULL);
+	r->err = th_read(err, NULL);
+	th_rmtree(dir);
+	free(dir);
+}
+
+void
+th_run_free(struct th_run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+size_t
+th_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+size_t
+th_ports(const char *s, uint16_t *v, size_t max)
+{
+	size_t n = 0;
+	char *end;
+	long p;
+
+	while (*s && n < max) {
+		while (*s == ' ' || *s == '\n' || *s == '\t')
+			s++;
+		if (*s == '\0')
+			break;
+		p = strtol(s, &end, 10);
+		if (end == s || p < 1 || p > 65535)
+			break;
+		v[n++] = (uint16_t)p;
+		s = end;
+	}
+	return n;
+}
+
+int
+th_distinct(const uint16_t *v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (v[i] == v[j])
+				return 0;
+	return 1;
+}
+
+static int
+bind_socket(int family, int type, uint16_t port)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	int fd = socket(family, type | SOCK_CLOEXEC, 0), rc;
+
+	if (fd < 0)
+		return -1;
+	if (family == AF_INET) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons(port);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		rc = bind(fd, (struct sockaddr *)&sin, sizeof(sin));
+	} else {
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons(port);
+		sin6.sin6_addr = in6addr_loopback;
+		rc = bind(fd, (struct sockaddr *)&sin6, sizeof(sin6));
+	}
+	if (rc != 0 || (type == SOCK_STREAM && listen(fd, 4) != 0)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+th_listen_tcp(int family, uint16_t port)
+{
+	return bind_socket(family, SOCK_STREAM, port);
+}
+
+int
+th_bind_udp(int family, uint16_t port)
+{
+	return bind_socket(family, SOCK_DGRAM, port);
+}

@@ -1,0 +1,46 @@
+/* Helpers shared by the tests: temporary directories, running the CLI. */
+#ifndef PA_TEST_HELPERS_H
+#define PA_TEST_HELPERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* cmocka needs these before its header. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+/* A fresh directory under $TMPDIR (or /tmp); removed by th_rmtree. */
+char *th_tmpdir(void);
+void th_rmtree(const char *path);
+/* Writes text to dir/name; returns the malloc'd path. */
+char *th_write(const char *dir, const char *name, const char *text);
+/* The whole file, NUL-terminated, malloc'd; *len gets its size. */
+char *th_read(const char *path, size_t *len);
+
+/* What a finished command left behind. */
+struct th_run {
+	int status;     /* exit code, or 128+N for signal N */
+	char *out;      /* stdout, NUL-terminated */
+	char *err;      /* stderr */
+};
+/*
+ * Runs argv (argv[0] is a path) in directory cwd with an environment made
+ * only of env (NULL-terminated NAME=VALUE strings) plus PATH, waits for it.
+ */
+void th_run(struct th_run *r, const char *cwd, char *const env[],
+    char *const argv[]);
+void th_run_free(struct th_run *r);
+
+/* Counts lines in s. */
+size_t th_lines(const char *s);
+/* Parses a whitespace-separated list of ports into v; returns how many. */
+size_t th_ports(const char *s, uint16_t *v, size_t max);
+/* 1 if every one of v[0..n) differs from the others. */
+int th_distinct(const uint16_t *v, size_t n);
+/* Binds a TCP listener on 127.0.0.1:port; returns the fd or -1. */
+int th_listen_tcp(int family, uint16_t port);
+int th_bind_udp(int family, uint16_t port);
+
+#endif

@@ -1,0 +1,343 @@
+/* Allocation: next-fit, skipping leased and held ports, consecutive runs,
+ * a full block, and a real socket on the real OS. */
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fixture.h"
+
+#define BLOCK "[block t]\nports = 25000-25009\n"
+
+static uint16_t
+get_one(struct fx *x)
+{
+	struct pa_lease *v;
+	uint16_t port;
+	size_t n;
+
+	v = fx_get(x, 1, 0, &n);
+	port = v[0].port;
+	pa_leases_free(v);
+	return port;
+}
+
+static void
+release_port(struct fx *x, uint16_t port)
+{
+	struct pa_filter f = PA_FILTER_INIT;
+	struct pa_lease *v;
+	struct pa_error err;
+	size_t n;
+
+	f.ports = &port;
+	f.nports = 1;
+	assert_int_equal(pa_release(x->pa, &f, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	pa_leases_free(v);
+}
+
+static void
+test_next_fit(void **state)
+{
+	struct fx *x = fx_new(BLOCK);
+	uint16_t p;
+	int i;
+
+	(void)state;
+	fx_open(x);
+	assert_int_equal(get_one(x), 25000);
+	release_port(x, 25000);
+	/* a just-released port is not handed out straight away */
+	assert_int_equal(get_one(x), 25001);
+	for (i = 2; i < 10; i++)
+		assert_int_equal(get_one(x), 25000 + i);
+	/* the walk wraps around to what was freed */
+	p = get_one(x);
+	assert_int_equal(p, 25000);
+	fx_free(x);
+}
+
+static void
+test_skips_held_and_leased(void **state)
+{
+	struct fx *x = fx_new(BLOCK);
+	struct pa_lease *v;
+	unsigned probes;
+	size_t n, i;
+
+	(void)state;
+	fx_open(x);
+	pa_fake_hold(x->f, 25001, PA_UDP);   /* somebody's UDP socket */
+	pa_fake_hold(x->f, 25003, PA_TCP);
+	v = fx_get(x, 3, 0, &n);
+	assert_int_equal(v[0].port, 25000);
+	assert_int_equal(v[1].port, 25002);
+	assert_int_equal(v[2].port, 25004);
+	pa_leases_free(v);
+	/* a block that serves only udp does not care about a TCP holder */
+	/* leased ports are never probed again */
+	probes = pa_fake_probes(x->f);
+	v = fx_get(x, 5, 0, &n);
+	for (i = 0; i < n; i++)
+		assert_true(v[i].port >= 25005);
+	assert_int_equal(pa_fake_probes(x->f) - probes, 5);
+	pa_leases_free(v);
+	fx_free(x);
+}
+
+static void
+test_proto_subset(void **state)
+{
+	struct fx *x = fx_new(BLOCK);
+	struct pa_request req = { NULL, 1, PA_UDP, 0, -1, NULL, NULL, 0 };
+	struct pa_lease *v;
+	struct pa_error err;
+	size_t n;
+
+	(void)state;
+	fx_open(x);
+	pa_fake_hold(x->f, 25000, PA_TCP);
+	/* a UDP-only lease may take a port somebody holds for TCP */
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), 0);
+	assert_int_equal(v[0].port, 25000);
+	assert_int_equal(v[0].protos, PA_UDP);
+	pa_leases_free(v);
+	/* but no other lease gets that port number, whatever its protocol */
+	req.protos = PA_TCP;
+	pa_fake_unhold(x->f, 25000);
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), 0);
+	assert_int_equal(v[0].port, 25001);
+	pa_leases_free(v);
+	fx_free(x);
+}
+
+static void
+test_consecutive(void **state)
+{
+	struct fx *x = fx_new(BLOCK);
+	struct pa_request req = { NULL, 3, 0, 0, -1, NULL, NULL, 1 };
+	struct pa_lease *v;
+	struct pa_error err;
+	size_t n;
+
+	(void)state;
+	fx_open(x);
+	pa_fake_hold(x->f, 25002, PA_TCP);
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[0].port, 25003);
+	assert_int_equal(v[1].port, 25004);
+	assert_int_equal(v[2].port, 25005);
+	pa_leases_free(v);
+	/* cursor at 25006: 25006-25009 then the wrap; 25009/25000 are not
+	 * adjacent, so with 25007 held the only run of 2 is 25000-25001 */
+	pa_fake_hold(x->f, 25007, PA_TCP);
+	req.count = 2;
+	pa_fake_hold(x->f, 25008, PA_TCP);
+	pa_fake_hold(x->f, 25006, PA_TCP);
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), 0);
+	assert_int_equal(v[0].port, 25000);
+	assert_int_equal(v[1].port, 25001);
+	pa_leases_free(v);
+	/* nothing adjacent left for 2: full, and nothing leased */
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_EFULL);
+	assert_non_null(strstr(err.msg, "no 2 adjacent free ports"));
+	assert_int_equal(fx_count(x), 5);
+	fx_free(x);
+}
+
+/* A free run that starts before the cursor and ends after it is found. */
+static void
+test_consecutive_across_cursor(void **state)
+{
+	struct fx *x = fx_new(BLOCK);
+	struct pa_request req = { NULL, 4, 0, 0, -1, NULL, NULL, 1 };
+	struct pa_lease *v;
+	struct pa_error err;
+	size_t n;
+	int i;
+
+	(void)state;
+	fx_open(x);
+	/* leave the cursor at 25006 with 25000-25003 and 25006-25009 busy */
+	for (i = 0; i < 6; i++)
+		get_one(x);
+	release_port(x, 25004);
+	release_port(x, 25005);
+	for (i = 6; i < 10; i++)
+		pa_fake_hold(x->f, (uint16_t)(25000 + i), PA_BOTH);
+	release_port(x, 25003);
+	/* free: 25003, 25004, 25005 - a run of 3 only */
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_EFULL);
+	req.count = 3;
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), 0);
+	assert_int_equal(v[0].port, 25003);
+	assert_int_equal(v[2].port, 25005);
+	pa_leases_free(v);
+	fx_free(x);
+}
+
+static void
+test_block_full(void **state)
+{
+	struct fx *x = fx_new(BLOCK);
+	struct pa_request req = { NULL, 4, 0, 500, -1, NULL, NULL, 0 };
+	struct pa_lease *v = (struct pa_lease *)1;
+	struct pa_error err;
+	size_t n = 99;
+
+	(void)state;
+	fx_open(x);
+	pa_fake_add_proc(x->f, 500, 1, 111, 1000, "make check");
+	pa_leases_free(fx_get(x, 7, 0, &n));
+	pa_fake_hold(x->f, 25009, PA_TCP);
+	/* 2 free, 4 asked: all or none */
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_EFULL);
+	assert_null(v);
+	assert_int_equal(n, 0);
+	assert_int_equal(fx_count(x), 7);
+	assert_non_null(strstr(err.msg, "block 't' (25000-25009)"));
+	assert_non_null(strstr(err.msg, "7 leased"));
+	assert_non_null(strstr(err.msg, "pid 100 (portalloc): 7"));
+	assert_non_null(strstr(err.msg, "1 held by other processes"));
+	/* the owner of those 7 exits: the next get reclaims them */
+	pa_fake_kill(x->f, 100);
+	pa_fake_set_self(x->f, 101, 99, 1000);
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), 0);
+	assert_int_equal(n, 4);
+	pa_leases_free(v);
+	assert_int_equal(fx_count(x), 4);
+	fx_free(x);
+}
+
+static void
+test_bad_requests(void **state)
+{
+	struct fx *x = fx_new("[block u]\nports = 25000-25009\n"
+	    "protocols = udp\n");
+	struct pa_request req = { NULL, 1, PA_TCP, 0, -1, NULL, NULL, 0 };
+	struct pa_lease *v;
+	struct pa_error err;
+	char tag[PA_TAG_MAX + 1];
+	size_t n;
+
+	(void)state;
+	fx_open(x);
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_EDATA);
+	assert_non_null(strstr(err.msg, "serves udp"));
+	req.protos = 0;
+	req.count = 11;
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_EUSAGE);
+	req.count = 0;
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_EUSAGE);
+	req.count = 1;
+	req.block = "nope";
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_ENOENT);
+	assert_non_null(strstr(err.msg, "no block 'nope' in fx.ini"));
+	req.block = NULL;
+	req.owner_pid = 4242;
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_ESRCH);
+	assert_non_null(strstr(err.msg, "4242"));
+	req.owner_pid = 0;
+	memset(tag, 't', sizeof(tag) - 1);
+	tag[sizeof(tag) - 1] = '\0';
+	req.tag = tag;
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_EUSAGE);
+	req.tag = "a\nb";
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_EUSAGE);
+	assert_int_equal(fx_count(x), 0);
+	fx_free(x);
+}
+
+static void
+test_owner_parent(void **state)
+{
+	struct fx *x = fx_new(BLOCK);
+	struct pa_lease *v;
+	size_t n;
+
+	(void)state;
+	fx_open(x);
+	v = fx_get(x, 1, PA_OWNER_PARENT, &n);
+	assert_int_equal(v[0].owner_pid, 99);
+	assert_string_equal(v[0].command, "sh");
+	pa_leases_free(v);
+	fx_free(x);
+}
+
+static void
+test_probe_error_leases_nothing(void **state)
+{
+	struct fx *x = fx_new(BLOCK);
+	struct pa_request req = { NULL, 2, 0, 0, -1, NULL, NULL, 0 };
+	struct pa_lease *v;
+	struct pa_error err;
+	size_t n;
+
+	(void)state;
+	fx_open(x);
+	pa_fake_fail_probes(x->f, PA_EOS);
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_EOS);
+	pa_fake_fail_probes(x->f, 0);
+	assert_int_equal(fx_count(x), 0);
+	fx_free(x);
+}
+
+/* The real OS: a port the test holds with a real socket is skipped. */
+static void
+test_real_socket_is_skipped(void **state)
+{
+	struct pa_config *cfg;
+	struct pa_lease *v;
+	struct pa_error err;
+	struct pa *pa;
+	char *dir = th_tmpdir(), text[800];
+	int fd4, fd6, fdu;
+	size_t n;
+	struct pa_request req = { NULL, 1, 0, 0, -1, NULL, NULL, 0 };
+
+	(void)state;
+	snprintf(text, sizeof(text), "[portalloc]\nstore = %s/l.db\n"
+	    "[block r]\nports = 28700-28709\n", dir);
+	assert_int_equal(pa_config_parse_string(&cfg, text, "r.ini", &err), 0);
+	fd4 = th_listen_tcp(AF_INET, 28700);
+	fd6 = th_listen_tcp(AF_INET6, 28701);
+	fdu = th_bind_udp(AF_INET, 28702);
+	if (fd4 < 0 || fdu < 0)
+		skip(); /* somebody else has them: nothing to show */
+	assert_int_equal(pa_open(&pa, cfg, &err), 0);
+	assert_int_equal(pa_get(pa, &req, &v, &n, &err), 0);
+	if (fd6 >= 0)
+		assert_int_equal(v[0].port, 28703);
+	else
+		assert_true(v[0].port != 28700 && v[0].port != 28702);
+	pa_leases_free(v);
+	close(fd4);
+	close(fdu);
+	if (fd6 >= 0)
+		close(fd6);
+	pa_close(pa);
+	pa_config_free(cfg);
+	th_rmtree(dir);
+	free(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_next_fit),
+		cmocka_unit_test(test_skips_held_and_leased),
+		cmocka_unit_test(test_proto_subset),
+		cmocka_unit_test(test_consecutive),
+		cmocka_unit_test(test_consecutive_across_cursor),
+		cmocka_unit_test(test_block_full),
+		cmocka_unit_test(test_bad_requests),
+		cmocka_unit_test(test_owner_parent),
+		cmocka_unit_test(test_probe_error_leases_nothing),
+		cmocka_unit_test(test_real_socket_is_skipped),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
