@@ -27,13 +27,34 @@ origin(char *buf, size_t len, const struct pa_config *cfg,
 	}
 }
 
+/* A duration the way the file would say it: "2h", "1h30m", "never". */
 static void
 ttl_text(char *buf, size_t len, int64_t ttl)
 {
-	if (ttl == 0)
+	static const struct { int64_t secs; char unit; } units[] = {
+		{ 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' },
+	};
+	size_t i, off = 0;
+
+	if (ttl == 0) {
 		snprintf(buf, len, "never");
-	else
-		snprintf(buf, len, "%" PRId64 "s", ttl);
+		return;
+	}
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(units) / sizeof(units[0]) && off < len; i++) {
+		if (ttl / units[i].secs == 0)
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%" PRId64 "%c",
+		    ttl / units[i].secs, units[i].unit);
+		ttl %= units[i].secs;
+	}
+}
+
+/* Protocols the way the file would say them. */
+static const char *
+protos_text(unsigned protos)
+{
+	return protos == PA_BOTH ? "tcp, udp" : pa_protos_name(protos);
 }
 
 /* One "key = value ; from" line. */
@@ -60,7 +81,7 @@ print_ini(const struct pa_config *cfg, const char *store)
 	printf("[portalloc]\n");
 	origin(from, sizeof(from), cfg, &cfg->o_store, 0);
 	if (cfg->o_store.source == PA_FROM_DEFAULT)
-		snprintf(from, sizeof(from), "per-user default");
+		snprintf(from, sizeof(from), "default");
 	line("store", store, from);
 	ttl_text(val, sizeof(val), cfg->lease_ttl);
 	origin(from, sizeof(from), cfg, &cfg->o_ttl, 0);
@@ -74,7 +95,7 @@ print_ini(const struct pa_config *cfg, const char *store)
 		origin(from, sizeof(from), cfg, &b->o_ports, fb);
 		line("ports", val, from);
 		origin(from, sizeof(from), cfg, &b->o_protos, fb);
-		line("protocols", pa_protos_name(b->protos), from);
+		line("protocols", protos_text(b->protos), from);
 		origin(from, sizeof(from), cfg, &b->o_reserve, fb);
 		line("reserve", reserve_names[b->reserve], from);
 		origin(from, sizeof(from), cfg, &b->o_bind, fb);
@@ -108,7 +129,7 @@ print_json(const struct pa_config *cfg, const char *store)
 	printf(",\"portalloc\":{");
 	origin(from, sizeof(from), cfg, &cfg->o_store, 0);
 	if (cfg->o_store.source == PA_FROM_DEFAULT)
-		snprintf(from, sizeof(from), "per-user default");
+		snprintf(from, sizeof(from), "default");
 	json_value("store", store, from, 0);
 	origin(from, sizeof(from), cfg, &cfg->o_ttl, 0);
 	printf(",\"lease_ttl\":{\"value\":%" PRId64 ",\"from\":",

@@ -83,55 +83,46 @@ prepare(struct pa_store *st, const char *sql, sqlite3_stmt **stmt,
 	return rc == SQLITE_OK ? 0 : store_err(st, err, rc, "query");
 }
 
-/* Runs a statement that returns one integer, or *v = dflt for no row. */
-static int
-query_int(struct pa_store *st, const char *sql, int64_t dflt, int64_t *v,
-    struct pa_error *err)
-{
-	sqlite3_stmt *stmt;
-	int rc;
-
-	if ((rc = prepare(st, sql, &stmt, err)) != 0)
-		return rc;
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*v = sqlite3_column_int64(stmt, 0);
-	else if (rc == SQLITE_DONE)
-		*v = dflt;
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_err(st, err, rc, "cannot read");
-	return 0;
-}
-
-/* Refuses what is not (yet) a portalloc store.  Reads only. */
+/*
+ * Refuses what is not (yet) a portalloc store.  Reads only, in one
+ * statement, so that the version and the tables come from one snapshot even
+ * while another process is creating the schema.
+ */
 static int
 check_version(struct pa_store *st, int64_t *version, struct pa_error *err)
 {
-	int64_t tables;
+	sqlite3_stmt *stmt;
+	int64_t tables = 0;
 	int rc;
 
-	rc = query_int(st, "PRAGMA user_version", 0, version, err);
-	if (rc != 0)
-		return pa__err(err, PA_EIO, "store %s is not a portalloc lease "
-		    "store (%s); it was left as it is: move it away or set "
-		    "PORTALLOC_STORE", st->path, sqlite3_errmsg(st->db));
+	if ((rc = prepare(st, "SELECT (SELECT user_version FROM "
+	    "pragma_user_version), (SELECT count(*) FROM sqlite_master)",
+	    &stmt, err)) != 0)
+		goto refuse;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*version = sqlite3_column_int64(stmt, 0);
+		tables = sqlite3_column_int64(stmt, 1);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW)
+		goto refuse;
 	if (*version > PA__STORE_VERSION)
 		return pa__err(err, PA_EIO, "store %s has schema version %lld, "
 		    "newer than this portalloc (%s) knows (%d); it was left "
 		    "as it is: use a newer portalloc", st->path,
 		    (long long)*version, PA_VERSION, PA__STORE_VERSION);
-	if (*version != 0)
-		return 0;
-	rc = query_int(st, "SELECT count(*) FROM sqlite_master", 0, &tables,
-	    err);
-	if (rc != 0)
-		return rc;
-	if (tables != 0)
+	if (*version == 0 && tables != 0)
 		return pa__err(err, PA_EIO, "store %s is an SQLite database "
 		    "but not a portalloc lease store; it was left as it is",
 		    st->path);
 	return 0;
+refuse:
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return store_err(st, err, rc, "cannot read");
+	return pa__err(err, PA_EIO, "store %s is not a portalloc lease "
+	    "store (%s); it was left as it is: move it away or set "
+	    "PORTALLOC_STORE", st->path, sqlite3_errmsg(st->db));
 }
 
 /* Brings the schema to PA__STORE_VERSION, one step at a time. */
@@ -162,6 +153,25 @@ fail:
 	return rc;
 }
 
+/* Switching a new store to WAL may meet another process doing the same;
+ * SQLite then answers SQLITE_BUSY at once, without its busy handler. */
+static int
+enable_wal(struct pa_store *st, struct pa_error *err)
+{
+	int rc, waited = 0;
+
+	for (;;) {
+		rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL,
+		    NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY || waited >= BUSY_TIMEOUT_MS)
+			break;
+		sqlite3_sleep(5);
+		waited += 5;
+	}
+	return rc == SQLITE_OK ? 0 : store_err(st, err, rc,
+	    "cannot enable WAL");
+}
+
 int
 pa__store_open(struct pa_store **out, const char *path,
     const struct pa_os *os, struct pa_error *err)
@@ -189,8 +199,7 @@ pa__store_open(struct pa_store **out, const char *path,
 	if ((rc = check_version(st, &version, err)) != 0)
 		goto fail;
 	if (version < PA__STORE_VERSION) {
-		if (version == 0 && (rc = exec_sql(st,
-		    "PRAGMA journal_mode = WAL", "cannot enable WAL", err)) != 0)
+		if (version == 0 && (rc = enable_wal(st, err)) != 0)
 			goto fail;
 		if ((rc = migrate(st, err)) != 0)
 			goto fail;

@@ -1,0 +1,548 @@
+/*
+ * End to end: the built portalloc binary, run with a temporary store,
+ * config directory and working directory, never the user's own.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+#include "portalloc/portalloc.h"
+
+struct e2e {
+	char *dir;
+	char store[600];
+	char *env[8];
+};
+
+static int
+setup(void **state)
+{
+	struct e2e *e = calloc(1, sizeof(*e));
+
+	e->dir = th_tmpdir();
+	snprintf(e->store, sizeof(e->store), "%s/state/leases.db", e->dir);
+	if (asprintf(&e->env[0], "PORTALLOC_STORE=%s", e->store) < 0 ||
+	    asprintf(&e->env[1], "HOME=%s", e->dir) < 0 ||
+	    asprintf(&e->env[2], "XDG_CONFIG_HOME=%s/xdg", e->dir) < 0 ||
+	    asprintf(&e->env[3], "XDG_STATE_HOME=%s/state", e->dir) < 0)
+		return -1;
+	*state = e;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct e2e *e = *state;
+	int i;
+
+	th_rmtree(e->dir);
+	for (i = 0; e->env[i]; i++)
+		free(e->env[i]);
+	free(e->dir);
+	free(e);
+	return 0;
+}
+
+/* Runs portalloc with up to 12 arguments (NULL-terminated). */
+static void
+pa_run(struct e2e *e, struct th_run *r, ...)
+{
+	char *argv[16];
+	va_list ap;
+	int n = 0;
+
+	argv[n++] = PORTALLOC_BIN;
+	va_start(ap, r);
+	while (n < 15 && (argv[n] = va_arg(ap, char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	th_run(r, e->dir, e->env, argv);
+}
+
+static char *
+config(struct e2e *e, const char *text)
+{
+	return th_write(e->dir, "portalloc.ini", text);
+}
+
+static void
+test_get_five_then_bind(void **state)
+{
+	struct e2e *e = *state;
+	struct th_run r;
+	uint16_t ports[8];
+	size_t n, i;
+	int fd;
+
+	/* no config file anywhere: the built-in default block */
+	pa_run(e, &r, "get", "--count", "5", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	assert_int_equal(th_lines(r.out), 5);
+	n = th_ports(r.out, ports, 8);
+	assert_int_equal(n, 5);
+	assert_true(th_distinct(ports, n));
+	for (i = 0; i < n; i++) {
+		assert_in_range(ports[i], 29000, 29999);
+		fd = th_listen_tcp(AF_INET, ports[i]);
+		assert_true(fd >= 0);
+		close(fd);
+		fd = th_bind_udp(AF_INET, ports[i]);
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	th_run_free(&r);
+	/* the leases belong to us, the parent of portalloc */
+	pa_run(e, &r, "list", NULL);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(th_lines(r.out), 6);
+	assert_non_null(strstr(r.out, "alive"));
+	th_run_free(&r);
+}
+
+static void
+test_formats(void **state)
+{
+	struct e2e *e = *state;
+	struct th_run r;
+	char *cfg = config(e, "[block f]\nports = 26500-26509\n");
+
+	pa_run(e, &r, "get", "-n", "2", "--format", "env", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "PORTALLOC_PORT0=26500\n"
+	    "PORTALLOC_PORT1=26501\nPORTALLOC_PORTS=\"26500 26501\"\n");
+	th_run_free(&r);
+	pa_run(e, &r, "get", "--json", "--tag", "web", "--proto", "tcp",
+	    "--ttl", "90s", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "[{\"port\":26502,\"proto\":\"tcp\","
+	    "\"block\":\"f\""));
+	assert_non_null(strstr(r.out, "\"tag\":\"web\""));
+	th_run_free(&r);
+	pa_run(e, &r, "list", "--json", "--tag", "web", NULL);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(th_lines(r.out), 1);
+	assert_non_null(strstr(r.out, "\"port\":26502"));
+	th_run_free(&r);
+	pa_run(e, &r, "release", "--tag", "web", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "released 1 lease: 26502\n");
+	th_run_free(&r);
+	pa_run(e, &r, "release", "26500", "26509", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "released 1 lease: 26500\n");
+	assert_non_null(strstr(r.err, "port 26509: no lease"));
+	th_run_free(&r);
+	pa_run(e, &r, "release", "--mine", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "released 1 lease: 26501\n");
+	th_run_free(&r);
+	free(cfg);
+}
+
+static void
+test_exec_runs_and_releases(void **state)
+{
+	struct e2e *e = *state;
+	struct th_run r;
+	char *cfg = config(e, "[block x]\nports = 26600-26609\n");
+
+	pa_run(e, &r, "exec", "-n", "3", "--", "/bin/sh", "-c",
+	    "echo \"$PORTALLOC_PORTS|$PORTALLOC_PORT2\"; "
+	    PORTALLOC_BIN " list | grep -c ' x '; exit 3", NULL);
+	assert_int_equal(r.status, 3);
+	assert_string_equal(r.out, "26600 26601 26602|26602\n3\n");
+	th_run_free(&r);
+	pa_run(e, &r, "list", "--json", NULL);
+	assert_string_equal(r.out, "[]\n");
+	th_run_free(&r);
+	/* a command that cannot run: 127, and nothing leased */
+	pa_run(e, &r, "exec", "--", "/nonexistent/cmd", NULL);
+	assert_int_equal(r.status, 127);
+	assert_non_null(strstr(r.err, "/nonexistent/cmd"));
+	th_run_free(&r);
+	pa_run(e, &r, "list", "--json", NULL);
+	assert_string_equal(r.out, "[]\n");
+	th_run_free(&r);
+	/* death by signal: 128+N */
+	pa_run(e, &r, "exec", "--", "/bin/sh", "-c", "kill -KILL $$", NULL);
+	assert_int_equal(r.status, 128 + SIGKILL);
+	th_run_free(&r);
+	free(cfg);
+}
+
+/* Waits until `list --json` shows n leases; 1 if it did within 5 s. */
+static int
+wait_leases(struct e2e *e, size_t n)
+{
+	struct th_run r;
+	int i, ok = 0;
+
+	for (i = 0; i < 500 && !ok; i++) {
+		pa_run(e, &r, "list", "--json", NULL);
+		ok = n == 0 ? strcmp(r.out, "[]\n") == 0 :
+		    th_lines(r.out) == n;
+		th_run_free(&r);
+		if (!ok)
+			usleep(10000);
+	}
+	return ok;
+}
+
+static void
+test_exec_sigterm_releases(void **state)
+{
+	struct e2e *e = *state;
+	char *cfg = config(e, "[block x]\nports = 26700-26709\n");
+	char *argv[] = { PORTALLOC_BIN, "exec", "-n", "2", "--", "/bin/sh",
+	    "-c", "exec sleep 30", NULL };
+	char *full[8];
+	pid_t pid;
+	int status, i;
+
+	for (i = 0; e->env[i]; i++)
+		full[i] = e->env[i];
+	full[i++] = "PATH=/usr/bin:/bin";
+	full[i] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		if (chdir(e->dir) != 0)
+			_exit(125);
+		execve(argv[0], argv, full);
+		_exit(126);
+	}
+	assert_true(wait_leases(e, 2));
+	kill(pid, SIGTERM);       /* to portalloc alone: passed on to sleep */
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 128 + SIGTERM);
+	assert_true(wait_leases(e, 0));
+	free(cfg);
+}
+
+static void
+test_concurrent_gets(void **state)
+{
+	enum { PROCS = 32, EACH = 5 };
+	struct e2e *e = *state;
+	char *cfg = config(e, "[block c]\nports = 26000-26199\n");
+	char *argv[] = { PORTALLOC_BIN, "get", "-n", "5", NULL };
+	char path[700], *out, *full[8];
+	uint16_t ports[PROCS * EACH + 8];
+	pid_t pids[PROCS];
+	int gate[2], i, status, fd;
+	size_t n = 0;
+	char c;
+
+	for (i = 0; e->env[i]; i++)
+		full[i] = e->env[i];
+	full[i++] = "PATH=/usr/bin:/bin";
+	full[i] = NULL;
+	assert_int_equal(pipe(gate), 0);
+	for (i = 0; i < PROCS; i++) {
+		snprintf(path, sizeof(path), "%s/out.%d", e->dir, i);
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			close(gate[1]);
+			/* all start together when the gate closes */
+			if (read(gate[0], &c, 1) != 0 || chdir(e->dir) != 0)
+				_exit(125);
+			fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			dup2(fd, 1);
+			execve(argv[0], argv, full);
+			_exit(126);
+		}
+	}
+	close(gate[0]);
+	close(gate[1]);
+	for (i = 0; i < PROCS; i++) {
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+		snprintf(path, sizeof(path), "%s/out.%d", e->dir, i);
+		out = th_read(path, NULL);
+		assert_int_equal(th_ports(out, ports + n, EACH + 1), EACH);
+		n += EACH;
+		free(out);
+	}
+	assert_int_equal(n, PROCS * EACH);
+	assert_true(th_distinct(ports, n));
+	for (i = 0; i < (int)n; i++) {
+		fd = th_listen_tcp(AF_INET, ports[i]);
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	free(cfg);
+}
+
+static void
+test_bad_config_exits_78(void **state)
+{
+	struct e2e *e = *state;
+	struct th_run r;
+	char *cfg = config(e, "[block a]\nports = 1000-2000\n"
+	    "protocols = sctp\n");
+
+	/* found as ./portalloc.ini, and named so */
+	pa_run(e, &r, "get", NULL);
+	assert_int_equal(r.status, 78);
+	assert_non_null(strstr(r.err, "portalloc.ini:3: bad protocols 'sctp'"));
+	assert_string_equal(r.out, "");
+	th_run_free(&r);
+	/* nothing was written: no store */
+	assert_int_equal(access(e->store, F_OK), -1);
+	pa_run(e, &r, "-c", "/nonexistent.ini", "get", NULL);
+	assert_int_equal(r.status, 78);
+	assert_non_null(strstr(r.err, "/nonexistent.ini"));
+	th_run_free(&r);
+	pa_run(e, &r, "config", NULL);
+	assert_int_equal(r.status, 78);
+	th_run_free(&r);
+	free(cfg);
+}
+
+static void
+test_corrupt_store_untouched(void **state)
+{
+	struct e2e *e = *state;
+	struct th_run r;
+	char *before, *after, junk[2001], sdir[700];
+	size_t nb, na;
+
+	snprintf(sdir, sizeof(sdir), "%s/state", e->dir);
+	assert_int_equal(mkdir(sdir, 0700), 0);
+	memset(junk, 'Z', sizeof(junk) - 1);
+	junk[sizeof(junk) - 1] = '\0';
+	free(th_write(e->dir, "state/leases.db", junk));
+	before = th_read(e->store, &nb);
+	pa_run(e, &r, "get", NULL);
+	assert_int_equal(r.status, 74);
+	assert_non_null(strstr(r.err, e->store));
+	assert_non_null(strstr(r.err, "left as it is"));
+	th_run_free(&r);
+	pa_run(e, &r, "list", NULL);
+	assert_int_equal(r.status, 74);
+	th_run_free(&r);
+	after = th_read(e->store, &na);
+	assert_int_equal(na, nb);
+	assert_memory_equal(before, after, nb);
+	free(before);
+	free(after);
+}
+
+static void
+test_block_full_exits_69(void **state)
+{
+	struct e2e *e = *state;
+	struct th_run r;
+	char *cfg = config(e, "[block tiny]\nports = 26800-26802\n");
+
+	pa_run(e, &r, "get", "-n", "2", NULL);
+	assert_int_equal(r.status, 0);
+	th_run_free(&r);
+	pa_run(e, &r, "get", "-n", "2", NULL);
+	assert_int_equal(r.status, 69);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "block 'tiny' (26800-26802) has no 2 "
+	    "free ports: 2 leased"));
+	th_run_free(&r);
+	pa_run(e, &r, "list", "--json", NULL);
+	assert_int_equal(th_lines(r.out), 2); /* all or none */
+	th_run_free(&r);
+	free(cfg);
+}
+
+static void
+test_gc_dead_owner(void **state)
+{
+	struct e2e *e = *state;
+	struct th_run r;
+	char *cfg = config(e, "[block g]\nports = 26900-26909\n"), pidbuf[32];
+	pid_t child;
+	int status;
+
+	child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)child);
+	pa_run(e, &r, "get", "-n", "2", "--owner", pidbuf, NULL);
+	assert_int_equal(r.status, 0);
+	th_run_free(&r);
+	pa_run(e, &r, "gc", NULL);
+	assert_string_equal(r.out, "reclaimed 0 leases\n");
+	th_run_free(&r);
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	pa_run(e, &r, "list", NULL);
+	assert_non_null(strstr(r.out, "dead"));
+	th_run_free(&r);
+	pa_run(e, &r, "gc", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "26900/tcp+udp  block g  pid"));
+	assert_non_null(strstr(r.out, "reclaimed 2 leases\n"));
+	th_run_free(&r);
+	/* an owner that does not exist is refused */
+	pa_run(e, &r, "get", "--owner", pidbuf, NULL);
+	assert_int_equal(r.status, 65);
+	assert_non_null(strstr(r.err, pidbuf));
+	th_run_free(&r);
+	free(cfg);
+}
+
+static void
+test_usage_errors(void **state)
+{
+	static const char *const cases[][4] = {
+		{ "frobnicate", NULL },
+		{ "get", "--count", "0", NULL },
+		{ "get", "--count", "-3", NULL },
+		{ "get", "--count", "99999999999", NULL },
+		{ "get", "--count", "five", NULL },
+		{ "get", "--proto", "sctp", NULL },
+		{ "get", "--ttl", "soon", NULL },
+		{ "get", "--tag", "", NULL },
+		{ "get", "--frob", NULL },
+		{ "get", "extra", NULL },
+		{ "release", NULL },
+		{ "release", "70000", NULL },
+		{ "exec", "-n", "2", NULL },
+		{ "--bogus", NULL },
+	};
+	struct e2e *e = *state;
+	struct th_run r;
+	char *argv[6];
+	size_t i, j;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		argv[0] = PORTALLOC_BIN;
+		for (j = 0; cases[i][j]; j++)
+			argv[j + 1] = (char *)cases[i][j];
+		argv[j + 1] = NULL;
+		th_run(&r, e->dir, e->env, argv);
+		print_message("case %zu: %s\n", i, r.err);
+		assert_int_equal(r.status, 2);
+		assert_string_equal(r.out, "");
+		assert_true(strncmp(r.err, "portalloc: ", 11) == 0 ||
+		    strstr(r.err, "unrecognized option") != NULL);
+		th_run_free(&r);
+	}
+	/* nothing was written by any of them */
+	assert_int_equal(access(e->store, F_OK), -1);
+}
+
+static void
+test_help_and_version(void **state)
+{
+	static const char *const cmds[] = { "get", "release", "list", "exec",
+	    "gc", "config" };
+	struct e2e *e = *state;
+	struct th_run r;
+	char want[64];
+	size_t i;
+
+	pa_run(e, &r, "--help", NULL);
+	assert_int_equal(r.status, 0);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		assert_non_null(strstr(r.out, cmds[i]));
+	th_run_free(&r);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		pa_run(e, &r, cmds[i], "--help", NULL);
+		assert_int_equal(r.status, 0);
+		snprintf(want, sizeof(want), "usage: portalloc %s ", cmds[i]);
+		assert_non_null(strstr(r.out, want));
+		th_run_free(&r);
+	}
+	pa_run(e, &r, "--version", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "portalloc " PA_VERSION "\n");
+	th_run_free(&r);
+	pa_run(e, &r, NULL);
+	assert_int_equal(r.status, 2);
+	th_run_free(&r);
+}
+
+static void
+test_config_shows_origins(void **state)
+{
+	struct e2e *e = *state;
+	struct th_run r;
+	char *cfg = config(e, "[portalloc]\nlease_ttl = 30m\n\n[block web]\n"
+	    "ports = 21000-21499\nprotocols = tcp\n");
+
+	pa_run(e, &r, "config", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "; file: portalloc.ini\n"));
+	assert_non_null(strstr(r.out, "lease_ttl = 30m"));
+	assert_non_null(strstr(r.out, "; portalloc.ini:2\n"));
+	assert_non_null(strstr(r.out, "ports = 21000-21499"));
+	assert_non_null(strstr(r.out, "; portalloc.ini:5\n"));
+	assert_non_null(strstr(r.out, "bind_address = 127.0.0.1"));
+	assert_non_null(strstr(r.out, "; $PORTALLOC_STORE\n"));
+	/* the output is itself a valid configuration, saying the same */
+	free(th_write(e->dir, "again.ini", r.out));
+	th_run_free(&r);
+	pa_run(e, &r, "-c", "again.ini", "config", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "lease_ttl = 30m                          "
+	    "; again.ini:5\n"));
+	assert_non_null(strstr(r.out, "protocols = tcp                          "
+	    "; again.ini:"));
+	th_run_free(&r);
+	pa_run(e, &r, "config", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\"ports\":{\"first\":21000,"
+	    "\"last\":21499,\"from\":\"portalloc.ini:5\"}"));
+	assert_non_null(strstr(r.out, "\"protocols\":{\"value\":\"tcp\","
+	    "\"from\":\"portalloc.ini:6\"}"));
+	assert_non_null(strstr(r.out, "\"reserve\":{\"value\":\"no\","
+	    "\"from\":\"default\"}"));
+	th_run_free(&r);
+	free(cfg);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_get_five_then_bind, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_formats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_runs_and_releases,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_sigterm_releases,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_gets, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_bad_config_exits_78, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_store_untouched,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_block_full_exits_69, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_gc_dead_owner, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_usage_errors, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_help_and_version, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_config_shows_origins,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
