@@ -58,6 +58,23 @@ int pa__store_delete(struct pa_store *st, const struct pa_lease *leases,
     size_t n, struct pa_error *err);
 int pa__store_insert(struct pa_store *st, const struct pa_lease *l,
     struct pa_error *err);
+/* Every distinct owner (pid, start, boot) with a lease. */
+struct pa__owner {
+	int64_t pid;
+	uint64_t start;
+	char boot[48];
+};
+int pa__store_owners(struct pa_store *st, struct pa__owner **out, size_t *n,
+    struct pa_error *err);
+/*
+ * Delete the expired leases / those of one owner.  With out not NULL, the
+ * deleted leases are first appended to *out (*n of them, capacity *cap),
+ * with their state set.
+ */
+int pa__store_take_expired(struct pa_store *st, int64_t now,
+    struct pa_lease **out, size_t *n, size_t *cap, struct pa_error *err);
+int pa__store_take_owner(struct pa_store *st, const struct pa__owner *o,
+    struct pa_lease **out, size_t *n, size_t *cap, struct pa_error *err);
 /* Leases (any block, any protocol) whose port lies in [first, last], as a
  * bit set indexed by port - first. */
 int pa__store_leased(struct pa_store *st, uint16_t first, uint16_t last,

@@ -170,22 +170,23 @@ int
 pa__reclaim(struct pa *pa, struct pa_lease **out, size_t *n,
     struct pa_error *err)
 {
-	struct pa_filter all = PA_FILTER_INIT;
-	struct pa_lease *v = NULL;
-	size_t nv = 0, i, k = 0, cap = *n;
+	const struct pa_os *os = pa->os;
+	struct pa__owner *owners;
+	size_t nowners, i, cap = *n;
 	int rc;
 
-	if ((rc = pa__store_select(pa->store, &all, &v, &nv, err)) != 0)
+	rc = pa__store_take_expired(pa->store, os->now(os->ctx), out, n, &cap,
+	    err);
+	if (rc != 0)
 		return rc;
-	fill_states(pa, v, nv);
-	for (i = 0; i < nv; i++)
-		if (v[i].state != PA_LEASE_ALIVE)
-			v[k++] = v[i];
-	rc = pa__store_delete(pa->store, v, k, err);
-	for (i = 0; rc == 0 && out != NULL && i < k; i++)
-		if (pa__leases_push(out, n, &cap, &v[i]) != 0)
-			rc = pa__err(err, PA_ENOMEM, "out of memory");
-	free(v);
+	if ((rc = pa__store_owners(pa->store, &owners, &nowners, err)) != 0)
+		return rc;
+	for (i = 0; rc == 0 && i < nowners; i++)
+		if (!pa__owner_alive(os, owners[i].pid, owners[i].start,
+		    owners[i].boot))
+			rc = pa__store_take_owner(pa->store, &owners[i], out,
+			    n, &cap, err);
+	free(owners);
 	return rc;
 }
 

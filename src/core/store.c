@@ -36,7 +36,8 @@ static const char *const migrations[] = {
 	"  created INTEGER NOT NULL,"
 	"  expires INTEGER NOT NULL DEFAULT 0"
 	");"
-	"CREATE INDEX lease_owner ON lease(owner_pid);"
+	"CREATE INDEX lease_owner ON lease(owner_pid, owner_start, owner_boot);"
+	"CREATE INDEX lease_expires ON lease(expires) WHERE expires != 0;"
 	"CREATE TABLE cursor ("
 	"  block TEXT PRIMARY KEY,"
 	"  next INTEGER NOT NULL"
@@ -385,6 +386,103 @@ pa__store_insert(struct pa_store *st, const struct pa_lease *l,
 	if (rc != SQLITE_DONE)
 		return store_err(st, err, rc, "cannot record lease");
 	return 0;
+}
+
+int
+pa__store_owners(struct pa_store *st, struct pa__owner **out, size_t *n,
+    struct pa_error *err)
+{
+	struct pa__owner *v = NULL, *nv;
+	sqlite3_stmt *stmt;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = prepare(st, "SELECT DISTINCT owner_pid, owner_start, "
+	    "owner_boot FROM lease", &stmt, err)) != 0)
+		return rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = nv;
+		}
+		v[*n].pid = sqlite3_column_int64(stmt, 0);
+		v[*n].start = (uint64_t)sqlite3_column_int64(stmt, 1);
+		text_column(stmt, 2, v[*n].boot, sizeof(v[*n].boot));
+		(*n)++;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		*n = 0;
+		return store_err(st, err, rc, "cannot read owners");
+	}
+	*out = v;
+	return 0;
+}
+
+/* The WHERE clause of a reclaim: expired leases (?1 = now), or those of one
+ * owner (?2 pid, ?3 start, ?4 boot). */
+#define EXPIRED_WHERE "expires != 0 AND expires <= ?1"
+#define OWNER_WHERE "owner_pid = ?2 AND owner_start = ?3 AND owner_boot = ?4"
+
+static int
+take(struct pa_store *st, const char *where, int64_t now,
+    const struct pa__owner *o, enum pa_lease_state state,
+    struct pa_lease **out, size_t *n, size_t *cap, struct pa_error *err)
+{
+	char sql[256];
+	sqlite3_stmt *stmt;
+	struct pa_lease l;
+	int rc, pass;
+
+	/* the rows first, if the caller wants them, then the delete */
+	for (pass = out ? 0 : 1; pass < 2; pass++) {
+		snprintf(sql, sizeof(sql), pass == 0 ? "SELECT " LEASE_COLUMNS
+		    " FROM lease WHERE %s ORDER BY port" :
+		    "DELETE FROM lease WHERE %s", where);
+		if ((rc = prepare(st, sql, &stmt, err)) != 0)
+			return rc;
+		if (o == NULL) {
+			sqlite3_bind_int64(stmt, 1, now);
+		} else {
+			sqlite3_bind_int64(stmt, 2, o->pid);
+			sqlite3_bind_int64(stmt, 3, (int64_t)o->start);
+			sqlite3_bind_text(stmt, 4, o->boot, -1, SQLITE_STATIC);
+		}
+		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+			row_to_lease(stmt, &l);
+			l.state = state;
+			if (pa__leases_push(out, n, cap, &l) != 0) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+		}
+		sqlite3_finalize(stmt);
+		if (rc != SQLITE_DONE)
+			return store_err(st, err, rc, "cannot reclaim leases");
+	}
+	return 0;
+}
+
+int
+pa__store_take_expired(struct pa_store *st, int64_t now,
+    struct pa_lease **out, size_t *n, size_t *cap, struct pa_error *err)
+{
+	return take(st, EXPIRED_WHERE, now, NULL, PA_LEASE_EXPIRED, out, n,
+	    cap, err);
+}
+
+int
+pa__store_take_owner(struct pa_store *st, const struct pa__owner *o,
+    struct pa_lease **out, size_t *n, size_t *cap, struct pa_error *err)
+{
+	return take(st, OWNER_WHERE, 0, o, PA_LEASE_DEAD, out, n, cap, err);
 }
 
 int
