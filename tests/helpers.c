@@ -90,6 +90,13 @@ void
 th_run(struct th_run *r, const char *cwd, char *const env[],
     char *const argv[])
 {
+	th_run_as(r, -1, cwd, env, argv);
+}
+
+void
+th_run_as(struct th_run *r, long uid, const char *cwd, char *const env[],
+    char *const argv[])
+{
 	char *dir = th_tmpdir(), out[512], err[512], **full;
 	int status, fd, i, n;
 	pid_t pid;
@@ -111,6 +118,9 @@ th_run(struct th_run *r, const char *cwd, char *const env[],
 		dup2(fd, 1);
 		fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(fd, 2);
+		if (uid >= 0 && (setgid((gid_t)uid) != 0 ||
+		    setuid((uid_t)uid) != 0))
+			_exit(125);
 		execve(argv[0], argv, full);
 		_exit(126);
 	}

@@ -31,6 +31,9 @@ struct th_run {
  */
 void th_run(struct th_run *r, const char *cwd, char *const env[],
     char *const argv[]);
+/* The same as user uid (root only; -1: as we are). */
+void th_run_as(struct th_run *r, long uid, const char *cwd,
+    char *const env[], char *const argv[]);
 void th_run_free(struct th_run *r);
 
 /* Counts lines in s. */

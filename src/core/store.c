@@ -119,11 +119,21 @@ check_version(struct pa_store *st, int64_t *version, struct pa_error *err)
 		    st->path);
 	return 0;
 refuse:
-	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-		return store_err(st, err, rc, "cannot read");
-	return pa__err(err, PA_EIO, "store %s is not a portalloc lease "
-	    "store (%s); it was left as it is: move it away or set "
-	    "PORTALLOC_STORE", st->path, sqlite3_errmsg(st->db));
+	switch (sqlite3_errcode(st->db)) {
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return pa__err(err, PA_EIO, "store %s is not a portalloc lease "
+		    "store (%s); it was left as it is: move it away or set "
+		    "PORTALLOC_STORE", st->path, sqlite3_errmsg(st->db));
+	case SQLITE_READONLY:
+		return pa__err(err, PA_EIO, "store %s cannot be written by "
+		    "this user (%s): its owner can fix the modes of the file "
+		    "and its directory, or set PORTALLOC_STORE", st->path,
+		    sqlite3_errmsg(st->db));
+	default:
+		return store_err(st, err, sqlite3_errcode(st->db),
+		    "cannot read");
+	}
 }
 
 /* Brings the schema to PA__STORE_VERSION, one step at a time. */

@@ -343,6 +343,40 @@ test_corrupt_store_untouched(void **state)
 	free(after);
 }
 
+/* A store this user may read but not write: 74 with the path, unchanged. */
+static void
+test_readonly_store(void **state)
+{
+	struct e2e *e = *state;
+	char *argv[] = { PORTALLOC_BIN, "get", NULL }, sdir[700];
+	char *before, *after;
+	struct th_run r;
+	size_t nb, na;
+	long uid = getuid() == 0 ? 65534 : -1;
+
+	pa_run(e, &r, "get", "--owner", "1", NULL);
+	assert_int_equal(r.status, 0);
+	th_run_free(&r);
+	snprintf(sdir, sizeof(sdir), "%s/state", e->dir);
+	assert_int_equal(chmod(e->store, 0444), 0);
+	assert_int_equal(chmod(sdir, 0555), 0);
+	assert_int_equal(chmod(e->dir, 0755), 0);
+	before = th_read(e->store, &nb);
+	th_run_as(&r, uid, "/", e->env, argv);
+	if (uid < 0 && r.status == 0) /* a user who ignores modes */
+		skip();
+	assert_int_equal(r.status, 74);
+	assert_non_null(strstr(r.err, e->store));
+	assert_non_null(strstr(r.err, "cannot be written"));
+	th_run_free(&r);
+	after = th_read(e->store, &na);
+	assert_int_equal(na, nb);
+	assert_memory_equal(before, after, nb);
+	free(before);
+	free(after);
+	chmod(sdir, 0700);
+}
+
 static void
 test_block_full_exits_69(void **state)
 {
@@ -532,6 +566,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_store_untouched,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readonly_store, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_block_full_exits_69, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_gc_dead_owner, setup,
