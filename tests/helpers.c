@@ -190,10 +190,13 @@ bind_socket(int family, int type, uint16_t port)
 {
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6;
-	int fd = socket(family, type | SOCK_CLOEXEC, 0), rc;
+	int fd = socket(family, type | SOCK_CLOEXEC, 0), rc, on = 1;
 
 	if (fd < 0)
 		return -1;
+	/* as servers do: a TIME-WAIT left by an earlier run is no obstacle */
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	if (family == AF_INET) {
 		memset(&sin, 0, sizeof(sin));
 		sin.sin_family = AF_INET;

@@ -42,7 +42,8 @@ size_t th_lines(const char *s);
 size_t th_ports(const char *s, uint16_t *v, size_t max);
 /* 1 if every one of v[0..n) differs from the others. */
 int th_distinct(const uint16_t *v, size_t n);
-/* Binds a TCP listener on 127.0.0.1:port; returns the fd or -1. */
+/* A TCP listener (SO_REUSEADDR) or a UDP socket on the loopback address
+ * of family (AF_INET, AF_INET6); the fd or -1. */
 int th_listen_tcp(int family, uint16_t port);
 int th_bind_udp(int family, uint16_t port);
 

@@ -217,6 +217,94 @@ int pa_gc(struct pa *pa, struct pa_lease **out, size_t *n,
 
 void pa_leases_free(struct pa_lease *leases);
 
+/*
+ * Who holds a port: the kernel's socket tables (Linux: sock_diag and a scan
+ * of /proc/PID/fd; Windows: the owner-PID tables), both families.
+ */
+
+/* Socket states: TCP's, numbered as Linux does; UDP sockets are CLOSE
+ * (unconnected) or ESTABLISHED (connected). */
+enum pa_sock_state {
+	PA_SOCK_ESTABLISHED = 1, PA_SOCK_SYN_SENT, PA_SOCK_SYN_RECV,
+	PA_SOCK_FIN_WAIT1, PA_SOCK_FIN_WAIT2, PA_SOCK_TIME_WAIT, PA_SOCK_CLOSE,
+	PA_SOCK_CLOSE_WAIT, PA_SOCK_LAST_ACK, PA_SOCK_LISTEN, PA_SOCK_CLOSING,
+	PA_SOCK_NEW_SYN_RECV,
+};
+/* "LISTEN", "ESTAB", "TIME-WAIT", "UNCONN" (a UDP socket in CLOSE), ... */
+const char *pa_sock_state_name(int state, unsigned proto);
+
+/* One socket and one process holding it; a socket shared by n processes
+ * gives n holders, a socket no process holds (TIME_WAIT) one with pid 0. */
+struct pa_holder {
+	unsigned proto;           /* PA_TCP or PA_UDP */
+	int family;               /* 4 or 6 */
+	char local[PA_ADDR_MAX];
+	uint16_t port;
+	char remote[PA_ADDR_MAX]; /* "" for a socket with no peer */
+	uint16_t rport;
+	int state;
+	uint64_t inode;
+	int64_t pid;              /* 0: no process */
+	int64_t ppid;
+	int64_t uid;              /* the process's, else the socket's; -1 */
+	char user[32];
+	char name[64];
+	char cmdline[PA_CMD_MAX];
+	int foreign;              /* pa_check: not the lease owner's */
+};
+
+struct pa_port_query {
+	uint16_t first, last;     /* inclusive */
+	unsigned protos;          /* 0: both */
+};
+
+/*
+ * Every holder of the ports in q[0..nq), ordered by port, protocol and
+ * pid.  *unreadable counts processes whose sockets could not be read (other
+ * users' without privilege): a holder may hide among them.
+ */
+int pa_who(const struct pa_port_query *q, size_t nq, struct pa_holder **out,
+    size_t *n, unsigned *unreadable, struct pa_error *err);
+void pa_holders_free(struct pa_holder *holders);
+
+/* What pa_check finds on a port. */
+enum pa_port_status {
+	PA_PORT_FREE,      /* not leased, nobody on it */
+	PA_PORT_OK,        /* leased, held by the owner or its descendants */
+	PA_PORT_WAITING,   /* leased, nobody bound yet */
+	PA_PORT_FOREIGN,   /* leased, but another process holds it */
+	PA_PORT_STALE,     /* leased, but the owner is gone (or time is up) */
+	PA_PORT_INTRUDER,  /* not leased, but some process holds it */
+	PA_PORT_ORPHAN,    /* only sockets no process holds (TIME_WAIT) */
+	PA_PORT_NSTATUS
+};
+const char *pa_port_status_name(enum pa_port_status s);
+
+struct pa_port_check {
+	uint16_t port;
+	enum pa_port_status status;
+	int leased;
+	struct pa_lease lease;    /* when leased */
+	size_t first, n;          /* its holders: holders[first..first+n) */
+};
+
+struct pa_check {
+	struct pa_port_check *ports; /* every port that is not free */
+	size_t nports;
+	struct pa_holder *holders;
+	size_t nholders;
+	unsigned count[PA_PORT_NSTATUS]; /* ports by status, free included */
+	unsigned unreadable;
+};
+
+/*
+ * Leases against the kernel's tables for every port of a block (NULL: every
+ * block): one table dump and one process scan for all of them.
+ */
+int pa_check(struct pa *pa, const char *block, struct pa_check **out,
+    struct pa_error *err);
+void pa_check_free(struct pa_check *c);
+
 #ifdef __cplusplus
 }
 #endif

@@ -42,7 +42,8 @@ struct cmd_entry {
 };
 
 extern const struct cmd_entry cmd_get_entry, cmd_release_entry,
-    cmd_list_entry, cmd_exec_entry, cmd_gc_entry, cmd_config_entry;
+    cmd_list_entry, cmd_exec_entry, cmd_gc_entry, cmd_config_entry,
+    cmd_who_entry, cmd_check_entry;
 
 /* Options every command takes; put CLI_COMMON_OPTIONS in each table. */
 #define CLI_OPT_HELP 'h'
@@ -86,5 +87,12 @@ void out_leases_json(FILE *fp, const struct pa_lease *v, size_t n);
 /* Leases as a table with a header line. */
 void out_leases_table(FILE *fp, const struct pa_lease *v, size_t n,
     int64_t now);
+
+/* Holders (cmd-who.c, shared with check). */
+/* With foreign, says whether the holder is the lease owner's. */
+void out_holder_json(FILE *fp, const struct pa_holder *h, int foreign);
+void out_holders_table(FILE *fp, const struct pa_holder *v, size_t n);
+/* A note on stderr when some processes could not be read. */
+void out_unreadable(unsigned n);
 
 #endif

@@ -12,6 +12,8 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_release_entry,
 	&cmd_list_entry,
 	&cmd_exec_entry,
+	&cmd_who_entry,
+	&cmd_check_entry,
 	&cmd_gc_entry,
 	&cmd_config_entry,
 };

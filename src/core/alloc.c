@@ -186,6 +186,31 @@ check_request(struct pa *pa, const struct pa_request *req,
 	return 0;
 }
 
+/*
+ * The parent of this process, or, when the parent is a subshell (a forked
+ * copy of its own parent: same name, same command line, as in
+ * `ports=$(portalloc get | tr ...)`), the shell it was forked from: the
+ * subshell exits at once and would take the lease with it.
+ */
+static int64_t
+calling_shell(const struct pa_os *os)
+{
+	struct pa_proc p, g;
+	int64_t pid = os->parent_pid(os->ctx);
+	int depth;
+
+	if (os->proc(os->ctx, pid, &p, NULL) != 0)
+		return pid;
+	for (depth = 0; depth < 16 && p.ppid > 1; depth++) {
+		if (os->proc(os->ctx, p.ppid, &g, NULL) != 0 ||
+		    g.start == 0 || strcmp(g.name, p.name) != 0 ||
+		    strcmp(g.cmdline, p.cmdline) != 0)
+			break;
+		p = g;
+	}
+	return p.pid;
+}
+
 /* The lease every picked port gets, but for the port itself. */
 static int
 lease_template(struct pa *pa, const struct pa_request *req,
@@ -199,7 +224,7 @@ lease_template(struct pa *pa, const struct pa_request *req,
 
 	memset(l, 0, sizeof(*l));
 	if (req->owner_pid == PA_OWNER_PARENT)
-		l->owner_pid = os->parent_pid(os->ctx);
+		l->owner_pid = calling_shell(os);
 	else if (req->owner_pid > 0)
 		l->owner_pid = req->owner_pid;
 	else if (req->owner_pid == 0)

@@ -112,6 +112,11 @@ enum pa_lease_state pa__lease_state(const struct pa *pa,
 int pa__reclaim(struct pa *pa, struct pa_lease **out, size_t *n,
     struct pa_error *err);
 
+/* pa_who with an explicit OS. */
+int pa__who_os(const struct pa_os *os, const struct pa_port_query *q,
+    size_t nq, struct pa_holder **out, size_t *n, unsigned *unreadable,
+    struct pa_error *err);
+
 /* Appends one lease to a growing array; PA_ENOMEM on failure. */
 int pa__leases_push(struct pa_lease **arr, size_t *n, size_t *cap,
     const struct pa_lease *l);

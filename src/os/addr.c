@@ -27,3 +27,12 @@ pa__addr_parse(const char *text, struct pa_addr *a)
 	}
 	return PA_EUSAGE;
 }
+
+void
+pa__addr_format(int family, const unsigned char *bytes, char *buf,
+    size_t len)
+{
+	if (inet_ntop(family == 6 ? AF_INET6 : AF_INET, bytes, buf,
+	    (socklen_t)len) == NULL && len > 0)
+		buf[0] = '\0';
+}

@@ -29,6 +29,40 @@ struct pa_addr {
 	int wildcard;               /* 0.0.0.0 or :: */
 };
 
+/*
+ * Socket tables (who holds a port).
+ */
+
+/* One socket from the kernel's tables. */
+struct pa_sock {
+	unsigned proto;             /* PA_TCP or PA_UDP */
+	int family;                 /* 4 or 6 */
+	unsigned char local[16];    /* network order, as in_addr / in6_addr */
+	unsigned char remote[16];
+	uint16_t lport, rport;      /* host order */
+	int state;                  /* PA_SOCK_* */
+	int64_t uid;                /* -1 if unknown */
+	uint64_t inode;             /* 0: no process can hold it (TIME_WAIT) */
+	size_t first_pid, npids;    /* its holders: pids[first_pid..+npids) */
+};
+
+struct pa_socktab {
+	struct pa_sock *socks;
+	size_t n;
+	int64_t *pids;              /* holders, grouped by socket */
+	size_t npids;
+	unsigned unreadable;        /* processes whose fds could not be read */
+	const char *source;         /* where the table came from, for -v */
+};
+
+/* Every socket whose local port lies in one of ranges[0..n). */
+struct pa_portq {
+	uint16_t first, last;
+	unsigned protos;
+};
+
+void pa__socktab_free(struct pa_socktab *t);
+
 struct pa_os {
 	void *ctx;
 
@@ -73,6 +107,18 @@ struct pa_os {
 	 * root's system store).  Never touches an existing file.
 	 */
 	int (*prepare_store)(void *ctx, const char *path, struct pa_error *err);
+
+	/*
+	 * The sockets, of both families, whose local port lies in one of
+	 * q[0..nq).  With pids, also every process holding each socket (a
+	 * socket shared by several processes lists each of them); without,
+	 * npids is 0 everywhere and nothing is scanned.
+	 */
+	int (*sockets)(void *ctx, const struct pa_portq *q, size_t nq,
+	    int pids, struct pa_socktab *t, struct pa_error *err);
+
+	/* The name of a user, or "" if unknown. */
+	void (*user_name)(void *ctx, int64_t uid, char *buf, size_t len);
 };
 
 /* The real operating system. */
@@ -80,6 +126,9 @@ const struct pa_os *pa__os_native(void);
 
 /* Parses an IPv4 or IPv6 literal.  0 or PA_EUSAGE. */
 int pa__addr_parse(const char *text, struct pa_addr *a);
+/* Formats an address of family 4 or 6 (bytes in network order). */
+void pa__addr_format(int family, const unsigned char *bytes, char *buf,
+    size_t len);
 
 /*
  * Running a command for `portalloc exec`: the child is created stopped, so

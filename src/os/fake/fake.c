@@ -1,4 +1,5 @@
 /* The in-memory OS of the unit tests; see fake.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +13,18 @@ struct fake_proc {
 	int hidden;
 };
 
+#define MAX_SOCKS 256
+#define MAX_SOCK_PIDS 8
+
+struct fake_sock {
+	struct pa_sock s;
+	int64_t pids[MAX_SOCK_PIDS];
+};
+
 struct pa_fake {
+	struct fake_sock socks[MAX_SOCKS];
+	size_t nsocks;
+	unsigned dumps;
 	struct pa_os os;
 	int64_t now, self, parent, uid;
 	char boot[48];
@@ -103,6 +115,83 @@ fake_prepare_store(void *ctx, const char *path, struct pa_error *err)
 	return real->prepare_store(real->ctx, path, err);
 }
 
+static int
+fake_sockets(void *ctx, const struct pa_portq *q, size_t nq, int pids,
+    struct pa_socktab *t, struct pa_error *err)
+{
+	struct pa_fake *f = ctx;
+	const struct fake_sock *fs;
+	size_t i, j, k;
+
+	(void)err;
+	memset(t, 0, sizeof(*t));
+	t->source = "fake";
+	f->dumps++;
+	t->socks = calloc(f->nsocks + 1, sizeof(*t->socks));
+	t->pids = calloc(f->nsocks * MAX_SOCK_PIDS + 1, sizeof(*t->pids));
+	if (t->socks == NULL || t->pids == NULL) {
+		pa__socktab_free(t);
+		return PA_ENOMEM;
+	}
+	for (i = 0; i < f->nsocks; i++) {
+		fs = &f->socks[i];
+		for (j = 0; j < nq; j++)
+			if (fs->s.lport >= q[j].first &&
+			    fs->s.lport <= q[j].last &&
+			    (q[j].protos & fs->s.proto))
+				break;
+		if (j == nq)
+			continue;
+		t->socks[t->n] = fs->s;
+		t->socks[t->n].first_pid = t->npids;
+		t->socks[t->n].npids = pids ? fs->s.npids : 0;
+		for (k = 0; pids && k < fs->s.npids; k++)
+			t->pids[t->npids++] = fs->pids[k];
+		t->n++;
+	}
+	return 0;
+}
+
+static void
+fake_user_name(void *ctx, int64_t uid, char *buf, size_t len)
+{
+	(void)ctx;
+	snprintf(buf, len, "user%lld", (long long)uid);
+}
+
+void
+pa_fake_add_sock(struct pa_fake *f, unsigned proto, int family,
+    uint16_t port, int state, const int64_t *pids, size_t npids)
+{
+	struct fake_sock *fs;
+
+	if (f->nsocks == MAX_SOCKS || npids > MAX_SOCK_PIDS)
+		abort();
+	fs = &f->socks[f->nsocks++];
+	memset(fs, 0, sizeof(*fs));
+	fs->s.proto = proto;
+	fs->s.family = family;
+	if (family == 4) {
+		fs->s.local[0] = 127;
+		fs->s.local[3] = 1;
+	} else {
+		fs->s.local[15] = 1;
+	}
+	fs->s.lport = port;
+	fs->s.state = state;
+	fs->s.uid = 1000;
+	fs->s.inode = npids ? 10000 + f->nsocks : 0;
+	fs->s.npids = npids;
+	if (npids)
+		memcpy(fs->pids, pids, npids * sizeof(*pids));
+}
+
+unsigned
+pa_fake_dumps(const struct pa_fake *f)
+{
+	return f->dumps;
+}
+
 struct pa_fake *
 pa_fake_new(void)
 {
@@ -121,6 +210,8 @@ pa_fake_new(void)
 	f->os.ephemeral_range = fake_ephemeral;
 	f->os.default_store = fake_default_store;
 	f->os.prepare_store = fake_prepare_store;
+	f->os.sockets = fake_sockets;
+	f->os.user_name = fake_user_name;
 	f->now = 1000000000;
 	strcpy(f->boot, "fake-boot-1");
 	pa_fake_set_self(f, 100, 99, 1000);

@@ -36,4 +36,13 @@ unsigned pa_fake_probes(const struct pa_fake *f);
 /* Makes every later probe fail with this error (0: stop). */
 void pa_fake_fail_probes(struct pa_fake *f, int code);
 
+/*
+ * A socket in the fake kernel tables on port (local 127.0.0.1 or ::1),
+ * held by pids[0..npids) (none: a TIME_WAIT-like orphan).
+ */
+void pa_fake_add_sock(struct pa_fake *f, unsigned proto, int family,
+    uint16_t port, int state, const int64_t *pids, size_t npids);
+/* How many times the sockets op ran. */
+unsigned pa_fake_dumps(const struct pa_fake *f);
+
 #endif

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "os/linux/linux.h"
 #include "os/os.h"
 
 #define SYSTEM_STORE_DIR "/var/lib/portalloc"
@@ -339,6 +341,30 @@ linux_prepare_store(void *ctx, const char *path, struct pa_error *err)
 	    strerror(errno));
 }
 
+static void
+linux_user_name(void *ctx, int64_t uid, char *buf, size_t len)
+{
+	static int64_t last_uid = -1;
+	static char last[32];
+	struct passwd pw, *res = NULL;
+	char tmp[1024];
+
+	(void)ctx;
+	buf[0] = '\0';
+	if (uid < 0)
+		return;
+	if (uid != last_uid) {
+		last[0] = '\0';
+		if (getpwuid_r((uid_t)uid, &pw, tmp, sizeof(tmp), &res) == 0 &&
+		    res != NULL)
+			pa__strlcpy(last, pw.pw_name, sizeof(last));
+		else
+			snprintf(last, sizeof(last), "%lld", (long long)uid);
+		last_uid = uid;
+	}
+	pa__strlcpy(buf, last, len);
+}
+
 static const struct pa_os linux_os = {
 	NULL,
 	linux_now,
@@ -351,6 +377,8 @@ static const struct pa_os linux_os = {
 	linux_ephemeral_range,
 	linux_default_store,
 	linux_prepare_store,
+	pa__linux_sockets,
+	linux_user_name,
 };
 
 const struct pa_os *

@@ -1,0 +1,135 @@
+/* portalloc check: leases against the kernel's socket tables. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static void
+print_port(const struct pa_check *r, const struct pa_port_check *p)
+{
+	const struct pa_holder *h;
+	size_t i;
+
+	printf("%-5u  %-8s  ", p->port, pa_port_status_name(p->status));
+	if (p->leased)
+		printf("leased to pid %" PRId64 " (%.40s)%s%s\n",
+		    p->lease.owner_pid, p->lease.command,
+		    p->lease.state == PA_LEASE_DEAD ? ", which is gone" :
+		    p->lease.state == PA_LEASE_EXPIRED ? ", expired" : "",
+		    p->lease.tag[0] ? "" : "");
+	else
+		printf("not leased\n");
+	for (i = 0; i < p->n; i++) {
+		h = &r->holders[p->first + i];
+		if (h->pid == 0) {
+			printf("       %s %s/%s %s, no process\n",
+			    h->family == 6 ? "IPv6" : "IPv4",
+			    h->proto == PA_TCP ? "tcp" : "udp", h->local,
+			    pa_sock_state_name(h->state, h->proto));
+			continue;
+		}
+		printf("       %s pid %" PRId64 " %s (%s): %.80s [%s %s %s]\n",
+		    h->foreign ? "FOREIGN" : "held by", h->pid, h->name,
+		    h->user, h->cmdline, h->proto == PA_TCP ? "tcp" : "udp",
+		    h->local, pa_sock_state_name(h->state, h->proto));
+	}
+}
+
+static void
+print_json(const struct pa_check *r)
+{
+	const struct pa_port_check *p;
+	size_t i, j;
+	int s;
+
+	printf("{\"ports\":[");
+	for (i = 0; i < r->nports; i++) {
+		p = &r->ports[i];
+		printf("%s{\"port\":%u,\"status\":\"%s\",\"lease\":",
+		    i ? ",\n " : "", p->port, pa_port_status_name(p->status));
+		if (p->leased)
+			out_lease_json(stdout, &p->lease);
+		else
+			printf("null");
+		printf(",\"holders\":[");
+		for (j = 0; j < p->n; j++) {
+			const struct pa_holder *h = &r->holders[p->first + j];
+			fputs(j ? "," : "", stdout);
+			out_holder_json(stdout, h, p->leased && h->pid != 0);
+		}
+		printf("]}");
+	}
+	printf("],\"summary\":{");
+	for (s = 0; s < PA_PORT_NSTATUS; s++)
+		printf("%s\"%s\":%u", s ? "," : "", pa_port_status_name(s),
+		    r->count[s]);
+	printf("},\"unreadable_processes\":%u}\n", r->unreadable);
+}
+
+static int
+cmd_check(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "block", required_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *block = NULL;
+	struct pa_check *r;
+	struct pa_error err;
+	unsigned total = 0;
+	size_t i;
+	int c, rc, json = 0, s;
+
+	while ((c = getopt_long(argc, argv, "hc:b:j", opts, NULL)) != -1) {
+		if (c == 'j')
+			json = 1;
+		else if (c == 'b')
+			block = optarg;
+		else if ((rc = cli_common_option(cli, c, optarg)) >= 0)
+			return rc;
+	}
+	if (optind < argc)
+		return cli_usage_error(cli, "unexpected argument '%s'",
+		    argv[optind]);
+	if ((rc = cli_open(cli, 1)) != 0)
+		return rc;
+	memset(&err, 0, sizeof(err));
+	if ((rc = pa_check(cli->pa, block, &r, &err)) != 0)
+		return cli_fail(rc, &err);
+	if (json) {
+		print_json(r);
+	} else {
+		for (i = 0; i < r->nports; i++)
+			print_port(r, &r->ports[i]);
+		for (s = 0; s < PA_PORT_NSTATUS; s++)
+			total += r->count[s];
+		printf("%u ports: ", total);
+		for (s = 1; s < PA_PORT_NSTATUS; s++)
+			printf("%u %s, ", r->count[s], pa_port_status_name(s));
+		printf("%u free\n", r->count[PA_PORT_FREE]);
+	}
+	out_unreadable(r->unreadable);
+	rc = r->count[PA_PORT_FOREIGN] || r->count[PA_PORT_INTRUDER] ?
+	    EXIT_CONFLICT : EXIT_OK;
+	pa_check_free(r);
+	return rc;
+}
+
+const struct cmd_entry cmd_check_entry = {
+	"check",
+	"[-b BLOCK] [--json]",
+	"Check every port of the block(s) against the kernel's socket tables:\n"
+	    "  ok        leased, held by the lease owner or its descendants\n"
+	    "  waiting   leased, nobody bound yet\n"
+	    "  foreign   leased, but held by another process (both are shown)\n"
+	    "  stale     leased, but the owner is gone or the lease expired\n"
+	    "  intruder  not leased, but held by some process\n"
+	    "  orphan    only sockets no process holds (TIME-WAIT)\n"
+	    "Exit 1 if any port is foreign or intruder, else 0.",
+	"  -b, --block BLOCK   only BLOCK (default: every block)\n"
+	"      --json          print JSON\n",
+	cmd_check,
+};

@@ -1,0 +1,72 @@
+/*
+ * Pieces of the Linux backend that tests and fuzzers reach directly: the
+ * sock_diag and /proc/net parsers and the /proc fd scan.
+ */
+#ifndef PA_LINUX_H
+#define PA_LINUX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "os/os.h"
+
+/* A growing array of sockets. */
+struct pa__sockvec {
+	struct pa_sock *v;
+	size_t n, cap;
+};
+int pa__sockvec_push(struct pa__sockvec *sv, const struct pa_sock *s);
+
+/* Does the socket's local port and protocol fall in one of q[0..nq)? */
+int pa__portq_match(const struct pa_portq *q, size_t nq, uint16_t port,
+    unsigned proto);
+
+/*
+ * Parses one read's worth of NETLINK_SOCK_DIAG replies (inet_diag_msg) for
+ * protocol proto, appending the sockets that match q.  Returns 1 once
+ * NLMSG_DONE is seen, 0 when more is to come, or a negative PA_E* code
+ * (PA_EOS with the kernel's errno in the message for NLMSG_ERROR, *kerrno
+ * set to it; PA_EDATA for a malformed buffer).
+ */
+int pa__diag_parse(const void *buf, size_t len, unsigned proto,
+    const struct pa_portq *q, size_t nq, struct pa__sockvec *out,
+    int *kerrno, struct pa_error *err);
+
+/* One dump of proto/family (4 or 6) filtered in the kernel to local ports
+ * first..last.  PA_ENOENT when the kernel has no such dump (no netlink, no
+ * udp_diag module): the caller falls back to /proc/net. */
+int pa__diag_dump(unsigned proto, int family, uint16_t first, uint16_t last,
+    const struct pa_portq *q, size_t nq, struct pa__sockvec *out,
+    struct pa_error *err);
+
+/*
+ * Parses one line of /proc/net/{tcp,udp}{,6}.  1 and *s filled for a
+ * socket, 0 for the header line, -1 for a malformed line.
+ */
+int pa__procnet_line(const char *line, int family, unsigned proto,
+    struct pa_sock *s);
+/* Every matching socket of one /proc/net file. */
+int pa__procnet_read(const char *path, int family, unsigned proto,
+    const struct pa_portq *q, size_t nq, struct pa__sockvec *out,
+    struct pa_error *err);
+
+/* A socket inode and one process holding it. */
+struct pa__inopid {
+	uint64_t inode;
+	int64_t pid;
+};
+/*
+ * Scans /proc/PID/fd of every process for the socket inodes in
+ * inodes[0..n) (sorted, unique).  *out gets every (inode, pid) pair found,
+ * sorted by inode then pid; *unreadable counts processes whose fds could
+ * not be read.  procdir is "/proc" but for tests.
+ */
+int pa__procfd_scan(const char *procdir, const uint64_t *inodes, size_t n,
+    struct pa__inopid **out, size_t *nout, unsigned *unreadable,
+    struct pa_error *err);
+
+/* The sockets op of the Linux OS table. */
+int pa__linux_sockets(void *ctx, const struct pa_portq *q, size_t nq,
+    int pids, struct pa_socktab *t, struct pa_error *err);
+
+#endif

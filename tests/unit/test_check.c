@@ -1,0 +1,209 @@
+/* pa_check's classification and the default owner, on the fake OS. */
+#include <string.h>
+
+#include "fixture.h"
+
+#define BLOCK "[block t]\nports = 25000-25009\n"
+
+static void
+lease(struct fx *x, unsigned count, int64_t owner)
+{
+	size_t n;
+
+	pa_leases_free(fx_get(x, count, owner, &n));
+}
+
+static const struct pa_port_check *
+port(const struct pa_check *r, uint16_t p)
+{
+	size_t i;
+
+	for (i = 0; i < r->nports; i++)
+		if (r->ports[i].port == p)
+			return &r->ports[i];
+	return NULL;
+}
+
+static void
+test_classification(void **state)
+{
+	struct fx *x = fx_new(BLOCK);
+	int64_t owner[] = { 500 }, grandchild[] = { 502 }, other[] = { 600 },
+	    shared[] = { 500, 600 };
+	const struct pa_port_check *p;
+	struct pa_check *r;
+	struct pa_error err;
+
+	(void)state;
+	fx_open(x);
+	pa_fake_add_proc(x->f, 500, 1, 111, 1000, "make test");
+	pa_fake_add_proc(x->f, 501, 500, 112, 1000, "sh -c ./server");
+	pa_fake_add_proc(x->f, 502, 501, 113, 1000, "./server");
+	pa_fake_add_proc(x->f, 600, 1, 114, 33, "nginx");
+	pa_fake_add_proc(x->f, 700, 1, 115, 1000, "make other");
+	lease(x, 5, 500);                 /* 25000-25004 */
+	lease(x, 1, 700);                 /* 25005 */
+	pa_fake_hold(x->f, 25006, PA_BOTH);
+	pa_fake_hold(x->f, 25007, PA_BOTH);
+	lease(x, 1, 500);                 /* 25008 */
+	pa_fake_kill(x->f, 700);
+	pa_fake_add_sock(x->f, PA_TCP, 4, 25000, PA_SOCK_LISTEN, owner, 1);
+	pa_fake_add_sock(x->f, PA_TCP, 6, 25001, PA_SOCK_LISTEN, grandchild,
+	    1);
+	pa_fake_add_sock(x->f, PA_TCP, 4, 25003, PA_SOCK_LISTEN, other, 1);
+	pa_fake_add_sock(x->f, PA_UDP, 4, 25004, PA_SOCK_CLOSE, shared, 2);
+	pa_fake_add_sock(x->f, PA_TCP, 4, 25005, PA_SOCK_LISTEN, other, 1);
+	pa_fake_add_sock(x->f, PA_TCP, 4, 25006, PA_SOCK_LISTEN, other, 1);
+	pa_fake_add_sock(x->f, PA_TCP, 4, 25007, PA_SOCK_TIME_WAIT, NULL, 0);
+	pa_fake_add_sock(x->f, PA_TCP, 4, 25008, PA_SOCK_TIME_WAIT, NULL, 0);
+	/* outside the block: not looked at */
+	pa_fake_add_sock(x->f, PA_TCP, 4, 26000, PA_SOCK_LISTEN, other, 1);
+
+	assert_int_equal(pa_check(x->pa, NULL, &r, &err), 0);
+	assert_int_equal(pa_fake_dumps(x->f), 1);  /* one dump, all ports */
+	assert_int_equal(r->nports, 9);
+	assert_int_equal(port(r, 25000)->status, PA_PORT_OK);
+	assert_int_equal(port(r, 25001)->status, PA_PORT_OK);
+	assert_int_equal(port(r, 25002)->status, PA_PORT_WAITING);
+	p = port(r, 25003);
+	assert_int_equal(p->status, PA_PORT_FOREIGN);
+	assert_int_equal(p->lease.owner_pid, 500);
+	assert_int_equal(p->n, 1);
+	assert_int_equal(r->holders[p->first].pid, 600);
+	assert_true(r->holders[p->first].foreign);
+	assert_string_equal(r->holders[p->first].name, "nginx");
+	assert_string_equal(r->holders[p->first].user, "user33");
+	/* shared by the owner and a stranger: foreign, and only the
+	 * stranger is marked */
+	p = port(r, 25004);
+	assert_int_equal(p->status, PA_PORT_FOREIGN);
+	assert_int_equal(p->n, 2);
+	assert_int_equal(r->holders[p->first].pid, 500);
+	assert_false(r->holders[p->first].foreign);
+	assert_true(r->holders[p->first + 1].foreign);
+	assert_int_equal(port(r, 25005)->status, PA_PORT_STALE);
+	assert_int_equal(port(r, 25006)->status, PA_PORT_INTRUDER);
+	assert_false(port(r, 25006)->leased);
+	assert_int_equal(port(r, 25007)->status, PA_PORT_ORPHAN);
+	assert_int_equal(port(r, 25008)->status, PA_PORT_ORPHAN);
+	assert_true(port(r, 25008)->leased);
+	assert_null(port(r, 25009));
+	assert_int_equal(r->count[PA_PORT_FREE], 1);
+	assert_int_equal(r->count[PA_PORT_OK], 2);
+	assert_int_equal(r->count[PA_PORT_FOREIGN], 2);
+	assert_int_equal(r->count[PA_PORT_ORPHAN], 2);
+	pa_check_free(r);
+	/* one block by name; an unknown one is an error */
+	assert_int_equal(pa_check(x->pa, "t", &r, &err), 0);
+	pa_check_free(r);
+	assert_int_equal(pa_check(x->pa, "nope", &r, &err), PA_ENOENT);
+	fx_free(x);
+}
+
+/* A reused pid is not the owner: the start time must match too. */
+static void
+test_reused_pid_is_foreign(void **state)
+{
+	struct fx *x = fx_new(BLOCK);
+	int64_t holder[] = { 501 };
+	struct pa_check *r;
+	struct pa_error err;
+
+	(void)state;
+	fx_open(x);
+	pa_fake_add_proc(x->f, 500, 1, 111, 1000, "make test");
+	lease(x, 1, 500);
+	/* 501's parent is "500", but a 500 started later than the owner */
+	pa_fake_add_proc(x->f, 501, 500, 300, 1000, "./server");
+	pa_fake_add_sock(x->f, PA_TCP, 4, 25000, PA_SOCK_LISTEN, holder, 1);
+	assert_int_equal(pa_check(x->pa, NULL, &r, &err), 0);
+	assert_int_equal(r->ports[0].status, PA_PORT_OK);
+	pa_check_free(r);
+	pa_fake_add_proc(x->f, 500, 1, 999, 1000, "make test");
+	/* the lease is now stale (its owner is gone), and the holder is not
+	 * taken for the owner's */
+	assert_int_equal(pa_check(x->pa, NULL, &r, &err), 0);
+	assert_int_equal(r->ports[0].status, PA_PORT_STALE);
+	assert_true(r->holders[0].foreign);
+	pa_check_free(r);
+	fx_free(x);
+}
+
+static void
+test_who_on_fake(void **state)
+{
+	struct pa_fake *f = pa_fake_new();
+	int64_t shared[] = { 600, 601 };
+	struct pa_port_query q = { 8080, 8080, 0 };
+	struct pa_holder *v;
+	struct pa_error err;
+	unsigned unreadable;
+	size_t n;
+
+	(void)state;
+	pa_fake_add_proc(f, 600, 1, 1, 33, "nginx: master");
+	pa_fake_add_proc(f, 601, 600, 2, 33, "nginx: worker");
+	pa_fake_add_sock(f, PA_TCP, 6, 8080, PA_SOCK_LISTEN, shared, 2);
+	pa_fake_add_sock(f, PA_TCP, 4, 8080, PA_SOCK_TIME_WAIT, NULL, 0);
+	pa_fake_add_sock(f, PA_UDP, 4, 8081, PA_SOCK_CLOSE, shared, 1);
+	assert_int_equal(pa__who_os(pa_fake_os(f), &q, 1, &v, &n,
+	    &unreadable, &err), 0);
+	assert_int_equal(n, 3);
+	/* v4 before v6; the listener once for each process */
+	assert_int_equal(v[0].family, 4);
+	assert_int_equal(v[0].pid, 0);
+	assert_string_equal(v[0].local, "127.0.0.1");
+	assert_int_equal(v[1].pid, 600);
+	assert_int_equal(v[2].pid, 601);
+	assert_string_equal(v[2].local, "::1");
+	assert_string_equal(v[2].cmdline, "nginx: worker");
+	assert_int_equal(v[2].ppid, 600);
+	pa_holders_free(v);
+	q.protos = PA_UDP;
+	assert_int_equal(pa__who_os(pa_fake_os(f), &q, 1, &v, &n,
+	    &unreadable, &err), 0);
+	assert_int_equal(n, 0);
+	pa_holders_free(v);
+	q.first = 9000;
+	assert_int_equal(pa__who_os(pa_fake_os(f), &q, 1, &v, &n,
+	    &unreadable, &err), PA_EUSAGE);
+	pa_fake_free(f);
+}
+
+static void
+test_owner_is_the_calling_shell(void **state)
+{
+	struct fx *x = fx_new(BLOCK);
+	struct pa_lease *v;
+	size_t n;
+
+	(void)state;
+	fx_open(x);
+	/* portalloc (100) <- subshell (99) <- shell (50) <- sshd (40) */
+	pa_fake_add_proc(x->f, 40, 1, 10, 0, "sshd: user");
+	pa_fake_add_proc(x->f, 50, 40, 20, 1000, "-bash");
+	pa_fake_add_proc(x->f, 99, 50, 30, 1000, "-bash");
+	pa_fake_add_proc(x->f, 100, 99, 40, 1000, "portalloc get");
+	v = fx_get(x, 1, PA_OWNER_PARENT, &n);
+	assert_int_equal(v[0].owner_pid, 50);
+	pa_leases_free(v);
+	/* a parent that ran something else is the owner itself */
+	pa_fake_add_proc(x->f, 99, 50, 30, 1000, "bash -c make");
+	v = fx_get(x, 1, PA_OWNER_PARENT, &n);
+	assert_int_equal(v[0].owner_pid, 99);
+	pa_leases_free(v);
+	fx_free(x);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_classification),
+		cmocka_unit_test(test_reused_pid_is_foreign),
+		cmocka_unit_test(test_who_on_fake),
+		cmocka_unit_test(test_owner_is_the_calling_shell),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
