@@ -86,7 +86,7 @@ int pa__store_set_cursor(struct pa_store *st, const char *block,
     uint16_t cursor, struct pa_error *err);
 
 /* The schema version this build writes. */
-#define PA__STORE_VERSION 1
+#define PA__STORE_VERSION 2
 
 /*
  * Lease life (lease.c).
@@ -115,5 +115,27 @@ int pa__reclaim(struct pa *pa, struct pa_lease **out, size_t *n,
 /* Appends one lease to a growing array; PA_ENOMEM on failure. */
 int pa__leases_push(struct pa_lease **arr, size_t *n, size_t *cap,
     const struct pa_lease *l);
+
+/*
+ * OS port reservations: their rows (store.c).
+ */
+/* A reservation portalloc made: one per network namespace and block. */
+struct pa__resv {
+	char netns[64];
+	char block[PA_NAME_MAX];
+	uint16_t first, last;       /* the block's ports when reserved */
+	char *added;                /* the ports portalloc itself added */
+	int persistent;
+	int64_t created;
+};
+/* Every reservation row, by namespace and first port. */
+int pa__store_resv_select(struct pa_store *st, struct pa__resv **out,
+    size_t *n, struct pa_error *err);
+/* Records r, replacing the row of its namespace and block. */
+int pa__store_resv_put(struct pa_store *st, const struct pa__resv *r,
+    struct pa_error *err);
+int pa__store_resv_delete(struct pa_store *st, const char *netns,
+    const char *block, struct pa_error *err);
+void pa__resv_free(struct pa__resv *v, size_t n);
 
 #endif /* PA_CORE_H */
