@@ -14,6 +14,7 @@
 
 #include "core/core.h"
 #include "os/os.h"
+#include "os/linux/reserve-linux.h"
 
 #define SYSTEM_STORE_DIR "/var/lib/portalloc"
 
@@ -351,6 +352,15 @@ static const struct pa_os linux_os = {
 	linux_ephemeral_range,
 	linux_default_store,
 	linux_prepare_store,
+	/* OS port reservations: reserve-linux.c */
+	pa__linux_netns_id,
+	pa__linux_reserved_read,
+	pa__linux_reserved_write,
+	pa__linux_reserved_lock,
+	pa__linux_reserved_unlock,
+	pa__linux_dropin_path,
+	pa__linux_dropin_read,
+	pa__linux_dropin_write,
 };
 
 const struct pa_os *
