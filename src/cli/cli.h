@@ -43,6 +43,8 @@ struct cmd_entry {
 
 extern const struct cmd_entry cmd_get_entry, cmd_release_entry,
     cmd_list_entry, cmd_exec_entry, cmd_gc_entry, cmd_config_entry;
+extern const struct cmd_entry cmd_reserve_entry, cmd_unreserve_entry,
+    cmd_reservations_entry;
 
 /* Options every command takes; put CLI_COMMON_OPTIONS in each table. */
 #define CLI_OPT_HELP 'h'
@@ -86,5 +88,12 @@ void out_leases_json(FILE *fp, const struct pa_lease *v, size_t n);
 /* Leases as a table with a header line. */
 void out_leases_table(FILE *fp, const struct pa_lease *v, size_t n,
     int64_t now);
+
+/* OS reservations (cmd-reservations.c): a report as JSON; its lists and
+ * drop-in as lines; the warnings about the blocks it acted on,
+ * "portalloc: warning: ..." on fp. */
+void out_resv_json(FILE *fp, const struct pa_resv_report *r);
+void out_resv_changes(FILE *fp, const struct pa_resv_report *r);
+void out_resv_warnings(FILE *fp, const struct pa_resv_report *r);
 
 #endif
