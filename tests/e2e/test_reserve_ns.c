@@ -190,9 +190,10 @@ pa_run_as(struct e2e *e, long uid, struct th_run *r, ...)
 	va_end(ap);
 	argv[n] = NULL;
 	th_run_as(r, uid, e->dir, e->env, argv);
-	print_message("$ portalloc %s %s%s\n%s%s[exit %d]\n", argv[1],
-	    n > 2 ? argv[2] : "", n > 3 ? " ..." : "", r->out, r->err,
-	    r->status);
+	/* cut: cmocka's messages are short */
+	print_message("$ portalloc %s %s%s\n%.400s%.400s\n[exit %d]\n",
+	    argv[1], n > 2 ? argv[2] : "", n > 3 ? " ..." : "", r->out,
+	    r->err, r->status);
 }
 
 #define pa_run(e, r, ...) pa_run_as((e), -1, (r), __VA_ARGS__)
@@ -703,6 +704,86 @@ test_reservations_report(void **state)
 	free(cfg);
 }
 
+/* Sets the reserved list in one write() per page the kernel takes, the
+ * way a long list must be written (stdio could cut a number in two). */
+static void
+set_long_list(const char *text)
+{
+	size_t len = strlen(text), off = 0;
+	char now[64];
+	ssize_t n;
+	int fd;
+
+	netns_of_self(now, sizeof(now));
+	if (test_netns[0] == '\0' || strcmp(now, test_netns) != 0)
+		fail_msg("refusing to write outside the test's namespace");
+	fd = open(RESERVED, O_WRONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	while (off < len) {
+		n = write(fd, text + off, len - off);
+		assert_true(n > 0);
+		off += (size_t)n;
+	}
+	assert_int_equal(close(fd), 0);
+}
+
+/* The list in one read(): the kernel answers a second one with nothing. */
+static char *
+get_long_list(void)
+{
+	size_t cap = 1 << 20;
+	char *buf = malloc(cap);
+	ssize_t n;
+	int fd = open(RESERVED, O_RDONLY | O_CLOEXEC);
+
+	assert_non_null(buf);
+	assert_true(fd >= 0);
+	n = read(fd, buf, cap - 1);
+	assert_true(n > 0);
+	close(fd);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+/* A list of ~100 KB (every odd port from 30001) goes through reserve and
+ * unreserve whole: many pages written, one long read. */
+static void
+test_long_list(void **state)
+{
+	struct e2e *e = *state;
+	char *list, *want, *now, *cfg;
+	size_t off = 0, cap = 1 << 18;
+	unsigned p;
+
+	need_netns();
+	sysctl_set(RANGE, "20000 20999");
+	list = malloc(cap);
+	assert_non_null(list);
+	for (p = 30001; p <= 65535; p += 2)
+		off += (size_t)snprintf(list + off, cap - off, "%s%u",
+		    off ? "," : "", p);
+	assert_true(off > 100000 && off < cap - 1);
+	set_long_list(list);
+	now = get_long_list();
+	assert_string_equal(now, list);
+	free(now);
+	cfg = config(e, "[block r]\nports = 20100-20199\nreserve = runtime\n");
+	pa_ok(e, 0, "reserve", "--json", NULL);
+	assert_int_not_equal(asprintf(&want, "20100-20199,%s", list), -1);
+	now = get_long_list();
+	assert_string_equal(now, want);
+	free(now);
+	free(want);
+	pa_ok(e, 0, "unreserve", "--json", NULL);
+	now = get_long_list();
+	assert_string_equal(now, list);
+	free(now);
+	sysctl_set(RESERVED, "");
+	free(list);
+	free(cfg);
+}
+
 /* Help, usage errors and an unknown block: nothing of the OS is touched. */
 static void
 test_help_and_usage(void **state)
@@ -759,6 +840,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reservations_report,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_and_usage, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_long_list, setup,
 		    teardown),
 	};
 
