@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config
-  libinih-dev libsqlite3-dev libcmocka-dev)
+  libinih-dev libsqlite3-dev libcmocka-dev
+  procps)  # sysctl: the reservation tests apply the drop-in with sysctl -p
 
 if [ "$(id -u)" -eq 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

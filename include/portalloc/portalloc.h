@@ -305,6 +305,88 @@ int pa_check(struct pa *pa, const char *block, struct pa_check **out,
     struct pa_error *err);
 void pa_check_free(struct pa_check *c);
 
+/*
+ * OS port reservations (Linux: net.ipv4.ip_local_reserved_ports).  A
+ * reserved port is never handed out automatically (bind to port 0, an
+ * outgoing connection), for TCP and UDP, IPv4 and IPv6; explicit binds
+ * still work.  The setting belongs to a network namespace, so every
+ * reservation is recorded with the namespace it was made in.
+ */
+#define PA_NETNS_MAX 64
+
+/* A block as the OS and the store see it. */
+struct pa_resv {
+	char netns[PA_NETNS_MAX];  /* where it was recorded (or looked at) */
+	int this_netns;            /* netns is the caller's namespace */
+	char block[PA_NAME_MAX];
+	uint16_t first, last;
+	int configured;            /* the block is in the configuration */
+	enum pa_reserve reserve;   /* its reserve = (configured blocks) */
+	int recorded;              /* portalloc reserved it (the store says) */
+	int persistent;            /* recorded as persistent */
+	int64_t created;           /* when recorded */
+	char *added;               /* the ports portalloc itself added */
+	unsigned os_count;         /* how many of first..last the OS reserves */
+	int in_ephemeral;          /* overlaps the ephemeral range */
+	int in_dropin;             /* the drop-in reserves all of first..last */
+};
+
+/* What one pa_reserve / pa_unreserve call did to one block. */
+struct pa_resv_action {
+	char block[PA_NAME_MAX];
+	uint16_t first, last;
+	int persistent;
+	char *ports;               /* the ports it added or removed; "" none */
+};
+
+/* Something about a block that needs doing, as a complete sentence that
+ * says what to run. */
+struct pa_resv_warning {
+	char block[PA_NAME_MAX];
+	char msg[512];
+};
+
+struct pa_resv_report {
+	char netns[PA_NETNS_MAX];  /* the caller's network namespace */
+	char *before;              /* the OS's reserved list before the call */
+	char *now;                 /* ... and now, like "1,5-9,20000-20999" */
+	uint16_t eph_first, eph_last; /* the ephemeral range; 0, 0: unknown */
+	char dropin[PA_PATH_MAX];  /* the boot-time file (a sysctl.d file) */
+	int dropin_exists;
+	char *dropin_ports;        /* the ports it reserves; "" none */
+	int dropin_changed;        /* this call wrote or removed it */
+	struct pa_resv *v;         /* configured blocks and recorded rows */
+	size_t n;
+	struct pa_resv_action *actions;
+	size_t nactions;
+	struct pa_resv_warning *warnings; /* about this namespace */
+	size_t nwarnings;
+};
+
+/*
+ * Adds the named block, or (name NULL) every block with reserve = runtime
+ * or persistent, to the OS's reserved list, keeping every other entry, and
+ * for persistent blocks writes the drop-in that does the same at boot.
+ * Idempotent.  Serialized with every other portalloc process of the
+ * namespace.  PA_EPERM when the caller may not change the list (Linux:
+ * CAP_NET_ADMIN); nothing is changed then, neither the OS, nor the
+ * drop-in, nor the store.  *out describes what was done.
+ */
+int pa_reserve(struct pa *pa, const char *block,
+    struct pa_resv_report **out, struct pa_error *err);
+/* Takes out of the OS's list the ports portalloc added for the named block
+ * (name NULL: for every block it reserved in this namespace), leaving
+ * every other entry, and rewrites or removes the drop-in.  A block with no
+ * reservation is no error. */
+int pa_unreserve(struct pa *pa, const char *block,
+    struct pa_resv_report **out, struct pa_error *err);
+/* What the OS reserves now, which blocks are reserved, and warnings:
+ * blocks in the ephemeral range without a reservation, persistent blocks
+ * missing from the drop-in, reservations the OS lost. */
+int pa_reservations(struct pa *pa, struct pa_resv_report **out,
+    struct pa_error *err);
+void pa_resv_report_free(struct pa_resv_report *r);
+
 #ifdef __cplusplus
 }
 #endif

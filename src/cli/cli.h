@@ -43,7 +43,8 @@ struct cmd_entry {
 
 extern const struct cmd_entry cmd_get_entry, cmd_release_entry,
     cmd_list_entry, cmd_exec_entry, cmd_gc_entry, cmd_config_entry,
-    cmd_who_entry, cmd_check_entry;
+    cmd_who_entry, cmd_check_entry, cmd_reserve_entry, cmd_unreserve_entry,
+    cmd_reservations_entry;
 
 /* Options every command takes; put CLI_COMMON_OPTIONS in each table. */
 #define CLI_OPT_HELP 'h'
@@ -94,5 +95,11 @@ void out_holder_json(FILE *fp, const struct pa_holder *h, int foreign);
 void out_holders_table(FILE *fp, const struct pa_holder *v, size_t n);
 /* A note on stderr when some processes could not be read. */
 void out_unreadable(unsigned n);
+/* OS reservations (cmd-reservations.c): a report as JSON; its lists and
+ * drop-in as lines; the warnings about the blocks it acted on,
+ * "portalloc: warning: ..." on fp. */
+void out_resv_json(FILE *fp, const struct pa_resv_report *r);
+void out_resv_changes(FILE *fp, const struct pa_resv_report *r);
+void out_resv_warnings(FILE *fp, const struct pa_resv_report *r);
 
 #endif

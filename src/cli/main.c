@@ -16,6 +16,9 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_check_entry,
 	&cmd_gc_entry,
 	&cmd_config_entry,
+	&cmd_reserve_entry,
+	&cmd_unreserve_entry,
+	&cmd_reservations_entry,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

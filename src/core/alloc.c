@@ -309,6 +309,8 @@ pa_get(struct pa *pa, const struct pa_request *req, struct pa_lease **out,
 		return rc;
 	if ((rc = probe_addrs(&w, err)) != 0)
 		return rc;
+	if ((rc = pa__reserve_ensure(pa, w.b, err)) != 0)
+		return rc;
 	if ((rc = lease_template(pa, req, w.b, w.protos, &tmpl, err)) != 0)
 		return rc;
 	w.size = (unsigned)w.b->last - w.b->first + 1;

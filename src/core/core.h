@@ -86,7 +86,7 @@ int pa__store_set_cursor(struct pa_store *st, const char *block,
     uint16_t cursor, struct pa_error *err);
 
 /* The schema version this build writes. */
-#define PA__STORE_VERSION 1
+#define PA__STORE_VERSION 2
 
 /*
  * Lease life (lease.c).
@@ -120,5 +120,57 @@ int pa__who_os(const struct pa_os *os, const struct pa_port_query *q,
 /* Appends one lease to a growing array; PA_ENOMEM on failure. */
 int pa__leases_push(struct pa_lease **arr, size_t *n, size_t *cap,
     const struct pa_lease *l);
+
+/*
+ * OS port reservations (reserve.c; their rows live in store.c).
+ */
+/* A set of port numbers 0-65535. */
+struct pa__ports {
+	unsigned char bits[65536 / 8];
+};
+/* Parses a list like "1,5-9,20000-20999" (blanks around items and a final
+ * newline allowed; "" is the empty set) into *set.  PA_EDATA otherwise. */
+int pa__ports_parse(const char *text, struct pa__ports *set);
+/* The set as the kernel writes it: ascending, ranges coalesced, "" when
+ * empty; malloc'd into *text.  0 or PA_ENOMEM. */
+int pa__ports_render(const struct pa__ports *set, char **text);
+void pa__ports_add(struct pa__ports *set, uint16_t first, uint16_t last);
+void pa__ports_remove(struct pa__ports *set, uint16_t first,
+    uint16_t last);
+/* How many of first..last are in set. */
+unsigned pa__ports_count(const struct pa__ports *set, uint16_t first,
+    uint16_t last);
+/* set |= other; set &= ~other. */
+void pa__ports_union(struct pa__ports *set, const struct pa__ports *other);
+void pa__ports_minus(struct pa__ports *set, const struct pa__ports *other);
+int pa__ports_equal(const struct pa__ports *a, const struct pa__ports *b);
+/* The value of net.ipv4.ip_local_reserved_ports in a sysctl.d file's text
+ * (the last setting wins) into *set; the empty set when it has none. */
+int pa__dropin_parse(const char *text, struct pa__ports *set);
+
+/* For pa_get: 0 once the OS reserves all of block b (reserving it if b
+ * asks for it and the OS does not yet); otherwise an error saying why it
+ * cannot be, and what to run. */
+int pa__reserve_ensure(struct pa *pa, const struct pa_block *b,
+    struct pa_error *err);
+
+/* A reservation portalloc made: one per network namespace and block. */
+struct pa__resv {
+	char netns[64];
+	char block[PA_NAME_MAX];
+	uint16_t first, last;       /* the block's ports when reserved */
+	char *added;                /* the ports portalloc itself added */
+	int persistent;
+	int64_t created;
+};
+/* Every reservation row, by namespace and first port. */
+int pa__store_resv_select(struct pa_store *st, struct pa__resv **out,
+    size_t *n, struct pa_error *err);
+/* Records r, replacing the row of its namespace and block. */
+int pa__store_resv_put(struct pa_store *st, const struct pa__resv *r,
+    struct pa_error *err);
+int pa__store_resv_delete(struct pa_store *st, const char *netns,
+    const char *block, struct pa_error *err);
+void pa__resv_free(struct pa__resv *v, size_t n);
 
 #endif /* PA_CORE_H */

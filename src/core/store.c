@@ -42,6 +42,17 @@ static const char *const migrations[] = {
 	"  block TEXT PRIMARY KEY,"
 	"  next INTEGER NOT NULL"
 	") WITHOUT ROWID;",
+	/* 1 -> 2: the OS reservations portalloc made (reserve.c) */
+	"CREATE TABLE reservation ("
+	"  netns TEXT NOT NULL,"        /* e.g. net:[4026531840] */
+	"  block TEXT NOT NULL,"
+	"  first INTEGER NOT NULL,"
+	"  last INTEGER NOT NULL,"
+	"  added TEXT NOT NULL DEFAULT '',"  /* ports portalloc itself added */
+	"  persistent INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL,"
+	"  PRIMARY KEY (netns, block)"
+	") WITHOUT ROWID;",
 };
 
 static int
@@ -554,5 +565,117 @@ pa__store_set_cursor(struct pa_store *st, const char *block, uint16_t cursor,
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
 		return store_err(st, err, rc, "cannot write cursor");
+	return 0;
+}
+
+#define RESV_COLUMNS "netns, block, first, last, added, persistent, created"
+
+void
+pa__resv_free(struct pa__resv *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		free(v[i].added);
+	free(v);
+}
+
+/* One row into r; PA_ENOMEM when its text cannot be copied. */
+static int
+row_to_resv(sqlite3_stmt *stmt, struct pa__resv *r)
+{
+	const unsigned char *added = sqlite3_column_text(stmt, 4);
+
+	memset(r, 0, sizeof(*r));
+	text_column(stmt, 0, r->netns, sizeof(r->netns));
+	text_column(stmt, 1, r->block, sizeof(r->block));
+	r->first = (uint16_t)sqlite3_column_int(stmt, 2);
+	r->last = (uint16_t)sqlite3_column_int(stmt, 3);
+	r->persistent = sqlite3_column_int(stmt, 5) != 0;
+	r->created = sqlite3_column_int64(stmt, 6);
+	r->added = strdup(added ? (const char *)added : "");
+	return r->added ? 0 : PA_ENOMEM;
+}
+
+int
+pa__store_resv_select(struct pa_store *st, struct pa__resv **out, size_t *n,
+    struct pa_error *err)
+{
+	struct pa__resv *v = NULL, *nv;
+	sqlite3_stmt *stmt;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = prepare(st, "SELECT " RESV_COLUMNS " FROM reservation "
+	    "ORDER BY netns, first, block", &stmt, err)) != 0)
+		return rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 8;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = nv;
+		}
+		if (row_to_resv(stmt, &v[*n]) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		(*n)++;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		pa__resv_free(v, *n);
+		*n = 0;
+		return store_err(st, err, rc, "cannot read reservations");
+	}
+	*out = v;
+	return 0;
+}
+
+int
+pa__store_resv_put(struct pa_store *st, const struct pa__resv *r,
+    struct pa_error *err)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if ((rc = prepare(st, "INSERT OR REPLACE INTO reservation ("
+	    RESV_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?)", &stmt, err)) != 0)
+		return rc;
+	sqlite3_bind_text(stmt, 1, r->netns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, r->block, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 3, r->first);
+	sqlite3_bind_int(stmt, 4, r->last);
+	sqlite3_bind_text(stmt, 5, r->added ? r->added : "", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 6, r->persistent != 0);
+	sqlite3_bind_int64(stmt, 7, r->created);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return store_err(st, err, rc, "cannot record reservation");
+	return 0;
+}
+
+int
+pa__store_resv_delete(struct pa_store *st, const char *netns,
+    const char *block, struct pa_error *err)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if ((rc = prepare(st, "DELETE FROM reservation WHERE netns = ? AND "
+	    "block = ?", &stmt, err)) != 0)
+		return rc;
+	sqlite3_bind_text(stmt, 1, netns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, block, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return store_err(st, err, rc, "cannot delete reservation");
 	return 0;
 }

@@ -119,6 +119,33 @@ struct pa_os {
 
 	/* The name of a user, or "" if unknown. */
 	void (*user_name)(void *ctx, int64_t uid, char *buf, size_t len);
+
+	/*
+	 * OS port reservations (src/os/linux/reserve-linux.c): the list of
+	 * ports the OS never picks automatically (Linux:
+	 * net.ipv4.ip_local_reserved_ports, one per network namespace) and
+	 * the file that sets it at boot.  Lists are text like "1,5-9,20000".
+	 * Writes that the caller may not make give PA_EPERM.
+	 */
+	/* The network namespace this process is in, e.g. "net:[4026531840]". */
+	int (*netns_id)(void *ctx, char *buf, size_t len,
+	    struct pa_error *err);
+	/* The reserved list now, malloc'd into *text. */
+	int (*reserved_read)(void *ctx, char **text, struct pa_error *err);
+	/* Replaces the whole reserved list with text. */
+	int (*reserved_write)(void *ctx, const char *text,
+	    struct pa_error *err);
+	/* Holds off every other process of this namespace that takes the
+	 * lock, until reserved_unlock(*handle). */
+	int (*reserved_lock)(void *ctx, int *handle, struct pa_error *err);
+	void (*reserved_unlock)(void *ctx, int handle);
+	/* The boot-time drop-in file (Linux: a sysctl.d file). */
+	const char *(*dropin_path)(void *ctx);
+	/* Its text, malloc'd into *text; PA_ENOENT when there is none. */
+	int (*dropin_read)(void *ctx, char **text, struct pa_error *err);
+	/* Replaces it at once (never half-written); text NULL removes it. */
+	int (*dropin_write)(void *ctx, const char *text,
+	    struct pa_error *err);
 };
 
 /* The real operating system. */

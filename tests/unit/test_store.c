@@ -371,6 +371,64 @@ test_release_filters(void **state)
 	fx_free(x);
 }
 
+/* A store of schema version 1 (before reservations) as portalloc 0.1.0
+ * made it, with one lease in it. */
+static void
+make_v1_store(const char *path)
+{
+	db_exec(path, "PRAGMA journal_mode = WAL;"
+	    "CREATE TABLE lease ("
+	    "  port INTEGER PRIMARY KEY, protos INTEGER NOT NULL,"
+	    "  block TEXT NOT NULL, owner_pid INTEGER NOT NULL,"
+	    "  owner_start INTEGER NOT NULL, owner_boot TEXT NOT NULL,"
+	    "  uid INTEGER NOT NULL, tag TEXT NOT NULL DEFAULT '',"
+	    "  command TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL,"
+	    "  expires INTEGER NOT NULL DEFAULT 0);"
+	    "CREATE INDEX lease_owner ON lease(owner_pid, owner_start, "
+	    "owner_boot);"
+	    "CREATE INDEX lease_expires ON lease(expires) WHERE expires != 0;"
+	    "CREATE TABLE cursor (block TEXT PRIMARY KEY, next INTEGER NOT "
+	    "NULL) WITHOUT ROWID;"
+	    "INSERT INTO lease VALUES (25003, 3, 't', 99, 4000, "
+	    "'fake-boot-1', 1000, 'old', 'sh', 999999000, 0);"
+	    "INSERT INTO cursor VALUES ('t', 25004);"
+	    "PRAGMA user_version = 1;");
+}
+
+static void
+test_migrates_v1(void **state)
+{
+	struct fx *x = fx_new(BLOCK);
+	struct pa_filter all = PA_FILTER_INIT;
+	struct pa_lease *v;
+	struct pa_error err;
+	size_t n;
+
+	(void)state;
+	make_v1_store(x->store);
+	fx_open(x);
+	assert_int_equal(pa_list(x->pa, &all, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].port, 25003);
+	assert_string_equal(v[0].tag, "old");
+	assert_int_equal(v[0].state, PA_LEASE_ALIVE);  /* owner 99 lives */
+	pa_leases_free(v);
+	/* the cursor came along too: the next lease is 25004 */
+	v = fx_get(x, 1, 0, &n);
+	assert_int_equal(v[0].port, 25004);
+	pa_leases_free(v);
+	pa_close(x->pa);
+	x->pa = NULL;
+	assert_int_equal(db_int(x->store, "PRAGMA user_version"), 2);
+	assert_int_equal(db_int(x->store, "SELECT count(*) FROM reservation"),
+	    0);
+	assert_int_equal(db_int(x->store, "SELECT count(*) FROM lease"), 2);
+	/* and it opens again as it is */
+	fx_open(x);
+	assert_int_equal(fx_count(x), 2);
+	fx_free(x);
+}
+
 int
 main(void)
 {
@@ -388,6 +446,7 @@ main(void)
 		cmocka_unit_test(test_hidden_owner_is_kept),
 		cmocka_unit_test(test_release_other_user),
 		cmocka_unit_test(test_release_filters),
+		cmocka_unit_test(test_migrates_v1),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

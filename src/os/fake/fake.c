@@ -34,6 +34,13 @@ struct pa_fake {
 	uint16_t eph_first, eph_last;
 	unsigned probes;
 	int probe_error;
+	/* OS port reservations */
+	char netns[64];
+	char *reserved;             /* the list, as last written */
+	char *dropin;               /* NULL: no drop-in */
+	int reserved_error, dropin_error;
+	int locked;
+	unsigned reserved_writes, unlocked_writes;
 };
 
 static struct fake_proc *
@@ -191,6 +198,7 @@ pa_fake_dumps(const struct pa_fake *f)
 {
 	return f->dumps;
 }
+static void fake_reserve_init(struct pa_fake *f);
 
 struct pa_fake *
 pa_fake_new(void)
@@ -212,6 +220,7 @@ pa_fake_new(void)
 	f->os.prepare_store = fake_prepare_store;
 	f->os.sockets = fake_sockets;
 	f->os.user_name = fake_user_name;
+	fake_reserve_init(f);
 	f->now = 1000000000;
 	strcpy(f->boot, "fake-boot-1");
 	pa_fake_set_self(f, 100, 99, 1000);
@@ -221,6 +230,10 @@ pa_fake_new(void)
 void
 pa_fake_free(struct pa_fake *f)
 {
+	if (f == NULL)
+		return;
+	free(f->reserved);
+	free(f->dropin);
 	free(f);
 }
 
@@ -318,4 +331,175 @@ void
 pa_fake_fail_probes(struct pa_fake *f, int code)
 {
 	f->probe_error = code;
+}
+
+/*
+ * OS port reservations: the reserved list and the drop-in are strings;
+ * writes fail with the code the test set; a write made without the lock
+ * is counted.
+ */
+static int
+fake_netns_id(void *ctx, char *buf, size_t len, struct pa_error *err)
+{
+	(void)err;
+	pa__strlcpy(buf, ((struct pa_fake *)ctx)->netns, len);
+	return 0;
+}
+
+/* A malloc'd copy of s into *text. */
+static int
+copy_out(const char *s, char **text, struct pa_error *err)
+{
+	if ((*text = strdup(s)) == NULL)
+		return pa__err(err, PA_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int
+fake_reserved_read(void *ctx, char **text, struct pa_error *err)
+{
+	return copy_out(((struct pa_fake *)ctx)->reserved, text, err);
+}
+
+static int
+fake_reserved_write(void *ctx, const char *text, struct pa_error *err)
+{
+	struct pa_fake *f = ctx;
+
+	if (f->reserved_error)
+		return pa__err(err, f->reserved_error, "cannot write the "
+		    "fake reserved ports: Permission denied");
+	f->reserved_writes++;
+	f->unlocked_writes += !f->locked;
+	pa_fake_set_reserved(f, text);
+	return 0;
+}
+
+static int
+fake_reserved_lock(void *ctx, int *handle, struct pa_error *err)
+{
+	struct pa_fake *f = ctx;
+
+	if (f->locked)   /* one process: a second lock would deadlock */
+		return pa__err(err, PA_EOS, "fake reserved list locked twice");
+	f->locked = 1;
+	*handle = 7;
+	return 0;
+}
+
+static void
+fake_reserved_unlock(void *ctx, int handle)
+{
+	struct pa_fake *f = ctx;
+
+	if (handle == 7)
+		f->locked = 0;
+}
+
+static const char *
+fake_dropin_path(void *ctx)
+{
+	(void)ctx;
+	return "/fake/sysctl.d/60-portalloc.conf";
+}
+
+static int
+fake_dropin_read(void *ctx, char **text, struct pa_error *err)
+{
+	struct pa_fake *f = ctx;
+
+	if (f->dropin == NULL)
+		return pa__err(err, PA_ENOENT, "no fake drop-in");
+	return copy_out(f->dropin, text, err);
+}
+
+static int
+fake_dropin_write(void *ctx, const char *text, struct pa_error *err)
+{
+	struct pa_fake *f = ctx;
+
+	if (f->dropin_error)
+		return pa__err(err, f->dropin_error, "cannot write the fake "
+		    "drop-in: Permission denied");
+	pa_fake_set_dropin(f, text);
+	return 0;
+}
+
+static void
+fake_reserve_init(struct pa_fake *f)
+{
+	f->os.netns_id = fake_netns_id;
+	f->os.reserved_read = fake_reserved_read;
+	f->os.reserved_write = fake_reserved_write;
+	f->os.reserved_lock = fake_reserved_lock;
+	f->os.reserved_unlock = fake_reserved_unlock;
+	f->os.dropin_path = fake_dropin_path;
+	f->os.dropin_read = fake_dropin_read;
+	f->os.dropin_write = fake_dropin_write;
+	pa__strlcpy(f->netns, "net:[4026531840]", sizeof(f->netns));
+	pa_fake_set_reserved(f, "");
+}
+
+void
+pa_fake_set_netns(struct pa_fake *f, const char *id)
+{
+	pa__strlcpy(f->netns, id, sizeof(f->netns));
+}
+
+void
+pa_fake_set_reserved(struct pa_fake *f, const char *list)
+{
+	char *copy = strdup(list);
+
+	if (copy == NULL)
+		abort();
+	free(f->reserved);
+	f->reserved = copy;
+}
+
+const char *
+pa_fake_reserved(const struct pa_fake *f)
+{
+	return f->reserved;
+}
+
+unsigned
+pa_fake_reserved_writes(const struct pa_fake *f)
+{
+	return f->reserved_writes;
+}
+
+unsigned
+pa_fake_unlocked_writes(const struct pa_fake *f)
+{
+	return f->unlocked_writes;
+}
+
+void
+pa_fake_fail_reserved_write(struct pa_fake *f, int code)
+{
+	f->reserved_error = code;
+}
+
+void
+pa_fake_set_dropin(struct pa_fake *f, const char *text)
+{
+	char *copy = text ? strdup(text) : NULL;
+
+	if (text != NULL && copy == NULL)
+		abort();
+	free(f->dropin);
+	f->dropin = copy;
+}
+
+const char *
+pa_fake_dropin(const struct pa_fake *f)
+{
+	return f->dropin;
+}
+
+void
+pa_fake_fail_dropin_write(struct pa_fake *f, int code)
+{
+	f->dropin_error = code;
 }

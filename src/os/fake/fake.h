@@ -45,4 +45,22 @@ void pa_fake_add_sock(struct pa_fake *f, unsigned proto, int family,
 /* How many times the sockets op ran. */
 unsigned pa_fake_dumps(const struct pa_fake *f);
 
+/*
+ * OS port reservations.  The namespace is "net:[4026531840]", the reserved
+ * list "" and there is no drop-in, unless set.  Lists are kept as written.
+ */
+void pa_fake_set_netns(struct pa_fake *f, const char *id);
+void pa_fake_set_reserved(struct pa_fake *f, const char *list);
+const char *pa_fake_reserved(const struct pa_fake *f);
+/* How many writes of the list were made, and how many without the lock. */
+unsigned pa_fake_reserved_writes(const struct pa_fake *f);
+unsigned pa_fake_unlocked_writes(const struct pa_fake *f);
+/* Makes every later write of the list / the drop-in fail with this code
+ * (0: stop), as a caller without the right would see. */
+void pa_fake_fail_reserved_write(struct pa_fake *f, int code);
+void pa_fake_fail_dropin_write(struct pa_fake *f, int code);
+/* The drop-in's text; NULL: none. */
+void pa_fake_set_dropin(struct pa_fake *f, const char *text);
+const char *pa_fake_dropin(const struct pa_fake *f);
+
 #endif

@@ -16,6 +16,7 @@
 #include "core/core.h"
 #include "os/linux/linux.h"
 #include "os/os.h"
+#include "os/linux/reserve-linux.h"
 
 #define SYSTEM_STORE_DIR "/var/lib/portalloc"
 
@@ -379,6 +380,15 @@ static const struct pa_os linux_os = {
 	linux_prepare_store,
 	pa__linux_sockets,
 	linux_user_name,
+	/* OS port reservations: reserve-linux.c */
+	pa__linux_netns_id,
+	pa__linux_reserved_read,
+	pa__linux_reserved_write,
+	pa__linux_reserved_lock,
+	pa__linux_reserved_unlock,
+	pa__linux_dropin_path,
+	pa__linux_dropin_read,
+	pa__linux_dropin_write,
 };
 
 const struct pa_os *
