@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,17 +134,131 @@ by_inode_pid(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
+/* The pids in /proc, into a malloc'd array. */
+static int
+list_pids(int procfd, int64_t **out, size_t *n)
+{
+	char *dents = malloc(DENTS_SIZE);
+	int64_t *v = NULL, *nv, pid;
+	struct dirent64 *d;
+	size_t cap = 0;
+	ssize_t got, off;
+
+	*n = 0;
+	if (dents == NULL)
+		return PA_ENOMEM;
+	while ((got = getdents64(procfd, dents, DENTS_SIZE)) > 0) {
+		for (off = 0; off < got; off += d->d_reclen) {
+			d = (struct dirent64 *)(dents + off);
+			if ((pid = numeric_name(d->d_name)) <= 0)
+				continue;
+			if (*n == cap) {
+				cap = cap ? 2 * cap : 512;
+				if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+					free(v);
+					free(dents);
+					return PA_ENOMEM;
+				}
+				v = nv;
+			}
+			v[(*n)++] = pid;
+		}
+	}
+	free(dents);
+	*out = v;
+	return 0;
+}
+
+/* One thread's share of the processes. */
+struct part {
+	pthread_t thread;
+	struct scan sc;
+	int procfd;
+	const int64_t *pids;        /* pids[0], pids[stride], ... */
+	size_t n, stride;
+	unsigned unreadable;
+	int rc;
+};
+
+static void *
+scan_part(void *arg)
+{
+	struct part *p = arg;
+	char name[24];
+	size_t i;
+	int r;
+
+	if ((p->sc.dents = malloc(DENTS_SIZE)) == NULL) {
+		p->rc = PA_ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < p->n && p->rc == 0; i++) {
+		int64_t pid = p->pids[i * p->stride];
+
+		snprintf(name, sizeof(name), "%lld", (long long)pid);
+		r = scan_process(&p->sc, p->procfd, name, pid);
+		if (r < 0)
+			p->rc = PA_ENOMEM;
+		p->unreadable += r > 0;
+	}
+	free(p->sc.dents);
+	return NULL;
+}
+
+/*
+ * Reading a descriptor link costs the kernel a few microseconds and a busy
+ * host has tens of thousands: with many processes the scan is split
+ * between threads, one per CPU (at most MAX_PARTS).
+ */
+#define MAX_PARTS 8
+#define PIDS_PER_PART 64
+
+static size_t
+parts_for(size_t npids)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t k = npids / PIDS_PER_PART;
+
+	if (cpus < 1)
+		cpus = 1;
+	if (k > (size_t)cpus)
+		k = (size_t)cpus;
+	if (k > MAX_PARTS)
+		k = MAX_PARTS;
+	return k ? k : 1;
+}
+
+/* Joins the parts' findings into one sorted array. */
+static int
+merge_parts(struct part *parts, size_t k, struct pa__inopid **out,
+    size_t *nout, unsigned *unreadable)
+{
+	size_t i, total = 0;
+
+	for (i = 0; i < k; i++) {
+		total += parts[i].sc.nout;
+		*unreadable += parts[i].unreadable;
+	}
+	if ((*out = malloc((total + 1) * sizeof(**out))) == NULL)
+		return PA_ENOMEM;
+	for (i = 0; i < k; i++) {
+		memcpy(*out + *nout, parts[i].sc.out,
+		    parts[i].sc.nout * sizeof(**out));
+		*nout += parts[i].sc.nout;
+	}
+	qsort(*out, *nout, sizeof(**out), by_inode_pid);
+	return 0;
+}
+
 int
 pa__procfd_scan(const char *procdir, const uint64_t *inodes, size_t n,
     struct pa__inopid **out, size_t *nout, unsigned *unreadable,
     struct pa_error *err)
 {
-	struct scan sc = { inodes, n, NULL, 0, 0, NULL };
-	char *pdents = NULL;
-	struct dirent64 *d;
-	ssize_t got, off;
-	int procfd, rc = 0, r;
-	int64_t pid;
+	struct part parts[MAX_PARTS];
+	int64_t *pids = NULL;
+	size_t npids, k, i, started = 0;
+	int procfd, rc;
 
 	*out = NULL;
 	*nout = 0;
@@ -153,33 +268,47 @@ pa__procfd_scan(const char *procdir, const uint64_t *inodes, size_t n,
 	if ((procfd = open(procdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return pa__err(err, PA_EOS, "%s: %s", procdir,
 		    strerror(errno));
-	sc.dents = malloc(DENTS_SIZE);
-	pdents = malloc(DENTS_SIZE);
-	if (sc.dents == NULL || pdents == NULL) {
-		rc = pa__err(err, PA_ENOMEM, "out of memory");
-		goto out;
+	if ((rc = list_pids(procfd, &pids, &npids)) != 0) {
+		close(procfd);
+		return pa__err(err, rc, "out of memory");
 	}
-	while (rc == 0 && (got = getdents64(procfd, pdents, DENTS_SIZE)) > 0) {
-		for (off = 0; rc == 0 && off < got; off += d->d_reclen) {
-			d = (struct dirent64 *)(pdents + off);
-			if ((pid = numeric_name(d->d_name)) <= 0)
-				continue;
-			r = scan_process(&sc, procfd, d->d_name, pid);
-			if (r < 0)
-				rc = pa__err(err, PA_ENOMEM, "out of memory");
-			*unreadable += r > 0;
-		}
+	/* interleaved, so that busy processes (often of one pid range) are
+	 * spread over the parts */
+	k = parts_for(npids);
+	memset(parts, 0, sizeof(parts));
+	for (i = 0; i < k; i++) {
+		parts[i].sc.inodes = inodes;
+		parts[i].sc.n = n;
+		parts[i].procfd = procfd;
+		parts[i].pids = pids + i;
+		parts[i].stride = k;
+		parts[i].n = i < npids ? (npids - i + k - 1) / k : 0;
 	}
-	if (rc == 0) {
-		qsort(sc.out, sc.nout, sizeof(*sc.out), by_inode_pid);
-		*out = sc.out;
-		*nout = sc.nout;
-		sc.out = NULL;
+	/* the first part runs here; the others in threads, if they start */
+	for (i = 1; i < k; i++) {
+		if (pthread_create(&parts[i].thread, NULL, scan_part,
+		    &parts[i]) != 0)
+			break;
+		started = i;
 	}
-out:
-	free(sc.out);
-	free(sc.dents);
-	free(pdents);
+	scan_part(&parts[0]);
+	for (i = started + 1; i < k; i++)
+		scan_part(&parts[i]); /* could not start a thread: do it here */
+	for (i = 1; i <= started; i++)
+		pthread_join(parts[i].thread, NULL);
+	for (i = 0; i < k && rc == 0; i++)
+		rc = parts[i].rc;
+	if (rc == 0)
+		rc = merge_parts(parts, k, out, nout, unreadable);
+	for (i = 0; i < k; i++)
+		free(parts[i].sc.out);
+	free(pids);
 	close(procfd);
-	return rc;
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+		*nout = 0;
+		return pa__err(err, rc, "out of memory");
+	}
+	return 0;
 }
