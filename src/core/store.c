@@ -18,8 +18,30 @@
 
 struct pa_store {
 	sqlite3 *db;
+	int wal_frames;             /* in the WAL after our last commit */
 	char path[PA_PATH_MAX];
 };
+
+/*
+ * Checkpoints.  Every command is a short process, and SQLite's default,
+ * a checkpoint when the last connection closes, costs four fdatasync
+ * calls a run.  Instead the WAL is left to the next process (which replays
+ * it: cheap while it is short) and checkpointed, and truncated, once it
+ * holds more than this many frames.  Crash safety is WAL's either way.
+ */
+#define CHECKPOINT_FRAMES 64
+
+static int
+count_frames(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	((struct pa_store *)arg)->wal_frames = frames;
+	/* a long-lived handle (a harness using the C API) checkpoints as
+	 * SQLite would by default */
+	if (frames >= 1000)
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE,
+		    NULL, NULL);
+	return SQLITE_OK;
+}
 
 /* migrations[v] takes a store from schema version v to v + 1. */
 static const char *const migrations[] = {
@@ -73,8 +95,15 @@ static int
 store_err(const struct pa_store *st, struct pa_error *err, int rc,
     const char *what)
 {
+	const char *text = st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
+
+	if ((rc & 0xff) == SQLITE_READONLY)
+		return pa__err(err, PA_EIO, "store %s cannot be written by "
+		    "this user (%s): its owner can fix the modes of the file "
+		    "and its directory, or set PORTALLOC_STORE", st->path,
+		    text);
 	return pa__err(err, code_of(rc), "store %s: %s: %s", st->path, what,
-	    st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+	    text);
 }
 
 static int
@@ -136,11 +165,6 @@ refuse:
 		return pa__err(err, PA_EIO, "store %s is not a portalloc lease "
 		    "store (%s); it was left as it is: move it away or set "
 		    "PORTALLOC_STORE", st->path, sqlite3_errmsg(st->db));
-	case SQLITE_READONLY:
-		return pa__err(err, PA_EIO, "store %s cannot be written by "
-		    "this user (%s): its owner can fix the modes of the file "
-		    "and its directory, or set PORTALLOC_STORE", st->path,
-		    sqlite3_errmsg(st->db));
 	default:
 		return store_err(st, err, sqlite3_errcode(st->db),
 		    "cannot read");
@@ -218,6 +242,8 @@ pa__store_open(struct pa_store **out, const char *path,
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	sqlite3_wal_hook(st->db, count_frames, st);
 	if ((rc = check_version(st, &version, err)) != 0)
 		goto fail;
 	if (version < PA__STORE_VERSION) {
@@ -241,6 +267,9 @@ pa__store_close(struct pa_store *st)
 {
 	if (st == NULL)
 		return;
+	if (st->wal_frames > CHECKPOINT_FRAMES)
+		sqlite3_wal_checkpoint_v2(st->db, NULL,
+		    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	sqlite3_close(st->db);
 	free(st);
 }
