@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# bench/run.sh: portalloc against the tools people use today, side by side,
+# in one run on this machine.  Not part of the test command: it takes a few
+# minutes and its numbers depend on the machine.  As root it installs what it
+# needs from Debian packages.  Everything it talks to is on 127.0.0.1, and
+# every load it makes it removes again (bounded in time).
+#
+#   bench/run.sh            # prints a table and writes build-bench/results.md
+#
+# Environment: BENCH_RUNS (timed runs per command, default 30),
+# BENCH_ROUNDS (duplicate-test rounds, default 20).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+runs=${BENCH_RUNS:-30}
+rounds=${BENCH_ROUNDS:-20}
+bb=$root/build-bench
+
+if [ "$(id -u)" -eq 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends build-essential cmake \
+    ninja-build pkg-config libinih-dev libsqlite3-dev python3 \
+    python3-portpicker python3-psutil iproute2 lsof psmisc hyperfine \
+    time >/dev/null
+fi
+
+echo "== building (Release) in build-bench/" >&2
+cmake -S . -B "$bb" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DPORTALLOC_TESTS=OFF >/dev/null
+cmake --build "$bb" >/dev/null
+for t in load race bind0; do
+  cc -O2 -Wall -o "$bb/$t" "bench/$t.c"
+done
+
+work=$(mktemp -d /tmp/portalloc-bench.XXXXXX)
+load_pid=
+ps_pid=
+cleanup() {
+  exec 3>&- 2>/dev/null || true
+  [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null || true
+  [ -n "$ps_pid" ] && kill "$ps_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+pa=$bb/portalloc
+py=/usr/bin/python3
+export PORTALLOC_STORE=$work/leases.db PORTALLOC_CONFIG=$work/bench.ini
+cat > "$work/bench.ini" <<INI
+[block bench]
+ports = 18000-27999
+
+[block load]
+ports = 16500-17499
+INI
+res=$work/json
+mkdir -p "$res"
+
+hf() { # NAME, then hyperfine arguments
+  local name=$1; shift
+  hyperfine -N --style none --warmup 5 --runs "$runs" \
+    --export-json "$res/$name.json" "$@" >/dev/null
+}
+
+echo "== 1. allocation latency" >&2
+hf alloc -n "bind(0) in C (floor)" "$bb/bind0" \
+  -n "portalloc get -n 1" "$pa get -n 1 -b bench" \
+  -n "portalloc get -n 5" "$pa get -n 5 -b bench" \
+  -n "python3 -m portpicker" "$py -m portpicker"
+"$pa" release --mine >/dev/null
+/usr/bin/portserver --portserver_address=@portalloc-bench \
+  --portserver_static_pool=30000-31999 >"$work/portserver.log" 2>&1 &
+ps_pid=$!
+sleep 1
+PORTSERVER_ADDRESS=@portalloc-bench hf alloc-ps \
+  -n "python3 -m portpicker via portserver" "$py -m portpicker"
+
+echo "== 2. duplicates: 64 callers at once, 5 ports each, $rounds rounds" >&2
+pick5='import os, portpicker
+for _ in range(5): print(portpicker.pick_unused_port(pid=os.getppid()))'
+{
+  echo "portalloc get -n 5|$("$bb/race" "$rounds" 64 5 \
+    "$pa release --mine >/dev/null" "$pa" get -n 5 -b bench)"
+  echo "portpicker|$("$bb/race" "$rounds" 64 5 - "$py" -c "$pick5")"
+  echo "portpicker via portserver|$(PORTSERVER_ADDRESS=@portalloc-bench \
+    "$bb/race" "$rounds" 64 5 - "$py" -c "$pick5")"
+} > "$res/race.txt"
+kill "$ps_pid" 2>/dev/null || true
+ps_pid=
+
+echo "== 3. who holds a port, under load" >&2
+mkfifo "$work/ctl"
+"$bb/load" 200 10 25 15000 17000 < "$work/ctl" > "$work/load.out" &
+load_pid=$!
+exec 3>"$work/ctl"
+for _ in $(seq 600); do
+  grep -q ready "$work/load.out" 2>/dev/null && break
+  sleep 0.1
+done
+grep -q ready "$work/load.out" || { echo "load did not start" >&2; exit 1; }
+ss -Htan | wc -l > "$res/sockets.txt"
+ls /proc | grep -c '^[0-9]' > "$res/procs.txt"
+# the answers, to check: every tool must name both holders of port 17000
+"$pa" who 17000 --json > "$res/answer-who.json" || true
+ss -Htlnp 'sport = :17000' > "$res/ss.txt" || true
+lsof -nP -iTCP:17000 -sTCP:LISTEN -t > "$res/lsof.txt" || true
+fuser 17000/tcp > "$res/fuser.txt" 2>/dev/null || true
+hf who -i -n "portalloc who" "$pa who 17000" \
+  -n "ss -Htlnp (with -p)" "ss -Htlnp 'sport = :17000'" \
+  -n "ss -Htln (no -p)" "ss -Htln 'sport = :17000'" \
+  -n "lsof" "lsof -nP -iTCP:17000 -sTCP:LISTEN" \
+  -n "fuser" "fuser 17000/tcp"
+
+echo "== 4. check over a 1000-port block, under the same load" >&2
+"$pa" get -n 5 -b load >/dev/null
+hf check -i -n "portalloc check (1000 ports)" "$pa check -b load"
+"$pa" check -b load | tail -n 1 > "$res/check.txt" || true
+
+echo "== 5. peak memory" >&2
+mem() { /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -n 1; }
+{
+  echo "portalloc check (1000 ports, under load)|$(mem "$pa" check -b load)"
+  echo "portalloc who (under load)|$(mem "$pa" who 17000)"
+  echo "ss -Htlnp (under load)|$(mem ss -Htlnp 'sport = :17000')"
+} > "$res/mem.txt"
+exec 3>&-
+wait "$load_pid" 2>/dev/null || true
+load_pid=
+{
+  echo "portalloc get -n 5|$(mem "$pa" get -n 5 -b bench)"
+  echo "python3 -m portpicker|$(mem "$py" -m portpicker)"
+} >> "$res/mem.txt"
+
+versions() {
+  echo "portalloc|$("$pa" --version)"
+  echo "portpicker|$(dpkg-query -W -f '${Version}' python3-portpicker)"
+  echo "ss|$(ss -V | head -n 1)"
+  echo "lsof|$(dpkg-query -W -f '${Version}' lsof)"
+  echo "fuser|$(dpkg-query -W -f '${Version}' psmisc)"
+  echo "hyperfine|$(hyperfine --version)"
+  echo "kernel|$(uname -r)"
+  echo "cpu|$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') x $(nproc)"
+}
+versions > "$res/versions.txt"
+"$py" bench/report.py "$res" | tee "$bb/results.md"
