@@ -1,16 +1,19 @@
 /*
  * Duplicates under contention: CALLERS processes released together by a
  * gate, each running CMD (which prints ports, one per line), ROUNDS times.
- * After each round every port is bound by a listener on 127.0.0.1, all at
- * once, as the test servers would; then BETWEEN (a shell command, "-" for
- * none) runs.  Counts ports handed out twice within a round, failed binds
- * and failed calls.
+ * Each round has an owner, a process that lives until the round ends, as a
+ * test job would: its pid replaces "{owner}" in CMD's arguments and is in
+ * $RACE_OWNER.  After each round every port is bound by a listener on
+ * 127.0.0.1, all at once, as the test servers would; then the owner exits
+ * and BETWEEN (a shell command, "-" for none) runs.  Counts ports handed
+ * out twice within a round, failed binds and failed calls.
  *
  * usage: race ROUNDS CALLERS PER_CALLER BETWEEN CMD [ARGS...]
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +69,18 @@ main(int argc, char **argv)
 	ports = calloc((size_t)(callers * per), sizeof(*ports));
 	fds = calloc((size_t)(callers * per), sizeof(*fds));
 	for (r = 0; r < rounds; r++) {
+		char owner[16], **args = calloc((size_t)argc, sizeof(*args));
+		pid_t opid;
+
+		if ((opid = fork()) == 0) {
+			for (;;)
+				pause();
+		}
+		snprintf(owner, sizeof(owner), "%d", (int)opid);
+		setenv("RACE_OWNER", owner, 1);
+		for (i = 5; i < argc; i++)
+			args[i - 5] = strcmp(argv[i], "{owner}") ? argv[i] :
+			    owner;
 		if (pipe(gate) != 0)
 			return 1;
 		for (i = 0; i < callers; i++) {
@@ -78,7 +93,7 @@ main(int argc, char **argv)
 				fd = open(path, O_WRONLY | O_CREAT | O_TRUNC,
 				    0600);
 				dup2(fd, 1);
-				execvp(argv[5], argv + 5);
+				execvp(args[0], args);
 				_exit(127);
 			}
 		}
@@ -113,6 +128,9 @@ main(int argc, char **argv)
 		for (i = 0; i < (int)nports; i++)
 			if (fds[i] >= 0)
 				close(fds[i]);
+		kill(opid, SIGKILL);
+		waitpid(opid, &st, 0);
+		free(args);
 		if (strcmp(argv[4], "-") != 0 && system(argv[4]) != 0)
 			fprintf(stderr, "race: '%s' failed\n", argv[4]);
 	}

@@ -71,7 +71,7 @@ hf alloc -n "bind(0) in C (floor)" "$bb/bind0" \
   -n "python3 -m portpicker" "$py -m portpicker"
 "$pa" release --mine >/dev/null
 /usr/bin/portserver --portserver_address=@portalloc-bench \
-  --portserver_static_pool=30000-31999 >"$work/portserver.log" 2>&1 &
+  --portserver_static_pool=28000-31999 >"$work/portserver.log" 2>&1 &
 ps_pid=$!
 sleep 1
 PORTSERVER_ADDRESS=@portalloc-bench hf alloc-ps \
@@ -79,10 +79,11 @@ PORTSERVER_ADDRESS=@portalloc-bench hf alloc-ps \
 
 echo "== 2. duplicates: 64 callers at once, 5 ports each, $rounds rounds" >&2
 pick5='import os, portpicker
-for _ in range(5): print(portpicker.pick_unused_port(pid=os.getppid()))'
+for _ in range(5):
+    print(portpicker.pick_unused_port(pid=int(os.environ["RACE_OWNER"])))'
 {
-  echo "portalloc get -n 5|$("$bb/race" "$rounds" 64 5 \
-    "$pa release --mine >/dev/null" "$pa" get -n 5 -b bench)"
+  echo "portalloc get -n 5|$("$bb/race" "$rounds" 64 5 - \
+    "$pa" get -n 5 -b bench --owner '{owner}')"
   echo "portpicker|$("$bb/race" "$rounds" 64 5 - "$py" -c "$pick5")"
   echo "portpicker via portserver|$(PORTSERVER_ADDRESS=@portalloc-bench \
     "$bb/race" "$rounds" 64 5 - "$py" -c "$pick5")"

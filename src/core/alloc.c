@@ -20,8 +20,42 @@ struct walk {
 	unsigned size;              /* ports in the block */
 	unsigned char *leased;      /* bit set by offset */
 	signed char *probed;        /* by offset: -1 unknown, 0 free, 1 held */
-	unsigned held;              /* ports found in use by a probe */
+	unsigned held;              /* ports found in use */
+	int dumped;                 /* the socket table was read into probed */
 };
+
+/*
+ * A probe costs a socket and a bind per protocol and address; a block
+ * crowded with other people's sockets would take one per port.  After this
+ * many busy ports the walk reads the kernel's socket table for the whole
+ * block once instead, and probes only the ports it shows free.
+ */
+#define PROBES_BEFORE_DUMP 8
+
+/* Marks every port of the block that has a socket as held. */
+static int
+read_table(struct walk *w, struct pa_error *err)
+{
+	const struct pa_os *os = w->pa->os;
+	struct pa_portq q = { w->b->first, w->b->last, w->protos };
+	struct pa_socktab t;
+	size_t i;
+	unsigned off;
+	int rc;
+
+	w->dumped = 1;
+	if ((rc = os->sockets(os->ctx, &q, 1, 0, &t, err)) != 0)
+		return rc == PA_ENOMEM ? rc : 0; /* probes still work */
+	for (i = 0; i < t.n; i++) {
+		off = (unsigned)(t.socks[i].lport - w->b->first);
+		if (off < w->size && w->probed[off] < 0) {
+			w->probed[off] = 1;
+			w->held++;
+		}
+	}
+	pa__socktab_free(&t);
+	return 0;
+}
 
 /* Probe binds go to the block's bind_address and to both wildcards: a
  * listener on any of them makes the port useless to a test server. */
@@ -54,6 +88,9 @@ port_free(struct walk *w, unsigned off, struct pa_error *err)
 
 	if (w->leased[off / 8] & (1u << (off % 8)))
 		return 0;
+	if (!w->dumped && w->held >= PROBES_BEFORE_DUMP && w->probed[off] < 0 &&
+	    (rc = read_table(w, err)) != 0)
+		return rc;
 	if (w->probed[off] < 0) {
 		rc = os->probe(os->ctx, w->addrs, w->naddrs,
 		    (uint16_t)(w->b->first + off), w->protos, err);

@@ -86,6 +86,40 @@ test_skips_held_and_leased(void **state)
 	fx_free(x);
 }
 
+/* A block crowded with other sockets: one table read, not a probe each. */
+static void
+test_crowded_block_reads_the_table(void **state)
+{
+	struct fx *x = fx_new("[block t]\nports = 25000-25099\n");
+	int64_t stranger[] = { 600 };
+	struct pa_lease *v;
+	unsigned probes;
+	size_t n;
+	int i;
+
+	(void)state;
+	fx_open(x);
+	pa_fake_add_proc(x->f, 600, 1, 114, 33, "nginx");
+	for (i = 0; i < 50; i++) {
+		pa_fake_hold(x->f, (uint16_t)(25000 + i), PA_BOTH);
+		pa_fake_add_sock(x->f, PA_TCP, 4, (uint16_t)(25000 + i),
+		    PA_SOCK_LISTEN, stranger, 1);
+	}
+	probes = pa_fake_probes(x->f);
+	v = fx_get(x, 2, 0, &n);
+	assert_int_equal(v[0].port, 25050);
+	assert_int_equal(v[1].port, 25051);
+	pa_leases_free(v);
+	assert_int_equal(pa_fake_dumps(x->f), 1);
+	/* 8 probes find the crowd, the table the other 42, then 2 probes */
+	assert_int_equal(pa_fake_probes(x->f) - probes, 8 + 2);
+	/* a quiet block is never dumped */
+	v = fx_get(x, 2, 0, &n);
+	pa_leases_free(v);
+	assert_int_equal(pa_fake_dumps(x->f), 1);
+	fx_free(x);
+}
+
 static void
 test_proto_subset(void **state)
 {
@@ -329,6 +363,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_next_fit),
 		cmocka_unit_test(test_skips_held_and_leased),
+		cmocka_unit_test(test_crowded_block_reads_the_table),
 		cmocka_unit_test(test_proto_subset),
 		cmocka_unit_test(test_consecutive),
 		cmocka_unit_test(test_consecutive_across_cursor),
