@@ -121,7 +121,8 @@ cmd_check(struct cli *cli, int argc, char **argv)
 const struct cmd_entry cmd_check_entry = {
 	"check",
 	"[-b BLOCK] [--json]",
-	"Check every port of the block(s) against the kernel's socket tables:\n"
+	"Check the leases of a block against the kernel's socket tables.\n"
+	    "Each port of the block(s) is one of:\n"
 	    "  ok        leased, held by the lease owner or its descendants\n"
 	    "  waiting   leased, nobody bound yet\n"
 	    "  foreign   leased, but held by another process (both are shown)\n"

@@ -192,8 +192,9 @@ cmd_config(struct cli *cli, int argc, char **argv)
 const struct cmd_entry cmd_config_entry = {
 	"config",
 	"[--json]",
-	"Print the effective configuration, and for each value the file and "
-	    "line\nit came from (or the default).  Exits 78 on a bad file.",
+	"Print the effective configuration and where each value came from.\n"
+	    "Every value shows the file and line it came from (or the default).\n"
+	    "Exits 78 on a bad file.",
 	"      --json          print JSON\n",
 	cmd_config,
 };

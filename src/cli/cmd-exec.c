@@ -184,7 +184,8 @@ const struct cmd_entry cmd_exec_entry = {
 	"exec",
 	"[-b BLOCK] [-n COUNT] [--proto P] [--ttl DUR] [--tag TAG] "
 	    "[--consecutive] -- CMD [ARGS...]",
-	"Lease COUNT ports, run CMD with PORTALLOC_PORTS=\"a b c\" and "
+	"Run a command with leased ports; release them when it exits.\n"
+	    "Lease COUNT ports, run CMD with PORTALLOC_PORTS=\"a b c\" and "
 	    "PORTALLOC_PORT0..N-1\nin its environment, release them when it "
 	    "exits, and exit with its status\n(128+N if it died of signal N; "
 	    "127/126 if it could not be run).\nCMD owns the leases; signals "

@@ -68,8 +68,8 @@ cmd_list(struct cli *cli, int argc, char **argv)
 const struct cmd_entry cmd_list_entry = {
 	"list",
 	"[-b BLOCK] [--tag TAG] [--owner PID] [--json]",
-	"Show the leases: port, protocol, block, owner, state, age, expiry, "
-	    "tag, command.\nState is alive, dead (owner gone) or expired; "
+	"Show the leases.\nPort, protocol, block, owner, state, age, expiry, "
+	    "tag and command.  State is alive, dead (owner gone) or expired; "
 	    "'portalloc gc' drops the last two.",
 	"  -b, --block BLOCK   only leases in BLOCK\n"
 	"      --tag TAG       only leases with this tag\n"

@@ -272,8 +272,8 @@ cmd_reservations(struct cli *cli, int argc, char **argv)
 const struct cmd_entry cmd_reservations_entry = {
 	"reservations",
 	"[--json]",
-	"Show what the OS reserves in this network namespace, block by "
-	    "block, the\nephemeral range and the drop-in, and warn about what "
+	"Show the ports the OS reserves, block by block.\n"
+	    "In this network namespace, with the ephemeral range and the drop-in, and warn about what "
 	    "needs doing.",
 	"      --json          print JSON\n",
 	cmd_reservations,

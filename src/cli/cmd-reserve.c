@@ -74,8 +74,8 @@ cmd_reserve(struct cli *cli, int argc, char **argv)
 const struct cmd_entry cmd_reserve_entry = {
 	"reserve",
 	"[-b BLOCK] [--json]",
-	"Reserve blocks in the OS (Linux: ip_local_reserved_ports), so that no "
-	    "outgoing\nconnection or bind(0) takes their ports; persistent "
+	"Make blocks OS port reservations (Linux: ip_local_reserved_ports).\n"
+	    "No outgoing connection or bind(0) then takes their ports; persistent "
 	    "ones again at every boot,\nthrough $PORTALLOC_SYSCTL_DROPIN "
 	    "(default /etc/sysctl.d/60-portalloc.conf).\nNeeds root; exits "
 	    "77 without, having changed nothing.",

@@ -75,7 +75,8 @@ cmd_unreserve(struct cli *cli, int argc, char **argv)
 const struct cmd_entry cmd_unreserve_entry = {
 	"unreserve",
 	"[-b BLOCK] [--json]",
-	"Take off the OS's reserved list exactly the ports portalloc added, "
+	"Undo reserve: remove exactly the ports portalloc added.\n"
+	    "Take off the OS's reserved list exactly the ports portalloc added, "
 	    "and rewrite\nor remove the drop-in.  Needs root; exits 77 "
 	    "without, having changed nothing.",
 	"  -b, --block BLOCK   only BLOCK (also one no longer configured); "

@@ -176,8 +176,8 @@ cmd_who(struct cli *cli, int argc, char **argv)
 const struct cmd_entry cmd_who_entry = {
 	"who",
 	"PORT[/tcp|/udp]... [--json]",
-	"Show every process holding a port, IPv4 and IPv6: protocol, local and "
-	    "remote\naddress, state, pid, user, name and command line.  A "
+	"Show every process holding a port, IPv4 and IPv6.\nProtocol, local and "
+	    "remote address, state, pid, user, name and command line.  A "
 	    "socket shared by\nseveral processes is shown once for each; one "
 	    "no process holds (TIME-WAIT)\nas '(no process)'.  PORT may be a "
 	    "range A-B.  Exit 0 if a process holds\none of the ports, 1 if "

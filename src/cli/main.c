@@ -30,8 +30,10 @@ usage(FILE *fp)
 	fprintf(fp, "usage: portalloc [-c FILE] COMMAND [OPTIONS]\n"
 	    "\nHands out TCP/UDP ports so that parallel test jobs on one host "
 	    "never collide.\n\ncommands:\n");
+	/* the first line of each summary */
 	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(fp, "  %-9s %s\n", commands[i]->name,
+		fprintf(fp, "  %-13s %.*s\n", commands[i]->name,
+		    (int)strcspn(commands[i]->summary, "\n"),
 		    commands[i]->summary);
 	fprintf(fp, "\noptions:\n"
 	    "  -c, --config FILE  read FILE instead of searching for "
