@@ -101,5 +101,11 @@ void out_unreadable(unsigned n);
 void out_resv_json(FILE *fp, const struct pa_resv_report *r);
 void out_resv_changes(FILE *fp, const struct pa_resv_report *r);
 void out_resv_warnings(FILE *fp, const struct pa_resv_report *r);
+/* reserve and unreserve: [-b BLOCK] [--json], op, then its report. */
+int cli_resv_command(struct cli *cli, int argc, char **argv,
+    int (*op)(struct pa *, const char *, struct pa_resv_report **,
+    struct pa_error *),
+    void (*print_actions)(const struct cli *, const struct pa_resv_report *,
+    const char *));
 
 #endif

@@ -269,6 +269,51 @@ cmd_reservations(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
+int
+cli_resv_command(struct cli *cli, int argc, char **argv,
+    int (*op)(struct pa *, const char *, struct pa_resv_report **,
+    struct pa_error *),
+    void (*print_actions)(const struct cli *, const struct pa_resv_report *,
+    const char *))
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "block", required_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pa_resv_report *r;
+	struct pa_error err;
+	const char *block = NULL;
+	int c, rc, json = 0;
+
+	while ((c = getopt_long(argc, argv, "hc:b:j", opts, NULL)) != -1) {
+		if (c == 'b')
+			block = optarg;
+		else if (c == 'j')
+			json = 1;
+		else if ((rc = cli_common_option(cli, c, optarg)) >= 0)
+			return rc;
+	}
+	if (optind < argc)
+		return cli_usage_error(cli, "unexpected argument '%s'",
+		    argv[optind]);
+	if ((rc = cli_open(cli, 1)) != 0)
+		return rc;
+	memset(&err, 0, sizeof(err));
+	if ((rc = op(cli->pa, block, &r, &err)) != 0)
+		return cli_fail(rc, &err);
+	if (json) {
+		out_resv_json(stdout, r);
+	} else {
+		print_actions(cli, r, block);
+		out_resv_changes(stdout, r);
+		out_resv_warnings(stderr, r);
+	}
+	pa_resv_report_free(r);
+	return EXIT_OK;
+}
+
 const struct cmd_entry cmd_reservations_entry = {
 	"reservations",
 	"[--json]",

@@ -6,11 +6,15 @@
 #include "cli/cli.h"
 
 static void
-print_actions(const struct pa_resv_report *r, const char *config)
+print_actions(const struct cli *cli, const struct pa_resv_report *r,
+    const char *block)
 {
+	const char *config = cli->cfg->file[0] ? cli->cfg->file :
+	    "the built-in default";
 	const struct pa_resv_action *a;
 	size_t i;
 
+	(void)block;
 	if (r->nactions == 0)
 		printf("no block in %s has reserve = runtime or persistent: "
 		    "nothing to reserve (name one with -b BLOCK)\n", config);
@@ -32,43 +36,7 @@ print_actions(const struct pa_resv_report *r, const char *config)
 static int
 cmd_reserve(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{ "block", required_argument, NULL, 'b' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct pa_resv_report *r;
-	struct pa_error err;
-	const char *block = NULL;
-	int c, rc, json = 0;
-
-	while ((c = getopt_long(argc, argv, "hc:b:j", opts, NULL)) != -1) {
-		if (c == 'b')
-			block = optarg;
-		else if (c == 'j')
-			json = 1;
-		else if ((rc = cli_common_option(cli, c, optarg)) >= 0)
-			return rc;
-	}
-	if (optind < argc)
-		return cli_usage_error(cli, "unexpected argument '%s'",
-		    argv[optind]);
-	if ((rc = cli_open(cli, 1)) != 0)
-		return rc;
-	memset(&err, 0, sizeof(err));
-	if ((rc = pa_reserve(cli->pa, block, &r, &err)) != 0)
-		return cli_fail(rc, &err);
-	if (json) {
-		out_resv_json(stdout, r);
-	} else {
-		print_actions(r, cli->cfg->file[0] ? cli->cfg->file :
-		    "the built-in default");
-		out_resv_changes(stdout, r);
-		out_resv_warnings(stderr, r);
-	}
-	pa_resv_report_free(r);
-	return EXIT_OK;
+	return cli_resv_command(cli, argc, argv, pa_reserve, print_actions);
 }
 
 const struct cmd_entry cmd_reserve_entry = {
