@@ -59,6 +59,14 @@ extern const struct cmd_entry cmd_get_entry, cmd_release_entry,
  */
 int cli_common_option(struct cli *cli, int c, const char *arg);
 
+/*
+ * The whole option parsing of a command that takes only -h, -c and --json:
+ * then cli_open.  -1 when the command goes on, else the exit code to return
+ * now (0 after --help).
+ */
+int cli_json_only(struct cli *cli, int argc, char **argv, int need_store,
+    int *json);
+
 /* Loads the configuration and, with need_store, opens the store.
  * 0, or an exit code after printing why. */
 int cli_open(struct cli *cli, int need_store);

@@ -8,26 +8,12 @@
 static int
 cmd_gc(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct pa_lease *v;
 	struct pa_error err;
-	int c, rc, json = 0;
+	int rc, json;
 	size_t n, i;
 
-	while ((c = getopt_long(argc, argv, "hc:j", opts, NULL)) != -1) {
-		if (c == 'j')
-			json = 1;
-		else if ((rc = cli_common_option(cli, c, optarg)) >= 0)
-			return rc;
-	}
-	if (optind < argc)
-		return cli_usage_error(cli, "unexpected argument '%s'",
-		    argv[optind]);
-	if ((rc = cli_open(cli, 1)) != 0)
+	if ((rc = cli_json_only(cli, argc, argv, 1, &json)) >= 0)
 		return rc;
 	memset(&err, 0, sizeof(err));
 	if ((rc = pa_gc(cli->pa, &v, &n, &err)) != 0)

@@ -171,6 +171,31 @@ cli_open(struct cli *cli, int need_store)
 	return 0;
 }
 
+int
+cli_json_only(struct cli *cli, int argc, char **argv, int need_store,
+    int *json)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, rc;
+
+	*json = 0;
+	while ((c = getopt_long(argc, argv, "hc:j", opts, NULL)) != -1) {
+		if (c == 'j')
+			*json = 1;
+		else if ((rc = cli_common_option(cli, c, optarg)) >= 0)
+			return rc;
+	}
+	if (optind < argc)
+		return cli_usage_error(cli, "unexpected argument '%s'",
+		    argv[optind]);
+	rc = cli_open(cli, need_store);
+	return rc == 0 ? -1 : rc;
+}
+
 static const struct cmd_entry *
 find_command(const char *name)
 {
