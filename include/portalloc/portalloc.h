@@ -187,6 +187,19 @@ struct pa_request {
 int pa_get(struct pa *pa, const struct pa_request *req,
     struct pa_lease **out, size_t *n, struct pa_error *err);
 
+/*
+ * pa_get for TCP, with each port held from the moment it is chosen: fds[i]
+ * gets a socket listening on (*out)[i].port at the block's bind_address,
+ * bound inside the transaction before the lease is recorded, so that no
+ * other process can take the port in between.  A port whose bind fails
+ * is skipped like a busy one.  fds must have room for req->count; on
+ * success the sockets (close-on-exec) belong to the caller, on failure
+ * none is left open.  req->protos must be 0 or PA_TCP.  PA_EUSAGE where
+ * the OS backend cannot listen.  POSIX file descriptors (Linux).
+ */
+int pa_get_listen(struct pa *pa, const struct pa_request *req, int *fds,
+    struct pa_lease **out, size_t *n, struct pa_error *err);
+
 /* Which leases pa_list / pa_release select; zero/NULL fields match all. */
 struct pa_filter {
 	const uint16_t *ports;
