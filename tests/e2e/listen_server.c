@@ -7,7 +7,7 @@
  * listening TCP socket bound to PORTALLOC_PORTi on 127.0.0.1; its parent
  * (portalloc) lets go of every one of them within 2 s.  Then it prints
  * "ready PID PORT0" on stdout, accepts one connection on fd 3, answers
- * "hello PORT0\n" and exits 0.
+ * "hello PORT0\n", waits for the client to close, and exits 0.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -130,6 +130,10 @@ main(void)
 	    env_num("PORTALLOC_PORT0"));
 	if (write(c, answer, strlen(answer)) != (ssize_t)strlen(answer))
 		die("write");
+	/* the client closes first: its end, not this port, is left in
+	 * TIME_WAIT, where it would keep other tests off the port */
+	while (read(c, answer, sizeof(answer)) > 0)
+		;
 	close(c);
 	return 0;
 }

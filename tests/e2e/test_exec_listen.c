@@ -35,7 +35,7 @@ setup(void **state)
 	    asprintf(&e->env[4], "PATH=/usr/bin:/bin") < 0)
 		return -1;
 	free(th_write(e->dir, "portalloc.ini", "[block l]\n"
-	    "ports = 26800-26809\nprotocols = tcp\n"
+	    "ports = 27200-27209\nprotocols = tcp\n"
 	    "bind_address = 127.0.0.1\n"));
 	*state = e;
 	return 0;
@@ -79,7 +79,8 @@ start(struct e2e *e, char *const argv[], FILE **out)
 	return pid;
 }
 
-/* Connects to 127.0.0.1:port and returns what the server says. */
+/* Connects to 127.0.0.1:port and returns the line the server says; closes
+ * first, so that TIME_WAIT is left on this end, not on the block's port. */
 static void
 ask(uint16_t port, char *buf, size_t len)
 {
@@ -92,7 +93,8 @@ ask(uint16_t port, char *buf, size_t len)
 	sin.sin_port = htons(port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	while ((n = read(fd, buf + got, len - 1 - (size_t)got)) > 0)
+	while ((got == 0 || buf[got - 1] != '\n') &&
+	    (n = read(fd, buf + got, len - 1 - (size_t)got)) > 0)
 		got += n;
 	buf[got] = '\0';
 	close(fd);
@@ -116,7 +118,7 @@ test_listen_serves(void **state)
 	    LISTEN_SERVER, NULL };
 	char *list[] = { PORTALLOC_BIN, "list", "--json", NULL };
 	char line[128], want[64], answer[64];
-	int busy = th_listen_tcp(AF_INET, 26800), srv_pid, port, fd;
+	int busy = th_listen_tcp(AF_INET, 27200), srv_pid, port, fd;
 	struct th_run r;
 	FILE *out;
 	pid_t pid;
@@ -128,7 +130,7 @@ test_listen_serves(void **state)
 		fail_msg("the server did not get ready");
 	}
 	assert_int_equal(sscanf(line, "ready %d %d", &srv_pid, &port), 2);
-	assert_true(port > 26800 && port <= 26809);
+	assert_true(port > 27200 && port <= 27209);
 	/* the server owns the two leases, and the port is held already */
 	th_run(&r, e->dir, e->env, list);
 	assert_int_equal(r.status, 0);

@@ -9,7 +9,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export HOME=$work XDG_CONFIG_HOME=$work/xdg PORTALLOC_STORE=$work/leases.db
 export PORTALLOC_CONFIG=$work/portalloc.ini
-printf '[block ci]\nports = 26900-26919\n' >"$PORTALLOC_CONFIG"
+printf '[block ci]\nports = 27220-27239\n' >"$PORTALLOC_CONFIG"
 portalloc() { "$PORTALLOC" "$@"; }
 fail() { echo "recipes: $*" >&2; exit 1; }
 
@@ -20,7 +20,7 @@ portalloc get -n 2 --ttl 1h --tag "gh-$$" --owner "$PPID" --format github
 # what the runner reads: name=value lines
 port0=$(sed -n 's/^port0=//p' "$GITHUB_OUTPUT")
 ports=$(sed -n 's/^ports=//p' "$GITHUB_OUTPUT")
-[[ $port0 =~ ^269[01][0-9]$ ]] || fail "github: port0='$port0'"
+[[ $port0 =~ ^272[23][0-9]$ ]] || fail "github: port0='$port0'"
 [ "$ports" = "$port0 $((port0 + 1))" ] || fail "github: ports='$ports'"
 [ "$(wc -l <"$GITHUB_OUTPUT")" -eq 3 ] || fail "github: not 3 lines"
 # the cleanup step
