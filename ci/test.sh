@@ -8,7 +8,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 echo "== build/ (RelWithDebInfo, -Werror)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DPORTALLOC_WERROR=ON >/dev/null
+  -DPORTALLOC_WERROR=ON -DPORTALLOC_SHARED=ON >/dev/null
 cmake --build build
 ctest --test-dir build --output-on-failure -j "$jobs"
 

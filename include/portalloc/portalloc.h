@@ -108,11 +108,16 @@ struct pa_config {
  */
 int pa_config_load(struct pa_config **out, const char *path,
     struct pa_error *err);
+/* Parses exactly the file at path (no search, no embedded fallback but for
+ * a file without blocks).  *out is the caller's, freed with
+ * pa_config_free. */
 int pa_config_parse_file(struct pa_config **out, const char *path,
     struct pa_error *err);
 /* Parses INI text; `name` is used in messages as the file name. */
 int pa_config_parse_string(struct pa_config **out, const char *text,
     const char *name, struct pa_error *err);
+/* Frees a configuration from pa_config_*; NULL is fine.  Close every
+ * handle opened on it first. */
 void pa_config_free(struct pa_config *cfg);
 /* The named block, or the first one when name is NULL; NULL if none. */
 const struct pa_block *pa_config_block(const struct pa_config *cfg,
@@ -153,6 +158,7 @@ struct pa; /* an open store plus the configuration it serves */
  * per-user default.  cfg must outlive the handle. */
 int pa_open(struct pa **out, const struct pa_config *cfg,
     struct pa_error *err);
+/* Closes the store; leases stay.  NULL is fine. */
 void pa_close(struct pa *pa);
 /* The store a handle on cfg would open: cfg->store or the per-user default
  * ($XDG_STATE_HOME/portalloc/leases.db, ~/.local/state/..., or
@@ -187,6 +193,19 @@ struct pa_request {
 int pa_get(struct pa *pa, const struct pa_request *req,
     struct pa_lease **out, size_t *n, struct pa_error *err);
 
+/*
+ * pa_get for TCP, with each port held from the moment it is chosen: fds[i]
+ * gets a socket listening on (*out)[i].port at the block's bind_address,
+ * bound inside the transaction before the lease is recorded, so that no
+ * other process can take the port in between.  A port whose bind fails
+ * is skipped like a busy one.  fds must have room for req->count; on
+ * success the sockets (close-on-exec) belong to the caller, on failure
+ * none is left open.  req->protos must be 0 or PA_TCP.  PA_EUSAGE where
+ * the OS backend cannot listen.  POSIX file descriptors (Linux).
+ */
+int pa_get_listen(struct pa *pa, const struct pa_request *req, int *fds,
+    struct pa_lease **out, size_t *n, struct pa_error *err);
+
 /* Which leases pa_list / pa_release select; zero/NULL fields match all. */
 struct pa_filter {
 	const uint16_t *ports;
@@ -215,6 +234,8 @@ int pa_release(struct pa *pa, const struct pa_filter *f,
 int pa_gc(struct pa *pa, struct pa_lease **out, size_t *n,
     struct pa_error *err);
 
+/* Frees an array from pa_get, pa_get_listen, pa_list, pa_release, pa_gc;
+ * NULL is fine. */
 void pa_leases_free(struct pa_lease *leases);
 
 /*
@@ -265,6 +286,7 @@ struct pa_port_query {
  */
 int pa_who(const struct pa_port_query *q, size_t nq, struct pa_holder **out,
     size_t *n, unsigned *unreadable, struct pa_error *err);
+/* Frees *out of pa_who; NULL is fine. */
 void pa_holders_free(struct pa_holder *holders);
 
 /* What pa_check finds on a port. */
@@ -303,6 +325,7 @@ struct pa_check {
  */
 int pa_check(struct pa *pa, const char *block, struct pa_check **out,
     struct pa_error *err);
+/* Frees *out of pa_check, holders included; NULL is fine. */
 void pa_check_free(struct pa_check *c);
 
 /*
@@ -385,6 +408,7 @@ int pa_unreserve(struct pa *pa, const char *block,
  * missing from the drop-in, reservations the OS lost. */
 int pa_reservations(struct pa *pa, struct pa_resv_report **out,
     struct pa_error *err);
+/* Frees a report from pa_reserve, pa_unreserve, pa_reservations. */
 void pa_resv_report_free(struct pa_resv_report *r);
 
 #ifdef __cplusplus

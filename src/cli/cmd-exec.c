@@ -2,7 +2,9 @@
  * portalloc exec: lease ports for a command, run it with PORTALLOC_PORTS and
  * PORTALLOC_PORT0.. in its environment, release when it exits.  The command
  * itself owns the leases, so they live exactly as long as it does, even if
- * portalloc is killed.
+ * portalloc is killed.  With --listen, portalloc binds the ports itself and
+ * hands the listening sockets over the systemd way (fds 3.., LISTEN_FDS,
+ * LISTEN_PID, LISTEN_FDNAMES).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +52,41 @@ free_env(char **env, size_t n)
 	free(env);
 }
 
+/*
+ * The socket activation variables for n sockets given to pid, after the
+ * n + 1 entries of make_env: LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES
+ * (portalloc0:portalloc1:..., fd 3 + i being PORTALLOC_PORTi).  The
+ * array grows to n + 4 entries; NULL (and env freed) when out of memory.
+ */
+static char **
+add_listen_env(char **env, size_t n, int64_t pid)
+{
+	char **e = realloc(env, (n + 4) * sizeof(*env));
+	size_t i, len = sizeof("LISTEN_FDNAMES=") + 16 * n;
+
+	if (e == NULL) {
+		free_env(env, n);
+		return NULL;
+	}
+	e[n + 1] = malloc(32);
+	e[n + 2] = malloc(32);
+	e[n + 3] = malloc(len);
+	if (e[n + 1] == NULL || e[n + 2] == NULL || e[n + 3] == NULL) {
+		free(e[n + 1]);
+		free(e[n + 2]);
+		free(e[n + 3]);
+		free_env(e, n);
+		return NULL;
+	}
+	snprintf(e[n + 1], 32, "LISTEN_FDS=%zu", n);
+	snprintf(e[n + 2], 32, "LISTEN_PID=%lld", (long long)pid);
+	strcpy(e[n + 3], "LISTEN_FDNAMES=");
+	for (i = 0; i < n; i++)
+		snprintf(e[n + 3] + strlen(e[n + 3]), 16, "%sportalloc%zu",
+		    i ? ":" : "", i);
+	return e;
+}
+
 /* The command line to record in the leases. */
 static void
 join(char *buf, size_t len, char **argv)
@@ -81,16 +118,43 @@ release(struct cli *cli, int64_t pid)
 		pa_leases_free(gone);
 }
 
+/* Closes the listening sockets fds[0..n) in portalloc and frees them. */
+static void
+close_fds(int *fds, size_t n)
+{
+	size_t i;
+
+	for (i = 0; fds != NULL && i < n; i++)
+		if (fds[i] >= 0)
+			pa__os_native()->unlisten(NULL, fds[i]);
+	free(fds);
+}
+
+/* Leases for the held child pid: with listen, the sockets go to *fds. */
 static int
-run(struct cli *cli, struct pa_request *req, char **cmd)
+lease(struct cli *cli, struct pa_request *req, int listen, int **fds,
+    struct pa_lease **v, size_t *n, struct pa_error *err)
+{
+	*fds = NULL;
+	if (!listen)
+		return pa_get(cli->pa, req, v, n, err);
+	if ((*fds = calloc(req->count, sizeof(**fds))) == NULL) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return PA_ENOMEM;
+	}
+	return pa_get_listen(cli->pa, req, *fds, v, n, err);
+}
+
+static int
+run(struct cli *cli, struct pa_request *req, int listen, char **cmd)
 {
 	char command[PA_CMD_MAX], **env = NULL;
 	struct pa_child *child;
 	struct pa_lease *v = NULL;
 	struct pa_error err;
 	int64_t pid;
-	size_t n = 0;
-	int rc, status;
+	size_t n = 0, nenv;
+	int rc, status, *fds = NULL;
 
 	memset(&err, 0, sizeof(err));
 	if ((rc = pa__child_start(cmd, &child, &pid, &err)) != 0)
@@ -98,21 +162,31 @@ run(struct cli *cli, struct pa_request *req, char **cmd)
 	join(command, sizeof(command), cmd);
 	req->owner_pid = pid;
 	req->command = command;
-	if ((rc = pa_get(cli->pa, req, &v, &n, &err)) != 0) {
+	if ((rc = lease(cli, req, listen, &fds, &v, &n, &err)) != 0) {
 		pa__child_abort(child);
+		free(fds);
 		return cli_fail(rc, &err);
 	}
-	if ((env = make_env(v, n)) == NULL) {
+	env = make_env(v, n);
+	if (env != NULL && listen)
+		env = add_listen_env(env, n, pid);
+	nenv = n + 1 + (listen ? 3 : 0);
+	if (env == NULL) {
 		pa__child_abort(child);
+		close_fds(fds, n);
 		release(cli, pid);
 		pa_leases_free(v);
 		return cli_fail(PA_ENOMEM, NULL);
 	}
-	if ((rc = pa__child_go(child, env, (int)n + 1, &err)) != 0)
+	if ((rc = pa__child_go_fds(child, env, (int)nenv, fds,
+	    listen ? (int)n : 0, &err)) != 0)
 		cli_warn("%s", err.msg);
+	close_fds(fds, n);
 	if (pa__child_wait(child, &status, &err) != 0)
 		cli_warn("%s", err.msg);
 	release(cli, pid);
+	for (; nenv > n + 1; nenv--)
+		free(env[nenv - 1]);
 	free_env(env, n);
 	pa_leases_free(v);
 	return status;
@@ -129,15 +203,16 @@ cmd_exec(struct cli *cli, int argc, char **argv)
 		{ "ttl", required_argument, NULL, 't' },
 		{ "tag", required_argument, NULL, 'T' },
 		{ "consecutive", no_argument, NULL, 'C' },
+		{ "listen", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pa_request req = { NULL, 1, 0, 0, 0, NULL, NULL, 0 };
 	long long v;
-	int c, rc;
+	int c, rc, count = 0, listen = 0;
 
 	/* '+': stop at the command, whose options are its own */
-	while ((c = getopt_long(argc, argv, "+hc:b:n:p:t:T:C", opts, NULL)) !=
-	    -1) {
+	while ((c = getopt_long(argc, argv, "+hc:b:n:p:t:T:Cl:", opts,
+	    NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			req.block = optarg;
@@ -147,6 +222,13 @@ cmd_exec(struct cli *cli, int argc, char **argv)
 			    &v)) != 0)
 				return rc;
 			req.count = (unsigned)v;
+			count = 1;
+			break;
+		case 'l':
+			if ((rc = cli_number(cli, optarg, 1, 253, "socket "
+			    "count", &v)) != 0)
+				return rc;
+			listen = (int)v;
 			break;
 		case 'p':
 			if (pa_parse_protos(optarg, &req.protos) != 0)
@@ -175,9 +257,16 @@ cmd_exec(struct cli *cli, int argc, char **argv)
 	if (optind >= argc)
 		return cli_usage_error(cli, "no command to run (portalloc exec "
 		    "-n N -- CMD [ARGS...])");
+	if (listen && count && req.count != (unsigned)listen)
+		return cli_usage_error(cli, "--listen %d and --count %u "
+		    "disagree (--listen N leases N ports)", listen, req.count);
+	if (listen && req.protos != 0 && req.protos != PA_TCP)
+		return cli_usage_error(cli, "--listen sockets are TCP only");
+	if (listen)
+		req.count = (unsigned)listen;
 	if ((rc = cli_open(cli, 1)) != 0)
 		return rc;
-	return run(cli, &req, argv + optind);
+	return run(cli, &req, listen != 0, argv + optind);
 }
 
 const struct cmd_entry cmd_exec_entry = {
@@ -197,6 +286,12 @@ const struct cmd_entry cmd_exec_entry = {
 	"  -t, --ttl DUR       lease time (default: never; the lease ends "
 	"with CMD)\n"
 	"      --tag TAG       a label for list and release --tag\n"
-	"      --consecutive   adjacent ports only\n",
+	"      --consecutive   adjacent ports only\n"
+	"  -l, --listen N      bind N TCP ports on the block's bind_address "
+	"and pass\n"
+	"                      the listening sockets as fds 3.. (systemd "
+	"style:\n"
+	"                      LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES="
+	"portalloc0:...)\n",
 	cmd_exec,
 };

@@ -1,11 +1,13 @@
 /* portalloc get: lease free ports and print them. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 
-enum format { FMT_PLAIN, FMT_ENV, FMT_JSON };
+enum format { FMT_PLAIN, FMT_ENV, FMT_JSON, FMT_GITHUB, FMT_DOTENV };
 
 static int
 parse_format(const char *s, enum format *f)
@@ -16,9 +18,50 @@ parse_format(const char *s, enum format *f)
 		*f = FMT_ENV;
 	else if (strcmp(s, "json") == 0)
 		*f = FMT_JSON;
+	else if (strcmp(s, "github") == 0)
+		*f = FMT_GITHUB;
+	else if (strcmp(s, "dotenv") == 0)
+		*f = FMT_DOTENV;
 	else
 		return -1;
 	return 0;
+}
+
+/*
+ * NAME=VALUE lines: port0=.. and ports=a b c for GitHub step outputs, or
+ * PORTALLOC_PORT0=.. and PORTALLOC_PORTS=a b c unquoted (GitLab's dotenv
+ * keeps quotes as part of the value).
+ */
+static void
+print_pairs(FILE *fp, const struct pa_lease *v, size_t n, int github)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fprintf(fp, "%s%zu=%u\n", github ? "port" : "PORTALLOC_PORT",
+		    i, v[i].port);
+	fputs(github ? "ports=" : "PORTALLOC_PORTS=", fp);
+	for (i = 0; i < n; i++)
+		fprintf(fp, "%s%u", i ? " " : "", v[i].port);
+	fputc('\n', fp);
+}
+
+/* $GITHUB_OUTPUT opened for appending, or NULL after saying why. */
+static FILE *
+open_github_output(void)
+{
+	const char *path = getenv("GITHUB_OUTPUT");
+	FILE *fp;
+
+	if (path == NULL || path[0] == '\0') {
+		cli_warn("--format github: GITHUB_OUTPUT is not set (it is "
+		    "set inside a GitHub Actions step)");
+		return NULL;
+	}
+	if ((fp = fopen(path, "a")) == NULL)
+		cli_warn("--format github: cannot open %s: %s", path,
+		    strerror(errno));
+	return fp;
 }
 
 static void
@@ -27,6 +70,10 @@ print_leases(const struct pa_lease *v, size_t n, enum format f)
 	size_t i;
 
 	switch (f) {
+	case FMT_GITHUB: /* written to $GITHUB_OUTPUT; shown here too */
+	case FMT_DOTENV:
+		print_pairs(stdout, v, n, f == FMT_GITHUB);
+		break;
 	case FMT_PLAIN:
 		for (i = 0; i < n; i++)
 			printf("%u\n", v[i].port);
@@ -43,6 +90,26 @@ print_leases(const struct pa_lease *v, size_t n, enum format f)
 		out_leases_json(stdout, v, n);
 		break;
 	}
+}
+
+/* Leases what req asks for and prints it (and appends it to gh). */
+static int
+lease_and_print(struct cli *cli, const struct pa_request *req,
+    enum format fmt, FILE *gh)
+{
+	struct pa_lease *leases;
+	struct pa_error err;
+	size_t n;
+	int rc;
+
+	memset(&err, 0, sizeof(err));
+	if ((rc = pa_get(cli->pa, req, &leases, &n, &err)) != 0)
+		return cli_fail(rc, &err);
+	if (gh != NULL)
+		print_pairs(gh, leases, n, 1);
+	print_leases(leases, n, fmt);
+	pa_leases_free(leases);
+	return EXIT_OK;
 }
 
 static int
@@ -64,10 +131,8 @@ cmd_get(struct cli *cli, int argc, char **argv)
 	struct pa_request req = { NULL, 1, 0, PA_OWNER_PARENT, -1, NULL, NULL,
 	    0 };
 	enum format fmt = FMT_PLAIN;
-	struct pa_lease *leases;
-	struct pa_error err;
+	FILE *gh = NULL;
 	long long v;
-	size_t n;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "hc:b:n:p:o:t:T:Cf:j", opts,
@@ -110,7 +175,8 @@ cmd_get(struct cli *cli, int argc, char **argv)
 		case 'f':
 			if (parse_format(optarg, &fmt) != 0)
 				return cli_usage_error(cli, "bad format '%s' "
-				    "(expected plain, env or json)", optarg);
+				    "(expected plain, env, json, github or "
+				    "dotenv)", optarg);
 			break;
 		case 'j':
 			fmt = FMT_JSON;
@@ -123,20 +189,22 @@ cmd_get(struct cli *cli, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(cli, "unexpected argument '%s'",
 		    argv[optind]);
-	if ((rc = cli_open(cli, 1)) != 0)
-		return rc;
-	memset(&err, 0, sizeof(err));
-	if ((rc = pa_get(cli->pa, &req, &leases, &n, &err)) != 0)
-		return cli_fail(rc, &err);
-	print_leases(leases, n, fmt);
-	pa_leases_free(leases);
-	return EXIT_OK;
+	if (fmt == FMT_GITHUB && (gh = open_github_output()) == NULL)
+		return EXIT_USAGE;
+	if ((rc = cli_open(cli, 1)) == 0)
+		rc = lease_and_print(cli, &req, fmt, gh);
+	if (gh != NULL && fclose(gh) != 0 && rc == EXIT_OK) {
+		cli_warn("--format github: cannot write GITHUB_OUTPUT: %s",
+		    strerror(errno));
+		rc = EXIT_IOERR;
+	}
+	return rc;
 }
 
 const struct cmd_entry cmd_get_entry = {
 	"get",
 	"[-b BLOCK] [-n COUNT] [--proto tcp|udp|both] [--owner PID] "
-	    "[--ttl DUR] [--tag TAG] [--consecutive] [--format plain|env|json]",
+	    "[--ttl DUR] [--tag TAG] [--consecutive] [--format plain|env|json|github|dotenv]",
 	"Lease free ports and print them, one per line.",
 	"  -b, --block BLOCK   lease from BLOCK (default: the first block)\n"
 	"  -n, --count N       how many ports (default 1); all or none\n"
@@ -153,7 +221,11 @@ const struct cmd_entry cmd_get_entry = {
 	"      --consecutive   adjacent ports only\n"
 	"  -f, --format F      plain (one port per line), env "
 	"(PORTALLOC_PORT0=...,\n"
-	"                      safe to eval) or json\n"
+	"                      safe to eval), json, github (appends "
+	"port0=..,\n"
+	"                      ports=a b to $GITHUB_OUTPUT) or dotenv "
+	"(GitLab CI:\n"
+	"                      PORTALLOC_PORT0=.. unquoted)\n"
 	"      --json          the same as --format json\n",
 	cmd_get,
 };

@@ -22,6 +22,8 @@ struct walk {
 	signed char *probed;        /* by offset: -1 unknown, 0 free, 1 held */
 	unsigned held;              /* ports found in use */
 	int dumped;                 /* the socket table was read into probed */
+	int *fds;                   /* pa_get_listen: a held socket per pick */
+	struct pa_addr listen_at;   /* ... bound on the block's bind_address */
 };
 
 /*
@@ -103,6 +105,41 @@ port_free(struct walk *w, unsigned off, struct pa_error *err)
 }
 
 /*
+ * pa_get_listen: 1 once the port at offset off is held by a listening
+ * socket in *fd, 0 if somebody took it since the probe, or an error.
+ */
+static int
+hold(struct walk *w, unsigned off, int *fd, struct pa_error *err)
+{
+	const struct pa_os *os = w->pa->os;
+	int rc;
+
+	*fd = -1;
+	rc = os->listen(os->ctx, &w->listen_at, (uint16_t)(w->b->first + off),
+	    fd, err);
+	if (rc == PA_EINUSE) {
+		w->probed[off] = 1;
+		w->held++;
+		return 0;
+	}
+	return rc < 0 ? rc : 1;
+}
+
+/* Closes the held sockets among fds[0..n) and marks them -1. */
+static void
+unhold(struct walk *w, unsigned n)
+{
+	const struct pa_os *os = w->pa->os;
+
+	while (w->fds != NULL && n > 0) {
+		n--;
+		if (w->fds[n] >= 0)
+			os->unlisten(os->ctx, w->fds[n]);
+		w->fds[n] = -1;
+	}
+}
+
+/*
  * Picks count ports walking from offset start.  With consecutive, they must
  * be adjacent; the walk goes count - 1 steps past a full turn so that a run
  * across the starting point is found too.  Returns the number picked.
@@ -117,14 +154,22 @@ pick(struct walk *w, unsigned start, unsigned count, int consecutive,
 
 	for (i = 0; i < steps && got < count; i++) {
 		off = (start + i) % w->size;
-		if (consecutive && got > 0 && off != prev + 1)
+		if (consecutive && got > 0 && off != prev + 1) {
+			unhold(w, got);
 			got = 0;
-		if ((rc = port_free(w, off, err)) < 0)
+		}
+		rc = port_free(w, off, err);
+		if (rc == 1 && w->fds != NULL)
+			rc = hold(w, off, &w->fds[got], err);
+		if (rc < 0) {
+			unhold(w, got);
 			return rc;
+		}
 		if (rc == 1) {
 			ports[got++] = (uint16_t)(w->b->first + off);
 			prev = off;
 		} else if (consecutive) {
+			unhold(w, got);
 			got = 0;
 		}
 	}
@@ -314,8 +359,10 @@ allocate(struct walk *w, const struct pa_request *req,
 	if ((ports = calloc(req->count, sizeof(*ports))) == NULL)
 		return pa__err(err, PA_ENOMEM, "out of memory");
 	rc = pick(w, start, req->count, req->consecutive, ports, err);
-	if (rc >= 0 && (unsigned)rc < req->count)
+	if (rc >= 0 && (unsigned)rc < req->count) {
+		unhold(w, (unsigned)rc);
 		rc = full(w, req->count, req->consecutive, err);
+	}
 	for (i = 0; rc >= 0 && i < req->count; i++) {
 		out[i] = *tmpl;
 		out[i].port = ports[i];
@@ -330,9 +377,10 @@ allocate(struct walk *w, const struct pa_request *req,
 	return rc < 0 ? rc : 0;
 }
 
-int
-pa_get(struct pa *pa, const struct pa_request *req, struct pa_lease **out,
-    size_t *n, struct pa_error *err)
+/* pa_get, and with fds not NULL pa_get_listen. */
+static int
+get(struct pa *pa, const struct pa_request *req, int *fds,
+    struct pa_lease **out, size_t *n, struct pa_error *err)
 {
 	struct pa_lease tmpl, *leases = NULL;
 	struct walk w;
@@ -342,10 +390,13 @@ pa_get(struct pa *pa, const struct pa_request *req, struct pa_lease **out,
 	*n = 0;
 	memset(&w, 0, sizeof(w));
 	w.pa = pa;
+	w.fds = fds;
 	if ((rc = check_request(pa, req, &w.b, &w.protos, err)) != 0)
 		return rc;
 	if ((rc = probe_addrs(&w, err)) != 0)
 		return rc;
+	if (fds != NULL)
+		pa__addr_parse(w.b->bind_address, &w.listen_at);
 	if ((rc = pa__reserve_ensure(pa, w.b, err)) != 0)
 		return rc;
 	if ((rc = lease_template(pa, req, w.b, w.protos, &tmpl, err)) != 0)
@@ -365,6 +416,8 @@ pa_get(struct pa *pa, const struct pa_request *req, struct pa_lease **out,
 		rc = pa__store_commit(pa->store, err);
 	else
 		pa__store_rollback(pa->store);
+	if (rc != 0)
+		unhold(&w, req->count);
 	if (rc == 0) {
 		*out = leases;
 		*n = req->count;
@@ -375,4 +428,32 @@ out:
 	free(w.probed);
 	free(leases);
 	return rc;
+}
+
+int
+pa_get(struct pa *pa, const struct pa_request *req, struct pa_lease **out,
+    size_t *n, struct pa_error *err)
+{
+	return get(pa, req, NULL, out, n, err);
+}
+
+int
+pa_get_listen(struct pa *pa, const struct pa_request *req, int *fds,
+    struct pa_lease **out, size_t *n, struct pa_error *err)
+{
+	struct pa_request r = *req;
+	unsigned i;
+
+	*out = NULL;
+	*n = 0;
+	if (pa->os->listen == NULL || pa->os->unlisten == NULL)
+		return pa__err(err, PA_EUSAGE, "listening sockets cannot be "
+		    "handed out on this OS");
+	if (r.protos != 0 && r.protos != PA_TCP)
+		return pa__err(err, PA_EUSAGE, "listening sockets are TCP "
+		    "only");
+	r.protos = PA_TCP;
+	for (i = 0; i < r.count; i++)
+		fds[i] = -1;
+	return get(pa, &r, fds, out, n, err);
 }

@@ -146,6 +146,16 @@ struct pa_os {
 	/* Replaces it at once (never half-written); text NULL removes it. */
 	int (*dropin_write)(void *ctx, const char *text,
 	    struct pa_error *err);
+
+	/*
+	 * Held ports for `exec --listen` (Linux: src/os/linux/listen.c).
+	 * listen binds a close-on-exec TCP socket to a:port and listens on it;
+	 * *fd gets it.  PA_EINUSE when the port is taken (EADDRINUSE,
+	 * EACCES).  unlisten closes one.  NULL where the OS has none.
+	 */
+	int (*listen)(void *ctx, const struct pa_addr *a, uint16_t port,
+	    int *fd, struct pa_error *err);
+	void (*unlisten)(void *ctx, int fd);
 };
 
 /* The real operating system. */
@@ -176,6 +186,13 @@ int pa__child_go(struct pa_child *c, char *const env[], int n,
  * run (err then says why).  Frees c.
  */
 int pa__child_wait(struct pa_child *c, int *status, struct pa_error *err);
+/*
+ * pa__child_go, also handing the child fds[0..nfds) as its descriptors
+ * 3..3+nfds-1 (open across exec; nothing else of portalloc's is).  The
+ * caller still owns fds and closes them.
+ */
+int pa__child_go_fds(struct pa_child *c, char *const env[], int n,
+    const int *fds, int nfds, struct pa_error *err);
 /* Kills and reaps a child that never got to run.  Frees c. */
 void pa__child_abort(struct pa_child *c);
 

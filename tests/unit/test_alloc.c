@@ -357,11 +357,81 @@ test_real_socket_is_skipped(void **state)
 	free(dir);
 }
 
+/* pa_get_listen: a port taken between probe and bind is skipped, the
+ * held sockets come back with the leases, a full block leaves none open. */
+static void
+test_listen_holds_ports(void **state)
+{
+	struct fx *x = fx_new(BLOCK);
+	struct pa_request req = { NULL, 3, 0, 0, -1, NULL, NULL, 0 };
+	struct pa_lease *v;
+	struct pa_error err;
+	int fds[8];
+	size_t n;
+
+	(void)state;
+	fx_open(x);
+	pa_fake_busy_listen(x->f, 25001); /* the probe says free, bind fails */
+	assert_int_equal(pa_get_listen(x->pa, &req, fds, &v, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[0].port, 25000);
+	assert_int_equal(v[1].port, 25002);
+	assert_int_equal(v[2].port, 25003);
+	assert_int_equal(v[0].protos, PA_TCP);
+	assert_int_equal(fds[0], 1000 + 25000);
+	assert_int_equal(fds[1], 1000 + 25002);
+	assert_int_equal(fds[2], 1000 + 25003);
+	assert_int_equal(pa_fake_listening(x->f), 3);
+	assert_int_equal(fx_count(x), 3);
+	pa_leases_free(v);
+	/* 7 ports left, 1 of them busy: 7 asked fails and holds nothing */
+	req.count = 7;
+	assert_int_equal(pa_get_listen(x->pa, &req, fds, &v, &n, &err),
+	    PA_EFULL);
+	assert_int_equal(pa_fake_listening(x->f), 3);
+	assert_int_equal(fx_count(x), 3);
+	req.count = 6;
+	assert_int_equal(pa_get_listen(x->pa, &req, fds, &v, &n, &err), 0);
+	assert_int_equal(pa_fake_listening(x->f), 9);
+	assert_int_equal(v[5].port, 25009);
+	pa_leases_free(v);
+	fx_free(x);
+}
+
+/* A consecutive run broken by a failed bind starts again, closing what
+ * it held; UDP cannot listen. */
+static void
+test_listen_consecutive_and_udp(void **state)
+{
+	struct fx *x = fx_new(BLOCK);
+	struct pa_request req = { NULL, 3, 0, 0, -1, NULL, NULL, 1 };
+	struct pa_lease *v;
+	struct pa_error err;
+	int fds[3];
+	size_t n;
+
+	(void)state;
+	fx_open(x);
+	pa_fake_busy_listen(x->f, 25002);
+	assert_int_equal(pa_get_listen(x->pa, &req, fds, &v, &n, &err), 0);
+	assert_int_equal(v[0].port, 25003);
+	assert_int_equal(v[2].port, 25005);
+	assert_int_equal(pa_fake_listening(x->f), 3);
+	pa_leases_free(v);
+	req.protos = PA_UDP;
+	assert_int_equal(pa_get_listen(x->pa, &req, fds, &v, &n, &err),
+	    PA_EUSAGE);
+	assert_int_equal(pa_fake_listening(x->f), 3);
+	fx_free(x);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_next_fit),
+		cmocka_unit_test(test_listen_holds_ports),
+		cmocka_unit_test(test_listen_consecutive_and_udp),
 		cmocka_unit_test(test_skips_held_and_leased),
 		cmocka_unit_test(test_crowded_block_reads_the_table),
 		cmocka_unit_test(test_proto_subset),

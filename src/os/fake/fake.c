@@ -41,6 +41,10 @@ struct pa_fake {
 	int reserved_error, dropin_error;
 	int locked;
 	unsigned reserved_writes, unlocked_writes;
+	/* held ports for exec --listen: fd 1000 + port while open */
+	unsigned char listen_busy[65536]; /* listen fails, probe does not */
+	unsigned char listening[65536];
+	unsigned nlistening;
 };
 
 static struct fake_proc *
@@ -200,6 +204,48 @@ pa_fake_dumps(const struct pa_fake *f)
 }
 static void fake_reserve_init(struct pa_fake *f);
 
+/* A "socket" is fd 1000 + port; a held or busy port cannot be listened on. */
+static int
+fake_listen(void *ctx, const struct pa_addr *a, uint16_t port, int *fd,
+    struct pa_error *err)
+{
+	struct pa_fake *f = ctx;
+
+	(void)a;
+	(void)err;
+	*fd = -1;
+	if (f->listen_busy[port] || (f->held[port] & PA_TCP) ||
+	    f->listening[port])
+		return PA_EINUSE;
+	f->listening[port] = 1;
+	f->nlistening++;
+	*fd = 1000 + port;
+	return 0;
+}
+
+static void
+fake_unlisten(void *ctx, int fd)
+{
+	struct pa_fake *f = ctx;
+
+	if (fd < 1000 || fd > 1000 + 65535 || !f->listening[fd - 1000])
+		abort(); /* closing what was never opened */
+	f->listening[fd - 1000] = 0;
+	f->nlistening--;
+}
+
+void
+pa_fake_busy_listen(struct pa_fake *f, uint16_t port)
+{
+	f->listen_busy[port] = 1;
+}
+
+unsigned
+pa_fake_listening(const struct pa_fake *f)
+{
+	return f->nlistening;
+}
+
 struct pa_fake *
 pa_fake_new(void)
 {
@@ -220,6 +266,8 @@ pa_fake_new(void)
 	f->os.prepare_store = fake_prepare_store;
 	f->os.sockets = fake_sockets;
 	f->os.user_name = fake_user_name;
+	f->os.listen = fake_listen;
+	f->os.unlisten = fake_unlisten;
 	fake_reserve_init(f);
 	f->now = 1000000000;
 	strcpy(f->boot, "fake-boot-1");

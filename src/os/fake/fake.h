@@ -63,4 +63,13 @@ void pa_fake_fail_dropin_write(struct pa_fake *f, int code);
 void pa_fake_set_dropin(struct pa_fake *f, const char *text);
 const char *pa_fake_dropin(const struct pa_fake *f);
 
+/*
+ * Held ports (exec --listen): listen gives fd 1000 + port; it fails
+ * (PA_EINUSE) on a held port, an open one, or one made busy here, as if
+ * somebody took the port between the probe and the bind.
+ */
+void pa_fake_busy_listen(struct pa_fake *f, uint16_t port);
+/* How many fake listening sockets are open. */
+unsigned pa_fake_listening(const struct pa_fake *f);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "os/os.h"
 
@@ -68,5 +69,13 @@ int pa__procfd_scan(const char *procdir, const uint64_t *inodes, size_t n,
 /* The sockets op of the Linux OS table. */
 int pa__linux_sockets(void *ctx, const struct pa_portq *q, size_t nq,
     int pids, struct pa_socktab *t, struct pa_error *err);
+
+/* a:port as a sockaddr for bind; returns its length. */
+socklen_t pa__linux_sockaddr(const struct pa_addr *a, uint16_t port,
+    struct sockaddr_storage *ss);
+/* The listen / unlisten operations of struct pa_os (listen.c). */
+int pa__linux_listen(void *ctx, const struct pa_addr *a, uint16_t port,
+    int *fd, struct pa_error *err);
+void pa__linux_unlisten(void *ctx, int fd);
 
 #endif

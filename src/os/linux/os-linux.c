@@ -181,8 +181,8 @@ linux_boot_id(void *ctx)
 	return id;
 }
 
-static socklen_t
-to_sockaddr(const struct pa_addr *a, uint16_t port,
+socklen_t
+pa__linux_sockaddr(const struct pa_addr *a, uint16_t port,
     struct sockaddr_storage *ss)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
@@ -207,7 +207,7 @@ probe_one(const struct pa_addr *a, uint16_t port, int type,
     struct pa_error *err)
 {
 	struct sockaddr_storage ss;
-	socklen_t sslen = to_sockaddr(a, port, &ss);
+	socklen_t sslen = pa__linux_sockaddr(a, port, &ss);
 	int fd, on = 1, rc = 0, e;
 
 	fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
@@ -389,6 +389,9 @@ static const struct pa_os linux_os = {
 	pa__linux_dropin_path,
 	pa__linux_dropin_read,
 	pa__linux_dropin_write,
+	/* held ports for exec --listen: listen.c */
+	pa__linux_listen,
+	pa__linux_unlisten,
 };
 
 const struct pa_os *

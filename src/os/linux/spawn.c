@@ -1,8 +1,9 @@
 /*
  * Running the command of `portalloc exec`.  The child is forked first and
- * waits on a pipe, so that its pid can own the leases before it runs; the
- * parent then sends it the environment to add and it execs.  A second
- * close-on-exec pipe carries errno back when exec fails.
+ * waits on a socket pair, so that its pid can own the leases before it
+ * runs; the parent then sends it the environment to add, and the listening
+ * sockets of `exec --listen` (SCM_RIGHTS), and it execs.  A close-on-exec
+ * pipe carries errno back when exec fails.
  */
 
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@
 #include "os/os.h"
 
 #define ENV_MAX 65536
+#define FDS_MAX 253     /* SCM_MAX_FD */
 
 struct pa_child {
 	pid_t pid;
@@ -61,21 +64,105 @@ write_full(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* In the child: wait for the word, take the environment, exec. */
+/*
+ * In the child: everything the parent sends until it closes its end, into
+ * buf (NUL-terminated; the length is returned) and fds (*nfds of them,
+ * close-on-exec).  -1 on error.
+ */
+static ssize_t
+receive(int go, char *buf, size_t len, int *fds, int *nfds)
+{
+	union {
+		char buf[CMSG_SPACE(FDS_MAX * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg;
+	struct cmsghdr *cm;
+	struct iovec iov;
+	size_t got = 0, k;
+	ssize_t r;
+
+	*nfds = 0;
+	while (got < len - 1) {
+		iov.iov_base = buf + got;
+		iov.iov_len = len - 1 - got;
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		r = recvmsg(go, &msg, MSG_CMSG_CLOEXEC);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+			if (cm->cmsg_level != SOL_SOCKET ||
+			    cm->cmsg_type != SCM_RIGHTS)
+				continue;
+			k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			if (*nfds + k > FDS_MAX)
+				return -1;
+			memcpy(fds + *nfds, CMSG_DATA(cm), k * sizeof(int));
+			*nfds += (int)k;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	buf[got] = '\0';
+	return (ssize_t)got;
+}
+
+/*
+ * In the child: puts fds[0..n) at 3..3+n-1, open across exec, after moving
+ * *status_fd out of the way.  Every other descriptor stays as it was.
+ */
+static int
+place_fds(int *fds, int n, int *status_fd)
+{
+	int i, t;
+
+	if (n == 0)
+		return 0;
+	if ((t = fcntl(*status_fd, F_DUPFD_CLOEXEC, 3 + n)) < 0)
+		return -1;
+	close(*status_fd);
+	*status_fd = t;
+	for (i = 0; i < n; i++) {
+		if ((t = fcntl(fds[i], F_DUPFD_CLOEXEC, 3 + n)) < 0)
+			return -1;
+		close(fds[i]);
+		fds[i] = t;
+	}
+	for (i = 0; i < n; i++) {
+		if (dup2(fds[i], 3 + i) < 0)
+			return -1;
+		close(fds[i]);
+	}
+	return 0;
+}
+
+/* In the child: wait for the word, take the environment and fds, exec. */
 static void
 child_main(char *const argv[], int go, int status_fd)
 {
 	static char env[ENV_MAX];
-	ssize_t n = read_full(go, env, sizeof(env) - 1);
+	int fds[FDS_MAX], nfds;
+	ssize_t n = receive(go, env, sizeof(env), fds, &nfds);
 	char *s;
 	int e;
 
 	if (n < 1 || env[0] != 'G')
 		_exit(127); /* the parent gave up on us */
-	env[n] = '\0';
 	for (s = env + 1; s < env + n; s += strlen(s) + 1)
 		putenv(s);
 	close(go);
+	if (place_fds(fds, nfds, &status_fd) != 0) {
+		e = errno;
+		write_full(status_fd, &e, sizeof(e));
+		_exit(126);
+	}
 	execvp(argv[0], argv);
 	e = errno;
 	write_full(status_fd, &e, sizeof(e));
@@ -93,9 +180,9 @@ pa__child_start(char *const argv[], struct pa_child **out, int64_t *pid,
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return pa__err(err, PA_ENOMEM, "out of memory");
 	pa__strlcpy(c->name, argv[0], sizeof(c->name));
-	if (pipe2(go, O_CLOEXEC) != 0) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) != 0) {
 		free(c);
-		return pa__err(err, PA_EOS, "pipe: %s", strerror(errno));
+		return pa__err(err, PA_EOS, "socketpair: %s", strerror(errno));
 	}
 	if (pipe2(st, O_CLOEXEC) != 0) {
 		close(go[0]);
@@ -128,14 +215,51 @@ pa__child_start(char *const argv[], struct pa_child **out, int64_t *pid,
 	return 0;
 }
 
+/* Sends buf[0..len) to the child with fds[0..nfds) on the first part. */
+static int
+send_all(int sock, const char *buf, size_t len, const int *fds, int nfds)
+{
+	union {
+		char buf[CMSG_SPACE(FDS_MAX * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg;
+	struct cmsghdr *cm;
+	struct iovec iov;
+	ssize_t r;
+
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = (void *)buf;
+	iov.iov_len = len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (nfds > 0) {
+		msg.msg_control = u.buf;
+		msg.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, (size_t)nfds * sizeof(int));
+	}
+	while ((r = sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	if (r <= 0)
+		return -1;
+	return write_full(sock, buf + r, len - (size_t)r);
+}
+
 int
-pa__child_go(struct pa_child *c, char *const env[], int n,
-    struct pa_error *err)
+pa__child_go_fds(struct pa_child *c, char *const env[], int n,
+    const int *fds, int nfds, struct pa_error *err)
 {
 	char buf[ENV_MAX];
 	size_t len = 1, l;
 	int i, e;
 
+	if (nfds < 0 || nfds > FDS_MAX)
+		return pa__err(err, PA_EUSAGE, "at most %d sockets can be "
+		    "passed", FDS_MAX);
 	buf[0] = 'G';
 	for (i = 0; i < n; i++) {
 		l = strlen(env[i]) + 1;
@@ -144,7 +268,7 @@ pa__child_go(struct pa_child *c, char *const env[], int n,
 		memcpy(buf + len, env[i], l);
 		len += l;
 	}
-	e = write_full(c->go, buf, len);
+	e = send_all(c->go, buf, len, fds, nfds);
 	close(c->go);
 	c->go = -1;
 	if (e != 0)
@@ -156,6 +280,13 @@ pa__child_go(struct pa_child *c, char *const env[], int n,
 		    strerror(c->exec_errno));
 	c->exec_errno = 0;
 	return 0;
+}
+
+int
+pa__child_go(struct pa_child *c, char *const env[], int n,
+    struct pa_error *err)
+{
+	return pa__child_go_fds(c, env, n, NULL, 0, err);
 }
 
 static volatile sig_atomic_t forward_to;
