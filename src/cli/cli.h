@@ -67,6 +67,14 @@ int cli_common_option(struct cli *cli, int c, const char *arg);
 int cli_json_only(struct cli *cli, int argc, char **argv, int need_store,
     int *json);
 
+/*
+ * The request options of get and exec (-b -n -p -t --tag --consecutive)
+ * into req: -1 when handled, -2 when c is not one of them, else the exit
+ * code of a bad value.
+ */
+int cli_request_option(struct cli *cli, int c, const char *arg,
+    struct pa_request *req, unsigned max_count);
+
 /* Loads the configuration and, with need_store, opens the store.
  * 0, or an exit code after printing why. */
 int cli_open(struct cli *cli, int need_store);

@@ -214,43 +214,18 @@ cmd_exec(struct cli *cli, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+hc:b:n:p:t:T:Cl:", opts,
 	    NULL)) != -1) {
 		switch (c) {
-		case 'b':
-			req.block = optarg;
-			break;
-		case 'n':
-			if ((rc = cli_number(cli, optarg, 1, 1000, "count",
-			    &v)) != 0)
-				return rc;
-			req.count = (unsigned)v;
-			count = 1;
-			break;
 		case 'l':
 			if ((rc = cli_number(cli, optarg, 1, 253, "socket "
 			    "count", &v)) != 0)
 				return rc;
 			listen = (int)v;
 			break;
-		case 'p':
-			if (pa_parse_protos(optarg, &req.protos) != 0)
-				return cli_usage_error(cli, "bad protocol '%s' "
-				    "(expected tcp, udp or both)", optarg);
-			break;
-		case 't':
-			if (pa_parse_duration(optarg, &req.ttl) != 0)
-				return cli_usage_error(cli, "bad duration '%s' "
-				    "(like 90s, 30m, 2h, 1d, or never)",
-				    optarg);
-			break;
-		case 'T':
-			if (optarg[0] == '\0')
-				return cli_usage_error(cli, "empty tag");
-			req.tag = optarg;
-			break;
-		case 'C':
-			req.consecutive = 1;
-			break;
 		default:
-			if ((rc = cli_common_option(cli, c, optarg)) >= 0)
+			count |= c == 'n';
+			rc = cli_request_option(cli, c, optarg, &req, 1000);
+			if (rc == -2)
+				rc = cli_common_option(cli, c, optarg);
+			if (rc >= 0)
 				return rc;
 		}
 	}

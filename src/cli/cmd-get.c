@@ -138,39 +138,11 @@ cmd_get(struct cli *cli, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "hc:b:n:p:o:t:T:Cf:j", opts,
 	    NULL)) != -1) {
 		switch (c) {
-		case 'b':
-			req.block = optarg;
-			break;
-		case 'n':
-			if ((rc = cli_number(cli, optarg, 1, 65535, "count",
-			    &v)) != 0)
-				return rc;
-			req.count = (unsigned)v;
-			break;
-		case 'p':
-			if (pa_parse_protos(optarg, &req.protos) != 0)
-				return cli_usage_error(cli, "bad protocol '%s' "
-				    "(expected tcp, udp or both)", optarg);
-			break;
 		case 'o':
 			if ((rc = cli_number(cli, optarg, 1, INT32_MAX,
 			    "owner pid", &v)) != 0)
 				return rc;
 			req.owner_pid = v;
-			break;
-		case 't':
-			if (pa_parse_duration(optarg, &req.ttl) != 0)
-				return cli_usage_error(cli, "bad duration '%s' "
-				    "(like 90s, 30m, 2h, 1d, or never)",
-				    optarg);
-			break;
-		case 'T':
-			if (optarg[0] == '\0')
-				return cli_usage_error(cli, "empty tag");
-			req.tag = optarg;
-			break;
-		case 'C':
-			req.consecutive = 1;
 			break;
 		case 'f':
 			if (parse_format(optarg, &fmt) != 0)
@@ -182,7 +154,10 @@ cmd_get(struct cli *cli, int argc, char **argv)
 			fmt = FMT_JSON;
 			break;
 		default:
-			if ((rc = cli_common_option(cli, c, optarg)) >= 0)
+			rc = cli_request_option(cli, c, optarg, &req, 65535);
+			if (rc == -2)
+				rc = cli_common_option(cli, c, optarg);
+			if (rc >= 0)
 				return rc;
 		}
 	}
