@@ -14,6 +14,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_exec_entry,
 	&cmd_who_entry,
 	&cmd_check_entry,
+	&cmd_map_entry,
 	&cmd_gc_entry,
 	&cmd_config_entry,
 	&cmd_reserve_entry,

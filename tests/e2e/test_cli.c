@@ -483,7 +483,8 @@ static void
 test_help_and_version(void **state)
 {
 	static const char *const cmds[] = { "get", "release", "list", "exec",
-	    "gc", "config" };
+	    "gc", "config", "who", "check", "map", "reserve", "unreserve",
+	    "reservations" };
 	struct e2e *e = *state;
 	struct th_run r;
 	char want[64];
@@ -549,6 +550,34 @@ test_config_shows_origins(void **state)
 	free(cfg);
 }
 
+static void
+test_map_plain(void **state)
+{
+	struct e2e *e = *state;
+	struct th_run r;
+	char *cfg = config(e, "[block m]\nports = 26960-26979\n");
+	int ok, intruder;
+
+	pa_run(e, &r, "get", "-n", "2", NULL);       /* 26960, 26961: ours */
+	assert_int_equal(r.status, 0);
+	th_run_free(&r);
+	ok = th_listen_tcp(AF_INET, 26960);         /* held by the owner */
+	intruder = th_listen_tcp(AF_INET, 26965);   /* held, not leased */
+	assert_true(ok >= 0 && intruder >= 0);
+	pa_run(e, &r, "map", NULL);                 /* stdout is a file */
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "block m (26960-26979)\n"
+	    "26960 ow...I..............\n"));
+	assert_non_null(strstr(r.out, "  I intruder      1  not leased, "
+	    "held\n"));
+	assert_non_null(strstr(r.out, "  . free         17  free\n"));
+	assert_null(strchr(r.out, '\033'));       /* no colors */
+	th_run_free(&r);
+	close(ok);
+	close(intruder);
+	free(cfg);
+}
+
 int
 main(void)
 {
@@ -575,6 +604,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_usage_errors, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_help_and_version, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_map_plain, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_config_shows_origins,
 		    setup, teardown),
