@@ -49,3 +49,11 @@ install(FILES ${PROJECT_BINARY_DIR}/portalloc.pc
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 install(FILES examples/harness.c
   DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/portalloc/examples)
+
+# The man page and the shell completions.
+install(FILES docs/portalloc.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES contrib/completions/portalloc.bash
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
+  RENAME portalloc)
+install(FILES contrib/completions/_portalloc
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/site-functions)
