@@ -35,6 +35,7 @@ write_basic_package_version_file(
   COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/portallocConfig.cmake
   ${PROJECT_BINARY_DIR}/portallocConfigVersion.cmake
+  cmake/PortallocCTest.cmake
   DESTINATION ${_pa_cmakedir})
 
 # The .pc file finds its prefix from where it lies, so that a staged or
