@@ -12,6 +12,9 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 cmake --build build
 ctest --test-dir build --output-on-failure -j "$jobs"
 
+echo "== Debian package (cpack -G DEB, dpkg -i, run, dpkg -r; root only)"
+tests/deb/test_deb.sh build
+
 echo "== build-asan/ (Debug, ASan + UBSan)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DPORTALLOC_SANITIZE=ON -DPORTALLOC_WERROR=ON >/dev/null
