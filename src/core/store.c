@@ -235,7 +235,8 @@ pa__store_open(struct pa_store **out, const char *path,
 	}
 	if ((rc = os->prepare_store(os->ctx, path, err)) != 0)
 		goto fail;
-	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL);
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
 		rc = pa__err(err, PA_ESTORE, "cannot open store %s: %s", path,
 		    st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));

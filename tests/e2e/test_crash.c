@@ -195,6 +195,8 @@ check_store(struct crash *c, const char *when)
 	sqlite3 *db;
 	sqlite3_stmt *st;
 
+	if (access(c->store, F_OK) != 0)
+		return; /* killed before the first command created it */
 	if (sqlite3_open_v2(c->store, &db, SQLITE_OPEN_READWRITE, NULL) !=
 	    SQLITE_OK)
 		fail_msg("%s: store does not open", when);
@@ -205,6 +207,14 @@ check_store(struct crash *c, const char *when)
 		fail_msg("%s: integrity_check: %s", when,
 		    sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
+	/* killed while the very first command made it: no schema at all
+	 * (migrations are one transaction), and the next get makes it */
+	if (db_int(db, "PRAGMA user_version") == 0) {
+		if (db_int(db, "SELECT COUNT(*) FROM sqlite_master") != 0)
+			fail_msg("%s: a schema half made", when);
+		sqlite3_close(db);
+		return;
+	}
 	/* whole or nothing: every tag names one command's GROUP leases */
 	if (db_int(db, "SELECT COUNT(*) FROM (SELECT tag FROM lease "
 	    "GROUP BY tag HAVING COUNT(*) != 3)") != 0)
