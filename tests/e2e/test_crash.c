@@ -24,7 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -382,11 +384,80 @@ test_kill_anywhere(void **state)
 		print_message("reserve trials skipped: not root\n");
 }
 
+/* Fills the filesystem the store is on with one file; 0 on success. */
+static void
+fill_up(const char *dir)
+{
+	char path[700], block[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/filler", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	memset(block, 'x', sizeof(block));
+	while (write(fd, block, sizeof(block)) > 0)
+		;
+	while (write(fd, block, 1) > 0)
+		;
+	close(fd);
+}
+
+/*
+ * A store on a full filesystem: a small tmpfs mounted in a private mount
+ * namespace (root only), so it vanishes with the test.  get fails with the
+ * path and exit 74, the leases already there stay, and once there is room
+ * again the next get works.
+ */
+static void
+test_full_filesystem(void **state)
+{
+	struct crash *c = *state;
+	char owner[32], dir[700], *before, *after;
+	const char *get[] = { "get", "-b", "c", "-n", "3", "--tag", "a",
+	    "--owner", owner, NULL };
+	const char *big[] = { "get", "-b", "c", "-n", "60", "--owner", owner,
+	    NULL };
+	size_t nb, na;
+	int rc;
+
+	if (getuid() != 0 || unshare(CLONE_NEWNS) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		skip();
+	snprintf(dir, sizeof(dir), "%s/small", c->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(mount("tmpfs", dir, "tmpfs", 0, "size=256k"), 0);
+	free(c->env[0]);
+	snprintf(c->store, sizeof(c->store), "%s/leases.db", dir);
+	if (asprintf(&c->env[0], "PORTALLOC_STORE=%s", c->store) < 0)
+		abort();
+	snprintf(owner, sizeof(owner), "%d", (int)c->keeper);
+	run_ok(c, get);
+	fill_up(dir);
+	before = th_read(c->store, &nb);
+	rc = run(c, 0, 0, big);
+	assert_int_equal(rc, 74);
+	after = th_read(c->store, &na);
+	assert_int_equal(na, nb);
+	assert_memory_equal(before, after, nb);
+	free(before);
+	free(after);
+	check_store(c, "full filesystem");
+	snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/filler");
+	assert_int_equal(unlink(dir), 0);
+	get[6] = "b";
+	run_ok(c, get);
+	check_store(c, "room again");
+	dir[strlen(dir) - strlen("/filler")] = '\0';
+	umount2(dir, MNT_DETACH);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_kill_anywhere, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_full_filesystem, setup,
 		    teardown),
 	};
 

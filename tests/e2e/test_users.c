@@ -127,6 +127,7 @@ test_nobody_cannot_take_roots_leases(void **state)
 	share_store(u);
 	run_as(u, &r, -1, "list", "--json", NULL);
 	before = r.out;
+	free(r.err);
 	/* release by port, by tag: refused, nothing released */
 	run_as(u, &r, NOBODY, "release", "27600", NULL);
 	assert_int_equal(r.status, 77);
