@@ -411,6 +411,10 @@ int pa_reservations(struct pa *pa, struct pa_resv_report **out,
 /* Frees a report from pa_reserve, pa_unreserve, pa_reservations. */
 void pa_resv_report_free(struct pa_resv_report *r);
 
+/* The uid that leases made through this handle record, and that decides
+ * which leases it may release (0, root: all). */
+int64_t pa_uid(const struct pa *pa);
+
 #ifdef __cplusplus
 }
 #endif

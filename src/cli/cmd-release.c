@@ -21,6 +21,20 @@ report_missing(const uint16_t *ports, size_t nports,
 	}
 }
 
+/* Tells root whose leases it ended, when they were another user's. */
+static void
+report_owners(const struct cli *cli, const struct pa_lease *v, size_t n)
+{
+	int64_t me = pa_uid(cli->pa);
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (v[k].uid != me)
+			cli_warn("port %u was leased by uid %lld (pid %lld, "
+			    "%.60s)", v[k].port, (long long)v[k].uid,
+			    (long long)v[k].owner_pid, v[k].command);
+}
+
 static int
 cmd_release(struct cli *cli, int argc, char **argv)
 {
@@ -100,6 +114,7 @@ cmd_release(struct cli *cli, int argc, char **argv)
 			printf("%s%u", k ? " " : ": ", v[k].port);
 		printf("\n");
 	}
+	report_owners(cli, v, n);
 	report_missing(ports, f.nports, v, n);
 	rc = EXIT_OK;
 out:

@@ -98,6 +98,7 @@ port_free(struct walk *w, unsigned off, struct pa_error *err)
 		    (uint16_t)(w->b->first + off), w->protos, err);
 		if (rc != 0 && rc != PA_EINUSE)
 			return rc;
+		pa__fault("get.probe");
 		w->probed[off] = rc == PA_EINUSE;
 		w->held += rc == PA_EINUSE;
 	}

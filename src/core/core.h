@@ -173,4 +173,8 @@ int pa__store_resv_delete(struct pa_store *st, const char *netns,
     const char *block, struct pa_error *err);
 void pa__resv_free(struct pa__resv *v, size_t n);
 
+/* A fault point (fault.c): kills the process here when the crash tests ask
+ * for it with $PORTALLOC_TEST_FAULT; does nothing otherwise. */
+void pa__fault(const char *point);
+
 #endif /* PA_CORE_H */

@@ -286,3 +286,9 @@ pa_gc(struct pa *pa, struct pa_lease **out, size_t *n, struct pa_error *err)
 {
 	return in_transaction(pa, out, n, err, gc_locked, NULL);
 }
+
+int64_t
+pa_uid(const struct pa *pa)
+{
+	return pa->os->self_uid(pa->os->ctx);
+}

@@ -575,11 +575,13 @@ job_apply(struct job *j, struct pa_error *err)
 	    text != NULL && strcmp(j->dropin, text) == 0;
 	if (!list_same && (rc = os->reserved_write(os->ctx, list, err)) != 0)
 		goto out;
+	pa__fault("reserve.os");
 	if (!dropin_same && (rc = os->dropin_write(os->ctx, text, err)) != 0) {
 		if (!list_same)
 			undo_list(j, err);
 		goto out;
 	}
+	pa__fault("reserve.dropin");
 	if ((rc = pa__store_commit(j->pa->store, err)) != 0) {
 		memset(&u, 0, sizeof(u));
 		if (!dropin_same && os->dropin_write(os->ctx, j->dropin,

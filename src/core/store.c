@@ -235,7 +235,8 @@ pa__store_open(struct pa_store **out, const char *path,
 	}
 	if ((rc = os->prepare_store(os->ctx, path, err)) != 0)
 		goto fail;
-	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL);
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
 		rc = pa__err(err, PA_ESTORE, "cannot open store %s: %s", path,
 		    st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
@@ -283,16 +284,24 @@ pa__store_path(const struct pa_store *st)
 int
 pa__store_begin(struct pa_store *st, struct pa_error *err)
 {
-	return exec_sql(st, "BEGIN IMMEDIATE", "cannot lock", err);
+	int rc = exec_sql(st, "BEGIN IMMEDIATE", "cannot lock", err);
+
+	if (rc == 0)
+		pa__fault("store.begin");
+	return rc;
 }
 
 int
 pa__store_commit(struct pa_store *st, struct pa_error *err)
 {
-	int rc = exec_sql(st, "COMMIT", "cannot commit", err);
+	int rc;
 
+	pa__fault("store.commit");
+	rc = exec_sql(st, "COMMIT", "cannot commit", err);
 	if (rc != 0)
 		pa__store_rollback(st);
+	else
+		pa__fault("store.committed");
 	return rc;
 }
 
@@ -403,6 +412,7 @@ pa__store_delete(struct pa_store *st, const struct pa_lease *leases,
 		sqlite3_reset(stmt);
 		if (rc != SQLITE_DONE)
 			break;
+		pa__fault("store.delete");
 	}
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
@@ -435,6 +445,7 @@ pa__store_insert(struct pa_store *st, const struct pa_lease *l,
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
 		return store_err(st, err, rc, "cannot record lease");
+	pa__fault("store.insert");
 	return 0;
 }
 
@@ -516,6 +527,7 @@ take(struct pa_store *st, const char *where, int64_t now,
 		sqlite3_finalize(stmt);
 		if (rc != SQLITE_DONE)
 			return store_err(st, err, rc, "cannot reclaim leases");
+		pa__fault("store.take");
 	}
 	return 0;
 }
@@ -687,6 +699,7 @@ pa__store_resv_put(struct pa_store *st, const struct pa__resv *r,
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
 		return store_err(st, err, rc, "cannot record reservation");
+	pa__fault("store.resv");
 	return 0;
 }
 

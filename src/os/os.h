@@ -104,7 +104,10 @@ struct pa_os {
 	 * Prepares `path` for a new store: creates missing parent directories
 	 * (mode 0700, or 0755 under a system directory when root) and, if the
 	 * file does not exist, creates it empty with mode 0600 (0644 for
-	 * root's system store).  Never touches an existing file.
+	 * root's system store).  Never touches an existing file.  Refuses
+	 * (PA_EPERM) a store or directory that is a symbolic link, and a
+	 * directory every user may write to unless it is sticky and owned
+	 * by root or the caller.
 	 */
 	int (*prepare_store)(void *ctx, const char *path, struct pa_error *err);
 

@@ -456,6 +456,17 @@ test_usage_errors(void **state)
 		{ "release", "70000", NULL },
 		{ "exec", "-n", "2", NULL },
 		{ "--bogus", NULL },
+		{ "get", "--count", "70000", NULL },
+		{ "get", "-n", "1x", NULL },
+		{ "get", "--owner", "-5", NULL },
+		{ "get", "--owner", "99999999999", NULL },
+		{ "get", "--ttl", "-5s", NULL },
+		{ "release", "0", NULL },
+		{ "release", "65536", NULL },
+		{ "release", "--tag=", NULL },
+		{ "release", "--owner", "0", NULL },
+		{ "gc", "extra", NULL },
+		{ "list", "--frob", NULL },
 	};
 	struct e2e *e = *state;
 	struct th_run r;

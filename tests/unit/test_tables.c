@@ -214,6 +214,16 @@ test_diag_parse(void **state)
 	assert_int_equal(pa__diag_parse(buf, off, PA_UDP, &q, 1, &sv,
 	    &kerrno, &err), PA_EOS);
 	assert_int_equal(kerrno, 2);
+	/* an error code no kernel sends (fuzz_diag): bad data, and no
+	 * overflow negating it */
+	((struct nlmsgerr *)NLMSG_DATA((struct nlmsghdr *)buf))->error =
+	    INT32_MIN;
+	assert_int_equal(pa__diag_parse(buf, off, PA_UDP, &q, 1, &sv,
+	    &kerrno, &err), PA_EDATA);
+	((struct nlmsgerr *)NLMSG_DATA((struct nlmsghdr *)buf))->error =
+	    4;
+	assert_int_equal(pa__diag_parse(buf, off, PA_UDP, &q, 1, &sv,
+	    &kerrno, &err), PA_EDATA);
 	/* truncated: a message cut in half */
 	off = 0;
 	put_msg(buf, &off, AF_INET, 8083, 0, PA_SOCK_LISTEN, 80);

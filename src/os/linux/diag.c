@@ -84,6 +84,10 @@ pa__diag_parse(const void *buf, size_t len, unsigned proto,
 				return pa__err(err, PA_EDATA, "sock_diag: short "
 				    "error message");
 			e = NLMSG_DATA(h);
+			/* errno values are 1..4095; -INT_MIN overflows */
+			if (e->error > 0 || e->error < -4095)
+				return pa__err(err, PA_EDATA, "sock_diag: bad "
+				    "error code %d", e->error);
 			*kerrno = -e->error;
 			return pa__err(err, PA_EOS, "sock_diag: %s",
 			    strerror(-e->error));

@@ -322,6 +322,59 @@ make_parents(const char *path, mode_t mode, struct pa_error *err)
 	return 0;
 }
 
+/*
+ * The store's directory must be a real directory that nobody else can
+ * plant files in: not a symbolic link, and, when anybody may write to it,
+ * sticky and owned by root or the caller (like /tmp).
+ */
+static int
+check_store_dir(const char *path, struct pa_error *err)
+{
+	char dir[PA_PATH_MAX], *s;
+	struct stat sb;
+
+	if (pa__strlcpy(dir, path, sizeof(dir)))
+		return pa__err(err, PA_ESTORE, "store path too long");
+	if ((s = strrchr(dir, '/')) == NULL)
+		strcpy(dir, ".");
+	else
+		s[s == dir] = '\0';
+	if (lstat(dir, &sb) != 0)
+		return pa__err(err, PA_ESTORE, "store directory %s: %s", dir,
+		    strerror(errno));
+	if (S_ISLNK(sb.st_mode))
+		return pa__err(err, PA_EPERM, "store directory %s is a "
+		    "symbolic link: refusing to follow it; use the real path",
+		    dir);
+	if (!S_ISDIR(sb.st_mode))
+		return pa__err(err, PA_ESTORE, "%s is not a directory", dir);
+	if ((sb.st_mode & S_IWOTH) && (!(sb.st_mode & S_ISVTX) ||
+	    (sb.st_uid != 0 && sb.st_uid != getuid())))
+		return pa__err(err, PA_EPERM, "store directory %s is writable "
+		    "by every user%s: anybody could replace the store; use "
+		    "a directory only you (or root) can write to", dir,
+		    sb.st_mode & S_ISVTX ? " and owned by another user" :
+		    " without the sticky bit");
+	return 0;
+}
+
+/* An existing store must be a regular file, never a symbolic link. */
+static int
+check_store_file(const char *path, struct pa_error *err)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) != 0)
+		return 0;
+	if (S_ISLNK(sb.st_mode))
+		return pa__err(err, PA_EPERM, "store %s is a symbolic link: "
+		    "refusing to follow it; use the real path", path);
+	if (!S_ISREG(sb.st_mode))
+		return pa__err(err, PA_ESTORE, "store %s is not a regular "
+		    "file", path);
+	return 0;
+}
+
 static int
 linux_prepare_store(void *ctx, const char *path, struct pa_error *err)
 {
@@ -329,6 +382,9 @@ linux_prepare_store(void *ctx, const char *path, struct pa_error *err)
 
 	(void)ctx;
 	if ((rc = make_parents(path, root ? 0755 : 0700, err)) != 0)
+		return rc;
+	if ((rc = check_store_dir(path, err)) != 0 ||
+	    (rc = check_store_file(path, err)) != 0)
 		return rc;
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 	    root ? 0644 : 0600);

@@ -1,0 +1,275 @@
+/*
+ * Many users on one store: nobody (65534) may not release, gc away or
+ * overwrite root's live leases; root may release anybody's and is told
+ * whose they were.  And the store's place: a symbolic link planted as the
+ * store or its directory, or a directory anybody may write to, is refused
+ * with exit 77 and nothing is written through it.  The tests that switch
+ * users need root and are skipped otherwise.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+#define NOBODY 65534
+
+struct u {
+	char *dir;
+	char shared[600];
+	char store[700];
+	char *env[6];
+	pid_t keeper;
+	char keeper_pid[32];
+};
+
+static int
+setup(void **state)
+{
+	struct u *u = calloc(1, sizeof(*u));
+
+	u->dir = th_tmpdir();
+	chmod(u->dir, 0755);
+	snprintf(u->shared, sizeof(u->shared), "%s/shared", u->dir);
+	mkdir(u->shared, 01777);
+	chmod(u->shared, 01777);
+	snprintf(u->store, sizeof(u->store), "%s/leases.db", u->shared);
+	if (asprintf(&u->env[0], "PORTALLOC_STORE=%s", u->store) < 0 ||
+	    asprintf(&u->env[1], "PORTALLOC_CONFIG=%s/portalloc.ini",
+	    u->dir) < 0 ||
+	    asprintf(&u->env[2], "HOME=%s", u->dir) < 0)
+		return -1;
+	free(th_write(u->dir, "portalloc.ini",
+	    "[block u]\nports = 27600-27602\nprotocols = tcp\n"));
+	chmod(u->dir, 0755);
+	if ((u->keeper = fork()) == 0) {
+		pause();
+		_exit(0);
+	}
+	snprintf(u->keeper_pid, sizeof(u->keeper_pid), "%d", (int)u->keeper);
+	*state = u;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct u *u = *state;
+	int i, status;
+
+	kill(u->keeper, SIGKILL);
+	waitpid(u->keeper, &status, 0);
+	th_rmtree(u->dir);
+	for (i = 0; u->env[i]; i++)
+		free(u->env[i]);
+	free(u->dir);
+	free(u);
+	return 0;
+}
+
+/* Runs portalloc as uid (-1: as we are) with up to 8 arguments. */
+static void
+run_as(struct u *u, struct th_run *r, long uid, ...)
+{
+	char *argv[12];
+	va_list ap;
+	int n = 0;
+
+	argv[n++] = PORTALLOC_BIN;
+	va_start(ap, uid);
+	while (n < 11 && (argv[n] = va_arg(ap, char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	th_run_as(r, uid, u->dir, u->env, argv);
+}
+
+/* Lets every user write the store's files, as a shared store's group
+ * would. */
+static void
+share_store(struct u *u)
+{
+	static const char *const ext[] = { "", "-wal", "-shm" };
+	char path[800];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s%s", u->store, ext[i]);
+		chmod(path, 0666);
+	}
+}
+
+static void
+need_root(void)
+{
+	if (getuid() != 0)
+		skip();
+}
+
+static void
+test_nobody_cannot_take_roots_leases(void **state)
+{
+	struct u *u = *state;
+	struct th_run r;
+	char *before;
+
+	need_root();
+	run_as(u, &r, -1, "get", "-n", "2", "--tag", "rootjob", "--owner",
+	    u->keeper_pid, NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "27600\n27601\n");
+	th_run_free(&r);
+	share_store(u);
+	run_as(u, &r, -1, "list", "--json", NULL);
+	before = r.out;
+	free(r.err);
+	/* release by port, by tag: refused, nothing released */
+	run_as(u, &r, NOBODY, "release", "27600", NULL);
+	assert_int_equal(r.status, 77);
+	assert_non_null(strstr(r.err, "port 27600 is leased by uid 0"));
+	th_run_free(&r);
+	run_as(u, &r, NOBODY, "release", "--tag", "rootjob", NULL);
+	assert_int_equal(r.status, 77);
+	th_run_free(&r);
+	run_as(u, &r, NOBODY, "release", "--mine", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "released 0 leases\n");
+	th_run_free(&r);
+	/* gc: the owner lives, so nothing goes */
+	run_as(u, &r, NOBODY, "gc", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "reclaimed 0 leases\n");
+	th_run_free(&r);
+	/* get: the last free port, then the block is full, not overwritten */
+	run_as(u, &r, NOBODY, "get", "--owner", u->keeper_pid, NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "27602\n");
+	th_run_free(&r);
+	run_as(u, &r, NOBODY, "get", "--owner", u->keeper_pid, NULL);
+	assert_int_equal(r.status, 69);
+	th_run_free(&r);
+	/* root's leases are as they were */
+	run_as(u, &r, -1, "list", "--json", "--tag", "rootjob", NULL);
+	assert_string_equal(r.out, before);
+	th_run_free(&r);
+	free(before);
+	/* root may release nobody's lease, and is told whose it was */
+	run_as(u, &r, -1, "release", "27602", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "released 1 lease: 27602\n");
+	assert_non_null(strstr(r.err, "port 27602 was leased by uid 65534"));
+	th_run_free(&r);
+	/* and its own without a word */
+	run_as(u, &r, -1, "release", "27600", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	th_run_free(&r);
+}
+
+/* A symbolic link planted where the store goes is never followed. */
+static void
+test_symlink_store_refused(void **state)
+{
+	struct u *u = *state;
+	char victim[700], *after;
+	struct th_run r;
+	size_t n;
+
+	snprintf(victim, sizeof(victim), "%s/victim", u->dir);
+	free(th_write(u->dir, "victim", "precious\n"));
+	assert_int_equal(symlink(victim, u->store), 0);
+	run_as(u, &r, -1, "get", NULL);
+	assert_int_equal(r.status, 77);
+	assert_non_null(strstr(r.err, u->store));
+	assert_non_null(strstr(r.err, "symbolic link"));
+	assert_string_equal(r.out, "");
+	th_run_free(&r);
+	after = th_read(victim, &n);
+	assert_string_equal(after, "precious\n");
+	free(after);
+	/* a dangling link is not followed to create a file either */
+	assert_int_equal(unlink(victim), 0);
+	run_as(u, &r, -1, "get", NULL);
+	assert_int_equal(r.status, 77);
+	th_run_free(&r);
+	assert_int_equal(access(victim, F_OK), -1);
+}
+
+/* ... nor one planted as its directory. */
+static void
+test_symlink_dir_refused(void **state)
+{
+	struct u *u = *state;
+	char real[700], link[700], store[800], *env;
+	char *argv[] = { PORTALLOC_BIN, "get", NULL };
+	struct th_run r;
+
+	snprintf(real, sizeof(real), "%s/real", u->dir);
+	snprintf(link, sizeof(link), "%s/link", u->dir);
+	assert_int_equal(mkdir(real, 0700), 0);
+	assert_int_equal(symlink(real, link), 0);
+	snprintf(store, sizeof(store), "PORTALLOC_STORE=%s/leases.db", link);
+	env = u->env[0];
+	u->env[0] = store;
+	th_run(&r, u->dir, u->env, argv);
+	u->env[0] = env;
+	assert_int_equal(r.status, 77);
+	assert_non_null(strstr(r.err, link));
+	assert_non_null(strstr(r.err, "symbolic link"));
+	th_run_free(&r);
+	snprintf(store, sizeof(store), "%s/leases.db", real);
+	assert_int_equal(access(store, F_OK), -1);
+}
+
+/* A directory anybody may write to, without the sticky bit, or sticky
+ * but owned by a third user: refused before anything is created. */
+static void
+test_world_writable_dir_refused(void **state)
+{
+	struct u *u = *state;
+	struct th_run r;
+
+	assert_int_equal(chmod(u->shared, 0777), 0);
+	run_as(u, &r, -1, "get", NULL);
+	assert_int_equal(r.status, 77);
+	assert_non_null(strstr(r.err, u->shared));
+	assert_non_null(strstr(r.err, "without the sticky bit"));
+	th_run_free(&r);
+	assert_int_equal(access(u->store, F_OK), -1);
+	/* sticky and ours (or root's), like /tmp: fine */
+	assert_int_equal(chmod(u->shared, 01777), 0);
+	run_as(u, &r, -1, "get", "--owner", u->keeper_pid, NULL);
+	assert_int_equal(r.status, 0);
+	th_run_free(&r);
+	if (getuid() != 0)
+		return;
+	assert_int_equal(unlink(u->store), 0);
+	assert_int_equal(chown(u->shared, NOBODY, NOBODY), 0);
+	run_as(u, &r, -1, "get", NULL);
+	assert_int_equal(r.status, 77);
+	assert_non_null(strstr(r.err, "owned by another user"));
+	th_run_free(&r);
+	assert_int_equal(access(u->store, F_OK), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_nobody_cannot_take_roots_leases, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlink_store_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlink_dir_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_world_writable_dir_refused, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
