@@ -63,6 +63,17 @@ struct pa_portq {
 
 void pa__socktab_free(struct pa_socktab *t);
 
+/* A growing array of sockets, for the backends that build a table. */
+struct pa__sockvec {
+	struct pa_sock *v;
+	size_t n, cap;
+};
+int pa__sockvec_push(struct pa__sockvec *sv, const struct pa_sock *s);
+
+/* Does the socket's local port and protocol fall in one of q[0..nq)? */
+int pa__portq_match(const struct pa_portq *q, size_t nq, uint16_t port,
+    unsigned proto);
+
 struct pa_os {
 	void *ctx;
 

@@ -10,17 +10,6 @@
 
 #include "os/os.h"
 
-/* A growing array of sockets. */
-struct pa__sockvec {
-	struct pa_sock *v;
-	size_t n, cap;
-};
-int pa__sockvec_push(struct pa__sockvec *sv, const struct pa_sock *s);
-
-/* Does the socket's local port and protocol fall in one of q[0..nq)? */
-int pa__portq_match(const struct pa_portq *q, size_t nq, uint16_t port,
-    unsigned proto);
-
 /*
  * Parses one read's worth of NETLINK_SOCK_DIAG replies (inet_diag_msg) for
  * protocol proto, appending the sockets that match q.  Returns 1 once
