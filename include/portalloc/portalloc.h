@@ -37,7 +37,8 @@ extern "C" {
 	X(EDATA, -9, "bad data")                                          \
 	X(EOS, -10, "operating system error")                             \
 	X(ESRCH, -11, "no such process")                                  \
-	X(EINUSE, -12, "port in use")
+	X(EINUSE, -12, "port in use")                                     \
+	X(ENOTSUP, -13, "not supported here")
 
 enum pa_errno {
 	PA_OK = 0,

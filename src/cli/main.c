@@ -40,8 +40,8 @@ usage(FILE *fp)
 	    "  -V, --version      show the version\n"
 	    "\nRun 'portalloc COMMAND --help' for a command's options.\n"
 	    "Exit codes: 0 ok, 1 conflict, 2 usage, 65 bad data, 69 no ports "
-	    "left,\n73 cannot create store, 74 store I/O, 77 permission "
-	    "denied, 78 config.\n");
+	    "left,\n71 OS error or not supported here, 73 cannot create "
+	    "store, 74 store I/O,\n77 permission denied, 78 config.\n");
 }
 
 static void
@@ -90,6 +90,7 @@ cli_exit_code(int rc)
 		return EXIT_DATA;
 	case PA_ENOMEM:
 	case PA_EOS:
+	case PA_ENOTSUP:
 		return EXIT_OSERR;
 	}
 	return EXIT_SOFTWARE;
