@@ -188,6 +188,27 @@ struct pa_request {
 int pa_get(struct pa *pa, const struct pa_request *req,
     struct pa_lease **out, size_t *n, struct pa_error *err);
 
+/* A socket as the OS hands it out: a file descriptor, or a Winsock
+ * SOCKET. */
+#ifdef _WIN32
+typedef uintptr_t pa_socket_t;
+#else
+typedef int pa_socket_t;
+#endif
+
+/*
+ * Leases one port, like pa_get with req->count 1, and hands back a socket
+ * of one protocol already bound to it on the block's bind_address, so that
+ * there is no moment between choosing the port and holding it.
+ * req->protos names that protocol (PA_TCP or PA_UDP; 0: TCP if the block
+ * serves it), and the lease is for it alone.  On a reserved block where
+ * the OS picks ports from its reservation (Windows), the OS picks the
+ * port; elsewhere it is picked as pa_get does, then bound.  *sock belongs
+ * to the caller (close / closesocket); no TCP listen() is done.
+ */
+int pa_get_socket(struct pa *pa, const struct pa_request *req,
+    struct pa_lease *out, pa_socket_t *sock, struct pa_error *err);
+
 /* Which leases pa_list / pa_release select; zero/NULL fields match all. */
 struct pa_filter {
 	const uint16_t *ports;

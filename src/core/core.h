@@ -154,6 +154,30 @@ int pa__dropin_parse(const char *text, struct pa__ports *set);
 int pa__reserve_ensure(struct pa *pa, const struct pa_block *b,
     struct pa_error *err);
 
+/* Shared by reserve.c and reserve-block.c: the blocks a reserve covers
+ * (the named one, or every block with reserve = runtime or persistent;
+ * *v is malloc'd), a new zeroed entry of a report (NULL when out of
+ * memory), and a warning added to one. */
+int pa__resv_pick_blocks(const struct pa_config *cfg, const char *name,
+    const struct pa_block ***v, size_t *n, struct pa_error *err);
+struct pa_resv *pa__resv_entry_push(struct pa_resv_report *r);
+int pa__resv_warn(struct pa_resv_report *r, const char *block,
+    const char *fmt, ...) PA__PRINTF(3, 4);
+
+/*
+ * Reservations that come in whole blocks (reserve-block.c), used instead
+ * of the list when the OS has block_lookup (Windows): the same calls,
+ * with the same reports.
+ */
+int pa__block_reserve(struct pa *pa, const char *block,
+    struct pa_resv_report **out, struct pa_error *err);
+int pa__block_unreserve(struct pa *pa, const char *block,
+    struct pa_resv_report **out, struct pa_error *err);
+int pa__block_report(struct pa *pa, struct pa_resv_report **out,
+    struct pa_error *err);
+int pa__block_ensure(struct pa *pa, const struct pa_block *b,
+    struct pa_error *err);
+
 /* A reservation portalloc made: one per network namespace and block. */
 struct pa__resv {
 	char netns[64];

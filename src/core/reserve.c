@@ -667,8 +667,8 @@ struct view {
 	size_t nrows;
 };
 
-static struct pa_resv *
-push_entry(struct pa_resv_report *r)
+struct pa_resv *
+pa__resv_entry_push(struct pa_resv_report *r)
 {
 	struct pa_resv *v = realloc(r->v, (r->n + 1) * sizeof(*v));
 
@@ -684,7 +684,7 @@ static int
 fill_entry(struct pa_resv_report *r, const struct view *w,
     const struct pa_block *b, const struct pa__resv *row)
 {
-	struct pa_resv *e = push_entry(r);
+	struct pa_resv *e = pa__resv_entry_push(r);
 
 	if (e == NULL)
 		return PA_ENOMEM;
@@ -750,12 +750,9 @@ fill_entries(struct pa_resv_report *r, const struct view *w,
 	return 0;
 }
 
-static int
-warn(struct pa_resv_report *r, const char *block, const char *fmt, ...)
-    PA__PRINTF(3, 4);
-
-static int
-warn(struct pa_resv_report *r, const char *block, const char *fmt, ...)
+int
+pa__resv_warn(struct pa_resv_report *r, const char *block, const char *fmt,
+    ...)
 {
 	struct pa_resv_warning *v;
 	va_list ap;
@@ -780,31 +777,32 @@ entry_warnings(struct pa_resv_report *r, const struct pa_resv *e)
 	int rc = 0, want = e->reserve != PA_RESERVE_NO || e->recorded;
 
 	if (e->recorded && e->os_count < size)
-		rc = warn(r, e->block, "the OS lost the reservation portalloc "
-		    "made of block '%s' (%u-%u) in %s: %u of its %u ports "
-		    "are not reserved (a reboot without the drop-in?); run "
-		    "'sudo portalloc reserve -b %s'", e->block, e->first,
+		rc = pa__resv_warn(r, e->block, "the OS lost the reservation "
+		    "portalloc made of block '%s' (%u-%u) in %s: %u of its %u "
+		    "ports are not reserved (a reboot without the drop-in?); "
+		    "run 'sudo portalloc reserve -b %s'", e->block, e->first,
 		    e->last, e->netns, size - e->os_count, size, e->block);
 	else if (e->in_ephemeral && e->os_count < size)
-		rc = warn(r, e->block, "block '%s' (%u-%u) lies in the "
-		    "ephemeral port range %u-%u, but the OS reserves only %u "
-		    "of its %u ports: any outgoing connection may take the "
+		rc = pa__resv_warn(r, e->block, "block '%s' (%u-%u) lies in "
+		    "the ephemeral port range %u-%u, but the OS reserves only "
+		    "%u of its %u ports: any outgoing connection may take the "
 		    "others; run 'sudo portalloc reserve -b %s'", e->block,
 		    e->first, e->last, r->eph_first, r->eph_last, e->os_count,
 		    size, e->block);
 	else if (want && e->os_count < size)
-		rc = warn(r, e->block, "block '%s' (%u-%u) has reserve = %s "
-		    "but is not reserved in %s; run 'sudo portalloc reserve "
-		    "-b %s'", e->block, e->first, e->last, e->reserve ==
-		    PA_RESERVE_PERSISTENT ? "persistent" : "runtime",
-		    e->netns, e->block);
+		rc = pa__resv_warn(r, e->block, "block '%s' (%u-%u) has "
+		    "reserve = %s but is not reserved in %s; run 'sudo "
+		    "portalloc reserve -b %s'", e->block, e->first, e->last,
+		    e->reserve == PA_RESERVE_PERSISTENT ? "persistent" :
+		    "runtime", e->netns, e->block);
 	if (rc == 0 && (e->reserve == PA_RESERVE_PERSISTENT ||
 	    (e->recorded && e->persistent)) && !e->in_dropin)
-		rc = warn(r, e->block, "block '%s' (%u-%u) is persistent, but "
-		    "the drop-in %s %s: it will not be reserved after a "
-		    "reboot; run 'sudo portalloc reserve -b %s'", e->block,
-		    e->first, e->last, r->dropin, r->dropin_exists ?
-		    "does not reserve it" : "is missing", e->block);
+		rc = pa__resv_warn(r, e->block, "block '%s' (%u-%u) is "
+		    "persistent, but the drop-in %s %s: it will not be "
+		    "reserved after a reboot; run 'sudo portalloc reserve -b "
+		    "%s'", e->block, e->first, e->last, r->dropin,
+		    r->dropin_exists ? "does not reserve it" : "is missing",
+		    e->block);
 	return rc;
 }
 
@@ -897,8 +895,8 @@ job_report(struct job *j, struct pa_resv_report **out, struct pa_error *err)
 
 /* The blocks a reserve covers: the named one, or every block with
  * reserve = runtime or persistent.  *v is malloc'd. */
-static int
-pick_blocks(const struct pa_config *cfg, const char *name,
+int
+pa__resv_pick_blocks(const struct pa_config *cfg, const char *name,
     const struct pa_block ***v, size_t *n, struct pa_error *err)
 {
 	const struct pa_block *b;
@@ -933,8 +931,11 @@ pa_reserve(struct pa *pa, const char *block, struct pa_resv_report **out,
 	size_t n;
 	int rc;
 
+	if (pa->os->block_lookup != NULL)
+		return pa__block_reserve(pa, block, out, err);
 	*out = NULL;
-	if ((rc = pick_blocks(pa->cfg, block, &blocks, &n, err)) != 0)
+	if ((rc = pa__resv_pick_blocks(pa->cfg, block, &blocks, &n,
+	    err)) != 0)
 		return rc;
 	if (n == 0) {
 		free(blocks);
@@ -1001,6 +1002,8 @@ pa_unreserve(struct pa *pa, const char *block, struct pa_resv_report **out,
 	struct job j;
 	int rc;
 
+	if (pa->os->block_lookup != NULL)
+		return pa__block_unreserve(pa, block, out, err);
 	*out = NULL;
 	if ((rc = job_begin(&j, pa, err)) != 0)
 		return rc;
@@ -1019,6 +1022,8 @@ int
 pa_reservations(struct pa *pa, struct pa_resv_report **out,
     struct pa_error *err)
 {
+	if (pa->os->block_lookup != NULL)
+		return pa__block_report(pa, out, err);
 	return build_report(pa, out, err);
 }
 
@@ -1034,6 +1039,8 @@ pa__reserve_ensure(struct pa *pa, const struct pa_block *b,
 
 	if (b->reserve == PA_RESERVE_NO)
 		return 0;
+	if (os->block_lookup != NULL)
+		return pa__block_ensure(pa, b, err);
 	if ((rc = read_list(os, &now, err)) != 0)
 		return rc;
 	if (pa__ports_count(&now, b->first, b->last) ==

@@ -157,6 +157,48 @@ struct pa_os {
 	/* Replaces it at once (never half-written); text NULL removes it. */
 	int (*dropin_write)(void *ctx, const char *text,
 	    struct pa_error *err);
+
+	/*
+	 * OS port reservations that come in whole blocks, one per protocol
+	 * (Windows: persistent TCP/UDP port reservations, which outlive
+	 * reboots by themselves).  NULL where the OS keeps a list of reserved
+	 * ports instead; when block_lookup is set, reserve.c uses these three
+	 * and no list, lock or drop-in op.  proto is PA_TCP or PA_UDP.
+	 */
+	/* 0 when the OS reserves exactly first..last for proto; PA_ENOENT
+	 * when it does not; PA_ENOTSUP where it cannot reserve at all. */
+	int (*block_lookup)(void *ctx, unsigned proto, uint16_t first,
+	    uint16_t last, struct pa_error *err);
+	/* Reserves first..last for proto.  PA_EPERM without the right;
+	 * PA_EINUSE when the range overlaps another reservation or one of
+	 * its ports is in use (the message says which). */
+	int (*block_create)(void *ctx, unsigned proto, uint16_t first,
+	    uint16_t last, struct pa_error *err);
+	/* Ends the reservation of exactly first..last; PA_ENOENT if none. */
+	int (*block_delete)(void *ctx, unsigned proto, uint16_t first,
+	    uint16_t last, struct pa_error *err);
+
+	/*
+	 * Sockets for pa_get_socket and for ports the OS picks.
+	 */
+	/*
+	 * Optional (NULL: the OS cannot pick from a reservation): a new
+	 * socket of proto on addr, bound to a port the OS chooses inside its
+	 * reservation of first..last for proto (Windows: the reservation's
+	 * token is associated with the socket, SIO_ASSOCIATE_PORT_RESERVATION,
+	 * before a bind to port 0).  *port gets the port, *sock the socket.
+	 * PA_ENOENT: no such reservation; PA_EFULL: none of its ports is
+	 * free; PA_EPERM: this user may not use it; PA_ENOTSUP: the OS
+	 * cannot.
+	 */
+	int (*resv_bind)(void *ctx, uint16_t first, uint16_t last,
+	    unsigned proto, const struct pa_addr *addr, uint16_t *port,
+	    pa_socket_t *sock, struct pa_error *err);
+	/* A new socket of proto bound to addr:port; PA_EINUSE when the port
+	 * is taken there (as a probe would say). */
+	int (*bind_port)(void *ctx, unsigned proto, const struct pa_addr *addr,
+	    uint16_t port, pa_socket_t *sock, struct pa_error *err);
+	void (*sock_close)(void *ctx, pa_socket_t sock);
 };
 
 /* The real operating system. */
