@@ -9,8 +9,14 @@
 #include "os/os.h"
 #include "portalloc/portalloc.h"
 
+/* The printf archetype to check formats against: the build sets
+ * PA_PRINTF_KIND=gnu_printf where printf is not the C library's own but
+ * mingw's C99 one. */
+#ifndef PA_PRINTF_KIND
+#define PA_PRINTF_KIND printf
+#endif
 #if defined(__GNUC__)
-#define PA__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define PA__PRINTF(a, b) __attribute__((format(PA_PRINTF_KIND, a, b)))
 #else
 #define PA__PRINTF(a, b)
 #endif

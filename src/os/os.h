@@ -1,7 +1,8 @@
 /*
  * The seam between the portable core and the operating system: one table of
  * operations.  The core calls the OS only through a `struct pa_os`; src/os/
- * linux provides the real one and src/os/fake an in-memory one for tests.
+ * linux and src/os/win provide the real ones and src/os/fake an in-memory
+ * one for tests.
  * Errors from the OS are translated here, once, into PA_E* codes with the
  * OS's own text in the message.
  */
@@ -42,7 +43,8 @@ struct pa_sock {
 	uint16_t lport, rport;      /* host order */
 	int state;                  /* PA_SOCK_* */
 	int64_t uid;                /* -1 if unknown */
-	uint64_t inode;             /* 0: no process can hold it (TIME_WAIT) */
+	uint64_t inode;             /* 0: no process can hold it (TIME_WAIT);
+	                               Windows has no inodes: always 0 */
 	size_t first_pid, npids;    /* its holders: pids[first_pid..+npids) */
 };
 
@@ -213,10 +215,13 @@ void pa__addr_format(int family, const unsigned char *bytes, char *buf,
 /*
  * Running a command for `portalloc exec`: the child is created stopped, so
  * that its pid can own leases before it runs, then released with the
- * environment it must see.
+ * environment it must see.  Where a process gets its environment only at
+ * creation (Windows), portalloc owns the leases instead and the child is
+ * created by pa__child_go, bound to live no longer than portalloc.
  */
 struct pa_child;
-/* Starts argv (PATH searched) held before exec.  *pid gets its pid. */
+/* Starts argv (PATH searched) held before exec.  *pid gets the pid that is
+ * to own the leases: the child's (POSIX), or portalloc's own (Windows). */
 int pa__child_start(char *const argv[], struct pa_child **c, int64_t *pid,
     struct pa_error *err);
 /* Lets the child exec with `env` (NAME=VALUE strings, n of them) added. */
