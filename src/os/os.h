@@ -206,6 +206,9 @@ struct pa_os {
 /* The real operating system. */
 const struct pa_os *pa__os_native(void);
 
+/* Is path absolute here ("/x"; Windows also "C:\x", "C:/x")? */
+int pa__path_absolute(const char *path);
+
 /* Parses an IPv4 or IPv6 literal.  0 or PA_EUSAGE. */
 int pa__addr_parse(const char *text, struct pa_addr *a);
 /* Formats an address of family 4 or 6 (bytes in network order). */

@@ -405,6 +405,12 @@ linux_user_name(void *ctx, int64_t uid, char *buf, size_t len)
 	pa__strlcpy(buf, last, len);
 }
 
+int
+pa__path_absolute(const char *path)
+{
+	return path[0] == '/';
+}
+
 static const struct pa_os linux_os = {
 	NULL,
 	linux_now,

@@ -339,6 +339,18 @@ win_default_store(void *ctx, char *buf, size_t len, struct pa_error *err)
 	return 0;
 }
 
+/* "C:\x" and "C:/x"; also "\x" and "/x" (and so "\\server\share"),
+ * which change with the working directory's drive only, not with it. */
+int
+pa__path_absolute(const char *path)
+{
+	if (path[0] == '\\' || path[0] == '/')
+		return 1;
+	return ((path[0] >= 'A' && path[0] <= 'Z') || (path[0] >= 'a' &&
+	    path[0] <= 'z')) && path[1] == ':' && (path[2] == '\\' ||
+	    path[2] == '/');
+}
+
 /* A store error with the system's text: PA_ESTORE. */
 static int
 store_fail(struct pa_error *err, DWORD e, const char *what, const char *path)
