@@ -1,9 +1,6 @@
 /* Allocation: next-fit, skipping leased and held ports, consecutive runs,
  * a full block, and a real socket on the real OS. */
-#include <netinet/in.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "fixture.h"
 
@@ -444,7 +441,7 @@ test_real_socket_is_skipped(void **state)
 	struct pa_error err;
 	struct pa *pa;
 	char *dir = th_tmpdir(), text[800];
-	int fd4, fd6, fdu;
+	pa_socket_t fd4, fd6, fdu;
 	size_t n;
 	struct pa_request req = { NULL, 1, 0, 0, -1, NULL, NULL, 0 };
 
@@ -455,19 +452,50 @@ test_real_socket_is_skipped(void **state)
 	fd4 = th_listen_tcp(AF_INET, 28700);
 	fd6 = th_listen_tcp(AF_INET6, 28701);
 	fdu = th_bind_udp(AF_INET, 28702);
-	if (fd4 < 0 || fdu < 0)
+	if (fd4 == TH_BADSOCK || fdu == TH_BADSOCK)
 		skip(); /* somebody else has them: nothing to show */
 	assert_int_equal(pa_open(&pa, cfg, &err), 0);
 	assert_int_equal(pa_get(pa, &req, &v, &n, &err), 0);
-	if (fd6 >= 0)
+	if (fd6 != TH_BADSOCK)
 		assert_int_equal(v[0].port, 28703);
 	else
 		assert_true(v[0].port != 28700 && v[0].port != 28702);
 	pa_leases_free(v);
-	close(fd4);
-	close(fdu);
-	if (fd6 >= 0)
-		close(fd6);
+	th_sock_close(fd4);
+	th_sock_close(fdu);
+	if (fd6 != TH_BADSOCK)
+		th_sock_close(fd6);
+	pa_close(pa);
+	pa_config_free(cfg);
+	th_rmtree(dir);
+	free(dir);
+}
+
+/* The real OS: pa_get_socket hands back a socket bound to the leased
+ * port, which a probe then sees as taken. */
+static void
+test_real_get_socket(void **state)
+{
+	struct pa_request req = { NULL, 1, PA_UDP, 0, -1, NULL, NULL, 0 };
+	struct pa_config *cfg;
+	struct pa_lease l;
+	struct pa_error err;
+	struct pa *pa;
+	char *dir = th_tmpdir(), text[800];
+	pa_socket_t s, s2;
+
+	(void)state;
+	snprintf(text, sizeof(text), "[portalloc]\nstore = %s/l.db\n"
+	    "[block r]\nports = 28710-28719\n", dir);
+	assert_int_equal(pa_config_parse_string(&cfg, text, "r.ini", &err), 0);
+	assert_int_equal(pa_open(&pa, cfg, &err), 0);
+	assert_int_equal(pa_get_socket(pa, &req, &l, &s, &err), 0);
+	assert_true(l.port >= 28710 && l.port <= 28719);
+	assert_int_equal(l.protos, PA_UDP);
+	assert_int_equal(th_sock_port(s), l.port);
+	s2 = th_bind_udp(AF_INET, l.port);
+	assert_true(s2 == TH_BADSOCK);
+	th_sock_close(s);
 	pa_close(pa);
 	pa_config_free(cfg);
 	th_rmtree(dir);
@@ -491,6 +519,7 @@ main(void)
 		cmocka_unit_test(test_os_pick_fallback),
 		cmocka_unit_test(test_get_socket),
 		cmocka_unit_test(test_real_socket_is_skipped),
+		cmocka_unit_test(test_real_get_socket),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
