@@ -95,13 +95,6 @@ th_run_as(struct th_run *r, long uid, const char *cwd, char *const env[],
 	free(dir);
 }
 
-void
-th_run_free(struct th_run *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
 static pa_socket_t
 bind_socket(int family, int type, uint16_t port)
 {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "os/win/win.h"
 
 /* Winsock, started once for the tests' own sockets. */
 static void
@@ -159,4 +160,98 @@ int
 th_is_root(void)
 {
 	return 0;
+}
+
+/* An inheritable handle on a new file for the child's output. */
+static HANDLE
+out_file(const char *path)
+{
+	SECURITY_ATTRIBUTES sa = { sizeof(sa), NULL, TRUE };
+
+	return CreateFileA(path, GENERIC_WRITE, FILE_SHARE_READ, &sa,
+	    CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+}
+
+/* Sets NAME=VALUE from entries of env in our environment, which the child
+ * inherits; *saved gets what each was (NULL: unset), to put back. */
+static void
+push_env(char *const env[], char ***saved)
+{
+	char name[256], *eq, *old;
+	size_t i, n;
+	DWORD k;
+
+	for (n = 0; env != NULL && env[n] != NULL; n++)
+		;
+	if ((*saved = calloc(n + 1, sizeof(**saved))) == NULL)
+		abort();
+	for (i = 0; i < n; i++) {
+		if ((eq = strchr(env[i], '=')) == NULL ||
+		    (size_t)(eq - env[i]) >= sizeof(name))
+			abort();
+		memcpy(name, env[i], (size_t)(eq - env[i]));
+		name[eq - env[i]] = '\0';
+		k = GetEnvironmentVariableA(name, NULL, 0);
+		if (k > 0) {
+			if ((old = malloc(k)) == NULL)
+				abort();
+			GetEnvironmentVariableA(name, old, k);
+			(*saved)[i] = old;
+		}
+		SetEnvironmentVariableA(name, eq + 1);
+	}
+}
+
+static void
+pop_env(char *const env[], char **saved)
+{
+	char name[256], *eq;
+	size_t i;
+
+	for (i = 0; env != NULL && env[i] != NULL; i++) {
+		eq = strchr(env[i], '=');
+		memcpy(name, env[i], (size_t)(eq - env[i]));
+		name[eq - env[i]] = '\0';
+		SetEnvironmentVariableA(name, saved[i]);
+		free(saved[i]);
+	}
+	free(saved);
+}
+
+void
+th_run(struct th_run *r, const char *cwd, char *const env[],
+    char *const argv[])
+{
+	char *dir = th_tmpdir(), out[512], err[512], *cmd, **saved;
+	PROCESS_INFORMATION pi;
+	STARTUPINFOA si;
+	DWORD code = 125;
+
+	snprintf(out, sizeof(out), "%s\\out", dir);
+	snprintf(err, sizeof(err), "%s\\err", dir);
+	if ((cmd = pa__win_command_line(argv)) == NULL)
+		abort();
+	memset(&si, 0, sizeof(si));
+	si.cb = sizeof(si);
+	si.dwFlags = STARTF_USESTDHANDLES;
+	si.hStdInput = INVALID_HANDLE_VALUE;
+	si.hStdOutput = out_file(out);
+	si.hStdError = out_file(err);
+	push_env(env, &saved);
+	if (CreateProcessA(NULL, cmd, NULL, NULL, TRUE, 0, NULL, cwd, &si,
+	    &pi)) {
+		WaitForSingleObject(pi.hProcess, INFINITE);
+		GetExitCodeProcess(pi.hProcess, &code);
+		CloseHandle(pi.hProcess);
+		CloseHandle(pi.hThread);
+	}
+	pop_env(env, saved);
+	CloseHandle(si.hStdOutput);
+	CloseHandle(si.hStdError);
+	free(cmd);
+	r->status = (int)code;
+	r->out = th_read(out, NULL);
+	r->err = th_read(err, NULL);
+	th_rmtree(dir);
+	free(dir);
 }

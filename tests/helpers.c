@@ -48,6 +48,13 @@ th_read(const char *path, size_t *len)
 	return buf;
 }
 
+void
+th_run_free(struct th_run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
 size_t
 th_lines(const char *s)
 {

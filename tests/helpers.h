@@ -41,10 +41,12 @@ struct th_run {
 /*
  * Runs argv (argv[0] is a path) in directory cwd with an environment made
  * only of env (NULL-terminated NAME=VALUE strings) plus PATH, waits for it.
+ * Windows: our own environment with env on top (Winsock needs SystemRoot),
+ * and the exit code as the status.
  */
 void th_run(struct th_run *r, const char *cwd, char *const env[],
     char *const argv[]);
-/* The same as user uid (root only; -1: as we are). */
+/* The same as user uid (root only; -1: as we are).  POSIX only. */
 void th_run_as(struct th_run *r, long uid, const char *cwd,
     char *const env[], char *const argv[]);
 void th_run_free(struct th_run *r);

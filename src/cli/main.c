@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "os/os.h"
 
 static const struct cmd_entry *const commands[] = {
 	&cmd_get_entry,
@@ -188,6 +189,7 @@ main(int argc, char **argv)
 	int i, rc;
 
 	memset(&cli, 0, sizeof(cli));
+	pa__stdio_plain();
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);

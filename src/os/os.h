@@ -206,6 +206,10 @@ struct pa_os {
 /* The real operating system. */
 const struct pa_os *pa__os_native(void);
 
+/* Makes stdout and stderr write "\n" as it is, for the scripts that read
+ * the CLI's output (Windows: no "\r" added; elsewhere nothing to do). */
+void pa__stdio_plain(void);
+
 /* Is path absolute here ("/x"; Windows also "C:\x", "C:/x")? */
 int pa__path_absolute(const char *path);
 

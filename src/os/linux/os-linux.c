@@ -405,6 +405,11 @@ linux_user_name(void *ctx, int64_t uid, char *buf, size_t len)
 	pa__strlcpy(buf, last, len);
 }
 
+void
+pa__stdio_plain(void)
+{
+}
+
 int
 pa__path_absolute(const char *path)
 {

@@ -13,6 +13,8 @@
  * - the ephemeral range: Windows' default, 49152-65535, not read from the
  *   system (netsh int ipv4 show dynamicport tcp shows the real one).
  */
+#include <fcntl.h>
+#include <io.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,6 +339,15 @@ win_default_store(void *ctx, char *buf, size_t len, struct pa_error *err)
 	if (k < 0 || (size_t)k >= len)
 		return pa__err(err, PA_ESTORE, "store path too long");
 	return 0;
+}
+
+void
+pa__stdio_plain(void)
+{
+	fflush(stdout);
+	fflush(stderr);
+	_setmode(_fileno(stdout), _O_BINARY);
+	_setmode(_fileno(stderr), _O_BINARY);
 }
 
 /* "C:\x" and "C:/x"; also "\x" and "/x" (and so "\\server\share"),

@@ -69,9 +69,8 @@ quote(const char *arg, char *s, size_t n)
 	return k - n;
 }
 
-/* argv as one command line, malloc'd. */
-static char *
-command_line(char *const argv[])
+char *
+pa__win_command_line(char *const argv[])
 {
 	size_t len = 0;
 	char *s;
@@ -99,7 +98,7 @@ pa__child_start(char *const argv[], struct pa_child **out, int64_t *pid,
 
 	*out = NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->cmdline = command_line(argv)) == NULL) {
+	    (c->cmdline = pa__win_command_line(argv)) == NULL) {
 		free(c);
 		return pa__err(err, PA_ENOMEM, "out of memory");
 	}

@@ -107,6 +107,10 @@ int pa__win_resv_bind(void *ctx, uint16_t first, uint16_t last,
 int pa__win_sockets(void *ctx, const struct pa_portq *q, size_t nq,
     int pids, struct pa_socktab *t, struct pa_error *err);
 
+/* argv as one command line (UTF-8, malloc'd) that CommandLineToArgvW
+ * and the C runtime split back into argv; NULL when out of memory. */
+char *pa__win_command_line(char *const argv[]);
+
 /*
  * Owner-PID tables.
  */
