@@ -78,6 +78,7 @@ cli_exit_code(int rc)
 	case PA_ECONFIG:
 		return EXIT_CONFIG;
 	case PA_EFULL:
+	case PA_EINUSE:     /* Windows reserve: overlap, or a port in use */
 		return EXIT_NOPORTS;
 	case PA_ESTORE:
 		return EXIT_CANTCREAT;
