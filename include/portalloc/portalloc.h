@@ -333,6 +333,15 @@ void pa_check_free(struct pa_check *c);
  * outgoing connection), for TCP and UDP, IPv4 and IPv6; explicit binds
  * still work.  The setting belongs to a network namespace, so every
  * reservation is recorded with the namespace it was made in.
+ *
+ * Windows: one persistent reservation per block and protocol
+ * (CreatePersistentTcpPortReservation and its UDP twin), which outlives
+ * reboots by itself, whatever reserve = says; netns is "host", there is no
+ * drop-in (dropin is ""), `added` and an action's `ports` name the
+ * protocols whose reservation portalloc made or deleted ("tcp,udp"), and
+ * before/now list the ports of the blocks portalloc knows (configured or
+ * recorded) that the OS reserves: others' reservations cannot be listed.
+ * PA_ENOTSUP where the system has no such reservations (Wine).
  */
 #define PA_NETNS_MAX 64
 
