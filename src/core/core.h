@@ -169,6 +169,20 @@ int pa__resv_pick_blocks(const struct pa_config *cfg, const char *name,
 struct pa_resv *pa__resv_entry_push(struct pa_resv_report *r);
 int pa__resv_warn(struct pa_resv_report *r, const char *block,
     const char *fmt, ...) PA__PRINTF(3, 4);
+/* Appends an action to *v (*n of them), taking ports (malloc'd text, freed
+ * on failure); frees an array of them. */
+int pa__resv_action_push(struct pa_resv_action **v, size_t *n,
+    const char *block, uint16_t first, uint16_t last, int persistent,
+    char *ports, struct pa_error *err);
+void pa__resv_actions_free(struct pa_resv_action *v, size_t n);
+/* Completes a report made after a reserve or unreserve with the list as
+ * it was before and the actions, handed over (*actions emptied); on
+ * failure frees the report (*out NULL). */
+int pa__resv_report_done(struct pa_resv_report **out,
+    const struct pa__ports *before, struct pa_resv_action **actions,
+    size_t *nactions, struct pa_error *err);
+/* Appends "; and it could not be undone (U): ..." to err's message. */
+void pa__resv_undo_failed(struct pa_error *err, const struct pa_error *u);
 
 /*
  * Reservations that come in whole blocks (reserve-block.c), used instead
@@ -193,6 +207,9 @@ struct pa__resv {
 	int persistent;
 	int64_t created;
 };
+/* The row of rows[0..n) for netns and block, or NULL. */
+struct pa__resv *pa__resv_find(const struct pa__resv *rows, size_t n,
+    const char *netns, const char *block);
 /* Every reservation row, by namespace and first port. */
 int pa__store_resv_select(struct pa_store *st, struct pa__resv **out,
     size_t *n, struct pa_error *err);

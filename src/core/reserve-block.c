@@ -66,13 +66,9 @@ struct bjob {
 static void
 bjob_free(struct bjob *j)
 {
-	size_t i;
-
 	pa__resv_free(j->rows, j->nrows);
 	free(j->changes);
-	for (i = 0; i < j->nactions; i++)
-		free(j->actions[i].ports);
-	free(j->actions);
+	pa__resv_actions_free(j->actions, j->nactions);
 	j->rows = NULL;
 	j->changes = NULL;
 	j->actions = NULL;
@@ -151,19 +147,6 @@ apply(struct bjob *j, unsigned protos, uint16_t first, uint16_t last,
 	return 0;
 }
 
-/* Appends "; and it could not be undone (MSG)" to err's message. */
-static void
-undo_failed(struct pa_error *err, const struct pa_error *u)
-{
-	char msg[sizeof(err->msg)];
-
-	if (err == NULL)
-		return;
-	pa__strlcpy(msg, err->msg, sizeof(msg));
-	pa__err(err, err->code, "%s; and it could not be undone (%s): "
-	    "'portalloc reservations' shows what is left", msg, u->msg);
-}
-
 /* Puts back every reservation the job made or deleted, newest first. */
 static void
 undo(struct bjob *j, struct pa_error *err)
@@ -180,45 +163,23 @@ undo(struct bjob *j, struct pa_error *err)
 		    c->last, &u) : os->block_create(os->ctx, c->proto,
 		    c->first, c->last, &u);
 		if (rc != 0) {
-			undo_failed(err, &u);
+			pa__resv_undo_failed(err, &u);
 			return;
 		}
 	}
 }
 
+/* Records what was done to one block: the protocols acted on. */
 static int
 push_action(struct bjob *j, const char *block, uint16_t first,
     uint16_t last, unsigned protos, struct pa_error *err)
 {
-	struct pa_resv_action *v, *a;
+	char *text = strdup(protos_text(protos));
 
-	v = realloc(j->actions, (j->nactions + 1) * sizeof(*v));
-	if (v == NULL)
+	if (text == NULL)
 		return pa__err(err, PA_ENOMEM, "out of memory");
-	j->actions = v;
-	a = &v[j->nactions];
-	memset(a, 0, sizeof(*a));
-	if ((a->ports = strdup(protos_text(protos))) == NULL)
-		return pa__err(err, PA_ENOMEM, "out of memory");
-	j->nactions++;
-	pa__strlcpy(a->block, block, sizeof(a->block));
-	a->first = first;
-	a->last = last;
-	a->persistent = 1;
-	return 0;
-}
-
-static struct pa__resv *
-find_row(struct pa__resv *rows, size_t n, const char *netns,
-    const char *block)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(rows[i].netns, netns) == 0 &&
-		    strcmp(rows[i].block, block) == 0)
-			return &rows[i];
-	return NULL;
+	return pa__resv_action_push(&j->actions, &j->nactions, block, first,
+	    last, 1, text, err);
 }
 
 /* The ports of the blocks (configured, or recorded here) that the OS
@@ -261,7 +222,8 @@ static int
 reserve_one(struct bjob *j, const struct pa_block *b, struct pa_error *err)
 {
 	const struct pa_os *os = j->pa->os;
-	struct pa__resv *row = find_row(j->rows, j->nrows, j->netns, b->name);
+	struct pa__resv *row = pa__resv_find(j->rows, j->nrows, j->netns,
+	    b->name);
 	unsigned have, made, gone, ours = 0;
 	struct pa__resv nr;
 	int rc, moved;
@@ -327,16 +289,8 @@ bjob_report(struct bjob *j, struct pa_resv_report **out,
 
 	if ((rc = pa__block_report(j->pa, out, err)) != 0)
 		return rc;
-	if (pa__ports_render(&j->before, &(*out)->before) != 0) {
-		pa_resv_report_free(*out);
-		*out = NULL;
-		return pa__err(err, PA_ENOMEM, "out of memory");
-	}
-	(*out)->actions = j->actions;
-	(*out)->nactions = j->nactions;
-	j->actions = NULL;
-	j->nactions = 0;
-	return 0;
+	return pa__resv_report_done(out, &j->before, &j->actions,
+	    &j->nactions, err);
 }
 
 /* Reserves blocks[0..n) in one job, committed or undone. */
@@ -534,9 +488,8 @@ fill_entries(struct pa *pa, struct pa_resv_report *r,
 	int pass, here, rc;
 
 	for (i = 0; i < cfg->nblocks; i++)
-		if ((rc = add_entry(pa, r, &cfg->blocks[i], find_row(
-		    (struct pa__resv *)rows, nrows, r->netns,
-		    cfg->blocks[i].name), err)) != 0)
+		if ((rc = add_entry(pa, r, &cfg->blocks[i], pa__resv_find(rows,
+		    nrows, r->netns, cfg->blocks[i].name), err)) != 0)
 			return rc;
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < nrows; i++) {

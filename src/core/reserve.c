@@ -281,8 +281,8 @@ struct job {
 	int undo_failed;
 };
 
-static void
-actions_free(struct pa_resv_action *v, size_t n)
+void
+pa__resv_actions_free(struct pa_resv_action *v, size_t n)
 {
 	size_t i;
 
@@ -304,7 +304,7 @@ job_end(struct job *j)
 	pa__store_rollback(j->pa->store);
 	free(j->dropin);
 	pa__resv_free(j->rows, j->nrows);
-	actions_free(j->actions, j->nactions);
+	pa__resv_actions_free(j->actions, j->nactions);
 	j->dropin = NULL;
 	j->rows = NULL;
 	j->actions = NULL;
@@ -385,33 +385,33 @@ job_reload(struct job *j, struct pa_error *err)
 	return pa__store_resv_select(j->pa->store, &j->rows, &j->nrows, err);
 }
 
-/* This namespace's row for block, or NULL. */
-static struct pa__resv *
-find_row(const struct job *j, const char *block)
+struct pa__resv *
+pa__resv_find(const struct pa__resv *rows, size_t n, const char *netns,
+    const char *block)
 {
 	size_t i;
 
-	for (i = 0; i < j->nrows; i++)
-		if (strcmp(j->rows[i].netns, j->netns) == 0 &&
-		    strcmp(j->rows[i].block, block) == 0)
-			return &j->rows[i];
+	for (i = 0; i < n; i++)
+		if (strcmp(rows[i].netns, netns) == 0 &&
+		    strcmp(rows[i].block, block) == 0)
+			return (struct pa__resv *)&rows[i];
 	return NULL;
 }
 
-/* Records what was done to one block; takes ports (malloc'd text). */
-static int
-push_action(struct job *j, const char *block, uint16_t first,
-    uint16_t last, int persistent, char *ports, struct pa_error *err)
+int
+pa__resv_action_push(struct pa_resv_action **v, size_t *n, const char *block,
+    uint16_t first, uint16_t last, int persistent, char *ports,
+    struct pa_error *err)
 {
-	struct pa_resv_action *v, *a;
+	struct pa_resv_action *nv, *a;
 
-	v = realloc(j->actions, (j->nactions + 1) * sizeof(*v));
-	if (v == NULL) {
+	nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (nv == NULL) {
 		free(ports);
 		return pa__err(err, PA_ENOMEM, "out of memory");
 	}
-	j->actions = v;
-	a = &v[j->nactions++];
+	*v = nv;
+	a = &nv[(*n)++];
 	memset(a, 0, sizeof(*a));
 	pa__strlcpy(a->block, block, sizeof(a->block));
 	a->first = first;
@@ -475,7 +475,8 @@ static int
 reserve_block(struct job *j, const struct pa_block *b, struct pa_error *err)
 {
 	const struct pa_os *os = j->pa->os;
-	struct pa__resv *row = find_row(j, b->name), nr;
+	struct pa__resv *row = pa__resv_find(j->rows, j->nrows, j->netns,
+	    b->name), nr;
 	struct pa__ports added, missing;
 	char *text = NULL;
 	unsigned p;
@@ -511,22 +512,28 @@ reserve_block(struct job *j, const struct pa_block *b, struct pa_error *err)
 		return rc;
 	if (pa__ports_render(&missing, &text) != 0)
 		return pa__err(err, PA_ENOMEM, "out of memory");
-	return push_action(j, b->name, b->first, b->last, nr.persistent, text,
-	    err);
+	return pa__resv_action_push(&j->actions, &j->nactions, b->name,
+	    b->first, b->last, nr.persistent, text, err);
 }
 
-/* Appends "; could not undo it: MSG" to err's message. */
-static void
-undo_failed(struct job *j, struct pa_error *err, const struct pa_error *u)
+void
+pa__resv_undo_failed(struct pa_error *err, const struct pa_error *u)
 {
 	char msg[sizeof(err->msg)];
 
-	j->undo_failed = 1;
 	if (err == NULL)
 		return;
 	pa__strlcpy(msg, err->msg, sizeof(msg));
 	pa__err(err, err->code, "%s; and it could not be undone (%s): "
 	    "'portalloc reservations' shows what is left", msg, u->msg);
+}
+
+/* The same, remembering that the job could not undo everything. */
+static void
+undo_failed(struct job *j, struct pa_error *err, const struct pa_error *u)
+{
+	j->undo_failed = 1;
+	pa__resv_undo_failed(err, u);
 }
 
 /* Puts the OS's list back as it was before the job. */
@@ -652,7 +659,7 @@ pa_resv_report_free(struct pa_resv_report *r)
 	if (r == NULL)
 		return;
 	report_free_entries(r);
-	actions_free(r->actions, r->nactions);
+	pa__resv_actions_free(r->actions, r->nactions);
 	free(r->before);
 	free(r->now);
 	free(r->dropin_ports);
@@ -710,18 +717,6 @@ fill_entry(struct pa_resv_report *r, const struct view *w,
 	return 0;
 }
 
-static const struct pa__resv *
-view_row(const struct view *w, const char *netns, const char *block)
-{
-	size_t i;
-
-	for (i = 0; i < w->nrows; i++)
-		if (strcmp(w->rows[i].netns, netns) == 0 &&
-		    strcmp(w->rows[i].block, block) == 0)
-			return &w->rows[i];
-	return NULL;
-}
-
 /* Configured blocks first, then rows of this namespace that no block
  * matches, then rows of other namespaces. */
 static int
@@ -732,8 +727,8 @@ fill_entries(struct pa_resv_report *r, const struct view *w,
 	int pass, rc;
 
 	for (i = 0; i < cfg->nblocks; i++)
-		if ((rc = fill_entry(r, w, &cfg->blocks[i], view_row(w,
-		    r->netns, cfg->blocks[i].name))) != 0)
+		if ((rc = fill_entry(r, w, &cfg->blocks[i], pa__resv_find(
+		    w->rows, w->nrows, r->netns, cfg->blocks[i].name))) != 0)
 			return rc;
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < w->nrows; i++) {
@@ -872,6 +867,23 @@ build_report(struct pa *pa, struct pa_resv_report **out,
 	return 0;
 }
 
+int
+pa__resv_report_done(struct pa_resv_report **out,
+    const struct pa__ports *before, struct pa_resv_action **actions,
+    size_t *nactions, struct pa_error *err)
+{
+	if (pa__ports_render(before, &(*out)->before) != 0) {
+		pa_resv_report_free(*out);
+		*out = NULL;
+		return pa__err(err, PA_ENOMEM, "out of memory");
+	}
+	(*out)->actions = *actions;
+	(*out)->nactions = *nactions;
+	*actions = NULL;
+	*nactions = 0;
+	return 0;
+}
+
 /* Builds the report after a job, handing it the job's actions. */
 static int
 job_report(struct job *j, struct pa_resv_report **out, struct pa_error *err)
@@ -880,17 +892,9 @@ job_report(struct job *j, struct pa_resv_report **out, struct pa_error *err)
 
 	if ((rc = build_report(j->pa, out, err)) != 0)
 		return rc;
-	if (pa__ports_render(&j->before, &(*out)->before) != 0) {
-		pa_resv_report_free(*out);
-		*out = NULL;
-		return pa__err(err, PA_ENOMEM, "out of memory");
-	}
 	(*out)->dropin_changed = j->dropin_changed;
-	(*out)->actions = j->actions;
-	(*out)->nactions = j->nactions;
-	j->actions = NULL;
-	j->nactions = 0;
-	return 0;
+	return pa__resv_report_done(out, &j->before, &j->actions,
+	    &j->nactions, err);
 }
 
 /* The blocks a reserve covers: the named one, or every block with
@@ -988,8 +992,9 @@ unreserve_rows(struct job *j, const char *block, struct pa_error *err)
 		if (pa__ports_render(&gone, &text) != 0)
 			rc = pa__err(err, PA_ENOMEM, "out of memory");
 		else
-			rc = push_action(j, r->block, r->first, r->last,
-			    r->persistent, text, err);
+			rc = pa__resv_action_push(&j->actions, &j->nactions,
+			    r->block, r->first, r->last, r->persistent, text,
+			    err);
 	}
 	pa__resv_free(targets, ntargets);
 	return rc;
