@@ -215,6 +215,10 @@ int pa__path_absolute(const char *path);
 
 /* Parses an IPv4 or IPv6 literal.  0 or PA_EUSAGE. */
 int pa__addr_parse(const char *text, struct pa_addr *a);
+/* The socket address of a:port into *ss; its length. */
+struct sockaddr_storage;
+int pa__addr_sockaddr(const struct pa_addr *a, uint16_t port,
+    struct sockaddr_storage *ss);
 /* Formats an address of family 4 or 6 (bytes in network order). */
 void pa__addr_format(int family, const unsigned char *bytes, char *buf,
     size_t len);

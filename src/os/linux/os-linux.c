@@ -181,26 +181,6 @@ linux_boot_id(void *ctx)
 	return id;
 }
 
-static socklen_t
-to_sockaddr(const struct pa_addr *a, uint16_t port,
-    struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == 4) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		memcpy(&sin->sin_addr, a->bytes, 4);
-		return sizeof(*sin);
-	}
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(port);
-	memcpy(&sin6->sin6_addr, a->bytes, 16);
-	return sizeof(*sin6);
-}
-
 /*
  * A new socket of type bound to a:port into *fd: 0, PA_EINUSE when the
  * port is taken, 1 when this address family is not available here, or
@@ -211,7 +191,7 @@ bind_new(const struct pa_addr *a, uint16_t port, int type, int *fd,
     struct pa_error *err)
 {
 	struct sockaddr_storage ss;
-	socklen_t sslen = to_sockaddr(a, port, &ss);
+	socklen_t sslen = (socklen_t)pa__addr_sockaddr(a, port, &ss);
 	int on = 1, rc = 0, e;
 
 	*fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);

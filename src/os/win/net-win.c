@@ -32,7 +32,7 @@ bind_new(const struct pa_addr *a, uint16_t port, unsigned proto,
 			return 1;
 		return pa__win_err(err, (DWORD)e, "socket");
 	}
-	len = pa__win_sockaddr(a, port, &ss);
+	len = pa__addr_sockaddr(a, port, &ss);
 	if (bind(s, (struct sockaddr *)&ss, len) == 0) {
 		*out = s;
 		return 0;

@@ -34,6 +34,14 @@ unsupported(struct pa_error *err, const char *verb, unsigned proto)
 	    "Reservation (Wine has none)", verb, proto_names[pi(proto)]);
 }
 
+static int
+not_found(struct pa_error *err, unsigned proto, uint16_t first,
+    uint16_t last)
+{
+	return pa__err(err, PA_ENOENT, "no persistent %s reservation of "
+	    "ports %u-%u", proto == PA_UDP ? "UDP" : "TCP", first, last);
+}
+
 /* The token of the reservation of exactly first..last for proto. */
 static int
 lookup_token(const struct pa__win *w, unsigned proto, uint16_t first,
@@ -48,9 +56,7 @@ lookup_token(const struct pa__win *w, unsigned proto, uint16_t first,
 	if (e == NO_ERROR)
 		return 0;
 	if (e == ERROR_NOT_FOUND)
-		return pa__err(err, PA_ENOENT, "no persistent %s reservation "
-		    "of ports %u-%u", proto == PA_UDP ? "UDP" : "TCP", first,
-		    last);
+		return not_found(err, proto, first, last);
 	return pa__win_err(err, e, "LookupPersistent%sPortReservation of "
 	    "ports %u-%u", proto_names[pi(proto)], first, last);
 }
@@ -134,9 +140,7 @@ pa__win_block_delete(void *ctx, unsigned proto, uint16_t first,
 	if (e == NO_ERROR)
 		return 0;
 	if (e == ERROR_NOT_FOUND)
-		return pa__err(err, PA_ENOENT, "no persistent %s reservation "
-		    "of ports %u-%u", proto == PA_UDP ? "UDP" : "TCP", first,
-		    last);
+		return not_found(err, proto, first, last);
 	return pa__win_err(err, e, "DeletePersistent%sPortReservation of "
 	    "ports %u-%u", proto_names[pi(proto)], first, last);
 }
@@ -158,7 +162,7 @@ pa__win_resv_bind(void *ctx, uint16_t first, uint16_t last, unsigned proto,
 		return rc;
 	if ((s = pa__win_socket(addr, proto)) == INVALID_SOCKET)
 		return pa__win_err(err, (DWORD)WSAGetLastError(), "socket");
-	len = pa__win_sockaddr(addr, 0, &ss);
+	len = pa__addr_sockaddr(addr, 0, &ss);
 	if ((e = w->api->assoc_bind(s, token, (struct sockaddr *)&ss,
 	    len)) != 0) {
 		closesocket(s);

@@ -131,26 +131,6 @@ pa__win_wsa(struct pa_error *err)
 	return 0;
 }
 
-int
-pa__win_sockaddr(const struct pa_addr *a, uint16_t port,
-    struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == 4) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		memcpy(&sin->sin_addr, a->bytes, 4);
-		return (int)sizeof(*sin);
-	}
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(port);
-	memcpy(&sin6->sin6_addr, a->bytes, 16);
-	return (int)sizeof(*sin6);
-}
-
 SOCKET
 pa__win_socket(const struct pa_addr *a, unsigned proto)
 {

@@ -41,9 +41,6 @@ int pa__win_err(struct pa_error *err, DWORD e, const char *fmt, ...)
 /* Starts Winsock 2.2 once per process; 0 or PA_EOS. */
 int pa__win_wsa(struct pa_error *err);
 
-/* A struct sockaddr for a:port; its length. */
-int pa__win_sockaddr(const struct pa_addr *a, uint16_t port,
-    struct sockaddr_storage *ss);
 /* A new socket of proto (PA_TCP, PA_UDP) for a's family, exclusive
  * (SO_EXCLUSIVEADDRUSE: nobody may bind its address and port while it
  * lives, and its bind fails where anybody has); INVALID_SOCKET with
