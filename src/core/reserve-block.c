@@ -216,7 +216,8 @@ bjob_begin(struct bjob *j, struct pa *pa, struct pa_error *err)
 /*
  * Reserves block b for the protocols it serves that the OS does not
  * reserve yet, and records it.  A block that moved first loses the
- * reservations portalloc made of its old ports.
+ * reservations portalloc made of its old ports, and one that serves fewer
+ * protocols those of the others.
  */
 static int
 reserve_one(struct bjob *j, const struct pa_block *b, struct pa_error *err)
@@ -233,8 +234,14 @@ reserve_one(struct bjob *j, const struct pa_block *b, struct pa_error *err)
 	if (moved && (rc = apply(j, protos_of(row->added), row->first,
 	    row->last, 1, &gone, err)) != 0)
 		return rc;
-	if (row != NULL && !moved)
+	if (row != NULL && !moved) {
+		/* a protocol the block no longer serves loses ours */
 		ours = protos_of(row->added);
+		if ((rc = apply(j, ours & ~b->protos, b->first, b->last, 1,
+		    &gone, err)) != 0)
+			return rc;
+		ours &= b->protos;
+	}
 	if ((rc = lookup(os, b->protos, b->first, b->last, &have, err)) != 0)
 		return rc;
 	if ((rc = apply(j, b->protos & ~have, b->first, b->last, 0, &made,
@@ -247,7 +254,7 @@ reserve_one(struct bjob *j, const struct pa_block *b, struct pa_error *err)
 	nr.last = b->last;
 	nr.persistent = 1;      /* the only kind these are */
 	nr.created = row != NULL && !moved ? row->created : os->now(os->ctx);
-	nr.added = (char *)protos_text((ours | made) & b->protos);
+	nr.added = (char *)protos_text(ours | made);
 	if ((rc = pa__store_resv_put(j->pa->store, &nr, err)) != 0)
 		return rc;
 	return push_action(j, b->name, b->first, b->last, made, err);

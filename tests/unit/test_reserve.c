@@ -684,7 +684,8 @@ test_blocks_warnings(void **state)
 	fx_free(x);
 }
 
-/* A block that moved loses the old reservations portalloc made. */
+/* A block that moved loses the old reservations portalloc made; one that
+ * serves fewer protocols, those of the others. */
 static void
 test_blocks_moved(void **state)
 {
@@ -698,6 +699,15 @@ test_blocks_moved(void **state)
 	pa_resv_report_free(reserve(x, NULL));
 	assert_string_equal(pa_fake_blocks(x->f), "tcp:20410-20419");
 	assert_int_equal(recorded(x), 1);
+	fx_free(x);
+	/* one that serves one protocol less loses that reservation */
+	x = open_blocks(BOTH);
+	pa_resv_report_free(reserve(x, NULL));
+	x->cfg->blocks[0].protos = PA_TCP;
+	pa_resv_report_free(reserve(x, NULL));
+	assert_string_equal(pa_fake_blocks(x->f), "tcp:20300-20309");
+	pa_resv_report_free(unreserve(x, NULL));
+	assert_string_equal(pa_fake_blocks(x->f), "");
 	fx_free(x);
 }
 
