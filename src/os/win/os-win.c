@@ -8,8 +8,10 @@
  *   No user is uid 0, so releasing another user's lease is never allowed;
  *   stores are per user anyway (%LOCALAPPDATA%).
  * - a process's start: its creation time (FILETIME, 100 ns since 1601).
- * - the boot: the kernel's boot time (NtQuerySystemInformation,
- *   SystemTimeOfDayInformation), which stays the same for a whole boot.
+ * - the boot: the kernel's boot time less what clock changes added to it
+ *   since (NtQuerySystemInformation, SystemTimeOfDayInformation), the same
+ *   for the whole boot.  Creation times are wall-clock times, so a pid and
+ *   start from before a reboot hardly match anything anyway.
  * - the ephemeral range: Windows' default, 49152-65535, not read from the
  *   system (netsh int ipv4 show dynamicport tcp shows the real one).
  */
@@ -300,11 +302,14 @@ win_boot_id(void *ctx)
 	query = (query_system_fn)(void (*)(void))GetProcAddress(
 	    GetModuleHandleW(L"ntdll.dll"), "NtQuerySystemInformation");
 	memset(&t, 0, sizeof(t));
+	/* Setting the clock moves the boot time with it, and adds the step
+	 * to boot_bias: the difference stays put for the whole boot. */
 	if (query != NULL && query(SYSTEM_TIME_OF_DAY_INFORMATION, &t,
 	    sizeof(t), &got) >= 0 && got >= sizeof(t.boot) &&
 	    t.boot.QuadPart != 0)
 		snprintf(id, sizeof(id), "win-boot-%lld",
-		    (long long)(t.boot.QuadPart / 10000000));
+		    (long long)((t.boot.QuadPart - (got >= sizeof(t) ?
+		    (LONGLONG)t.boot_bias : 0)) / 10000000));
 	else
 		snprintf(id, sizeof(id), "unknown");
 	InitOnceComplete(&once, 0, NULL);
