@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Builds and runs every test: the normal build, then the same tests built
 # with AddressSanitizer and UBSan (any report fails the run), then the CLI
-# under valgrind (ci/valgrind.sh) and each fuzz target briefly
-# (ci/fuzz.sh).
+# under valgrind (ci/valgrind.sh), each fuzz target briefly (ci/fuzz.sh),
+# and the Windows build (mingw-w64) with its tests run under Wine.
+#
+# PORTALLOC_WIN_TESTS: 1 runs the Windows part (and fails if it cannot),
+# 0 skips it; unset, it runs where CI=true, or where we are root and the
+# mingw-w64 compiler and Wine are installed.  ci/win-deps.sh (root) makes
+# or reuses the mingw builds of cmocka, inih and SQLite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,3 +37,37 @@ ci/valgrind.sh build/portalloc
 
 echo "== fuzz targets (build-fuzz/, clang + libFuzzer), ${FUZZ_SECONDS:-10} s each"
 ci/fuzz.sh
+
+# Whether to run the Windows part (see the top).
+want_windows() {
+  case "${PORTALLOC_WIN_TESTS:-}" in
+    1) return 0 ;;
+    0) return 1 ;;
+  esac
+  [ "${CI:-}" = true ] && return 0
+  [ "$(id -u)" -eq 0 ] && command -v x86_64-w64-mingw32-gcc >/dev/null &&
+    command -v wine >/dev/null
+}
+
+if ! want_windows; then
+  echo "== build-win/ skipped (set PORTALLOC_WIN_TESTS=1 to run it; needs root)"
+  exit 0
+fi
+
+echo "== build-win/ (mingw-w64, -Werror; tests under Wine)"
+prefix=$(ci/win-deps.sh | tail -n1)
+cmake -S . -B build-win -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64-x86_64.cmake \
+  -DPORTALLOC_WIN_DEPS_PREFIX="$prefix" -DPORTALLOC_WERROR=ON >/dev/null
+cmake --build build-win
+
+# A Wine prefix of this build's own: another checkout's tests may run at the
+# same time, and `wineserver -k` must stop only ours.  wineserver and
+# wineboot start first, with their output away from ctest's pipes, which
+# Wine's background processes would otherwise keep open (ctest then hangs).
+export WINEDEBUG=-all WINEPREFIX="$PWD/build-win/wineprefix"
+mkdir -p "$WINEPREFIX"
+trap 'wineserver -k </dev/null >/dev/null 2>&1 || true' EXIT
+wineserver -p </dev/null >/dev/null 2>&1
+wineboot -i </dev/null >/dev/null 2>&1
+ctest --test-dir build-win --timeout 120 --output-on-failure

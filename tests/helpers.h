@@ -1,9 +1,22 @@
-/* Helpers shared by the tests: temporary directories, running the CLI. */
+/* Helpers shared by the tests: temporary directories, files, sockets, the
+ * environment, running the CLI (POSIX only). */
 #ifndef PA_TEST_HELPERS_H
 #define PA_TEST_HELPERS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#define TH_WINDOWS 1
+#else
+#include <netinet/in.h>
+#include <sys/socket.h>
+#define TH_WINDOWS 0
+#endif
+
+#include "portalloc/portalloc.h"
 
 /* cmocka needs these before its header. */
 #include <setjmp.h>
@@ -28,10 +41,12 @@ struct th_run {
 /*
  * Runs argv (argv[0] is a path) in directory cwd with an environment made
  * only of env (NULL-terminated NAME=VALUE strings) plus PATH, waits for it.
+ * Windows: our own environment with env on top (Winsock needs SystemRoot),
+ * and the exit code as the status.
  */
 void th_run(struct th_run *r, const char *cwd, char *const env[],
     char *const argv[]);
-/* The same as user uid (root only; -1: as we are). */
+/* The same as user uid (root only; -1: as we are).  POSIX only. */
 void th_run_as(struct th_run *r, long uid, const char *cwd,
     char *const env[], char *const argv[]);
 void th_run_free(struct th_run *r);
@@ -42,9 +57,20 @@ size_t th_lines(const char *s);
 size_t th_ports(const char *s, uint16_t *v, size_t max);
 /* 1 if every one of v[0..n) differs from the others. */
 int th_distinct(const uint16_t *v, size_t n);
-/* A TCP listener (SO_REUSEADDR) or a UDP socket on the loopback address
- * of family (AF_INET, AF_INET6); the fd or -1. */
-int th_listen_tcp(int family, uint16_t port);
-int th_bind_udp(int family, uint16_t port);
+/* A TCP listener (SO_REUSEADDR on POSIX) or a UDP socket on the loopback
+ * address of family (AF_INET, AF_INET6); TH_BADSOCK on failure. */
+#define TH_BADSOCK ((pa_socket_t)-1)
+pa_socket_t th_listen_tcp(int family, uint16_t port);
+pa_socket_t th_bind_udp(int family, uint16_t port);
+void th_sock_close(pa_socket_t s);
+/* The local port a socket is bound to; 0 if it cannot be read. */
+uint16_t th_sock_port(pa_socket_t s);
+
+/* The environment, a directory, and whether we are root (never on
+ * Windows). */
+void th_setenv(const char *name, const char *value);
+void th_unsetenv(const char *name);
+int th_mkdir(const char *path);
+int th_is_root(void);
 
 #endif

@@ -37,7 +37,8 @@ extern "C" {
 	X(EDATA, -9, "bad data")                                          \
 	X(EOS, -10, "operating system error")                             \
 	X(ESRCH, -11, "no such process")                                  \
-	X(EINUSE, -12, "port in use")
+	X(EINUSE, -12, "port in use")                                     \
+	X(ENOTSUP, -13, "not supported here")
 
 enum pa_errno {
 	PA_OK = 0,
@@ -206,6 +207,27 @@ int pa_get(struct pa *pa, const struct pa_request *req,
 int pa_get_listen(struct pa *pa, const struct pa_request *req, int *fds,
     struct pa_lease **out, size_t *n, struct pa_error *err);
 
+/* A socket as the OS hands it out: a file descriptor, or a Winsock
+ * SOCKET. */
+#ifdef _WIN32
+typedef uintptr_t pa_socket_t;
+#else
+typedef int pa_socket_t;
+#endif
+
+/*
+ * Leases one port, like pa_get with req->count 1, and hands back a socket
+ * of one protocol already bound to it on the block's bind_address, so that
+ * there is no moment between choosing the port and holding it.
+ * req->protos names that protocol (PA_TCP or PA_UDP; 0: TCP if the block
+ * serves it), and the lease is for it alone.  On a reserved block where
+ * the OS picks ports from its reservation (Windows), the OS picks the
+ * port; elsewhere it is picked as pa_get does, then bound.  *sock belongs
+ * to the caller (close / closesocket); no TCP listen() is done.
+ */
+int pa_get_socket(struct pa *pa, const struct pa_request *req,
+    struct pa_lease *out, pa_socket_t *sock, struct pa_error *err);
+
 /* Which leases pa_list / pa_release select; zero/NULL fields match all. */
 struct pa_filter {
 	const uint16_t *ports;
@@ -334,6 +356,15 @@ void pa_check_free(struct pa_check *c);
  * outgoing connection), for TCP and UDP, IPv4 and IPv6; explicit binds
  * still work.  The setting belongs to a network namespace, so every
  * reservation is recorded with the namespace it was made in.
+ *
+ * Windows: one persistent reservation per block and protocol
+ * (CreatePersistentTcpPortReservation and its UDP twin), which outlives
+ * reboots by itself, whatever reserve = says; netns is "host", there is no
+ * drop-in (dropin is ""), `added` and an action's `ports` name the
+ * protocols whose reservation portalloc made or deleted ("tcp,udp"), and
+ * before/now list the ports of the blocks portalloc knows (configured or
+ * recorded) that the OS reserves: others' reservations cannot be listed.
+ * PA_ENOTSUP where the system has no such reservations (Wine).
  */
 #define PA_NETNS_MAX 64
 

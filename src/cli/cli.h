@@ -11,6 +11,11 @@
 
 #include "portalloc/portalloc.h"
 
+/* As in core.h: the build may check formats as gnu_printf (mingw). */
+#ifndef PA_PRINTF_KIND
+#define PA_PRINTF_KIND printf
+#endif
+
 /* Exit codes (sysexits-style), as documented in the README. */
 enum {
 	EXIT_OK = 0,
@@ -83,10 +88,11 @@ int cli_open(struct cli *cli, int need_store);
 int cli_fail(int rc, const struct pa_error *err);
 /* Prints "portalloc: MSG" and returns EXIT_USAGE, with a hint at --help. */
 int cli_usage_error(const struct cli *cli, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    __attribute__((format(PA_PRINTF_KIND, 2, 3)));
 /* The exit code for a PA_E* code. */
 int cli_exit_code(int rc);
-void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *fmt, ...)
+    __attribute__((format(PA_PRINTF_KIND, 1, 2)));
 
 /* Checked numbers: 0, or an exit code after printing what was wrong. */
 int cli_number(const struct cli *cli, const char *s, long long min,

@@ -2,9 +2,10 @@
  * portalloc exec: lease ports for a command, run it with PORTALLOC_PORTS and
  * PORTALLOC_PORT0.. in its environment, release when it exits.  The command
  * itself owns the leases, so they live exactly as long as it does, even if
- * portalloc is killed.  With --listen, portalloc binds the ports itself and
- * hands the listening sockets over the systemd way (fds 3.., LISTEN_FDS,
- * LISTEN_PID, LISTEN_FDNAMES).
+ * portalloc is killed (on Windows, the pid pa__child_start gives, portalloc's,
+ * owns them, and the command dies with portalloc).  With --listen, portalloc
+ * binds the ports itself and hands the listening sockets over the systemd
+ * way (fds 3.., LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,7 +254,8 @@ const struct cmd_entry cmd_exec_entry = {
 	    "PORTALLOC_PORT0..N-1\nin its environment, release them when it "
 	    "exits, and exit with its status\n(128+N if it died of signal N; "
 	    "127/126 if it could not be run).\nCMD owns the leases; signals "
-	    "sent to portalloc are passed on to it.",
+	    "sent to portalloc are passed on to it.\n(Windows: portalloc owns "
+	    "them, and CMD, in a job, cannot outlive it.)",
 	"  -b, --block BLOCK   lease from BLOCK (default: the first block)\n"
 	"  -n, --count N       how many ports (default 1, at most 1000)\n"
 	"  -p, --proto P       tcp, udp or both (default: what the block "

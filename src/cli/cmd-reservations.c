@@ -224,9 +224,13 @@ print_report(const struct pa_resv_report *r)
 		    r->eph_last);
 	else
 		printf("ephemeral range:   unknown\n");
-	printf("drop-in:           %s (%s)\n", r->dropin, r->dropin_exists ?
-	    (r->dropin_ports[0] ? r->dropin_ports : "reserves nothing") :
-	    "missing");
+	if (r->dropin[0] == '\0')  /* reservations that outlive reboots */
+		printf("drop-in:           none needed (the OS keeps its "
+		    "reservations across reboots)\n");
+	else
+		printf("drop-in:           %s (%s)\n", r->dropin,
+		    r->dropin_exists ? (r->dropin_ports[0] ?
+		    r->dropin_ports : "reserves nothing") : "missing");
 	print_table(r, now);
 	print_others(r, now);
 	if (r->nwarnings > 0)

@@ -46,7 +46,9 @@ const struct cmd_entry cmd_reserve_entry = {
 	    "No outgoing connection or bind(0) then takes their ports; persistent "
 	    "ones again at every boot,\nthrough $PORTALLOC_SYSCTL_DROPIN "
 	    "(default /etc/sysctl.d/60-portalloc.conf).\nNeeds root; exits "
-	    "77 without, having changed nothing.",
+	    "77 without, having changed nothing.\nWindows: a persistent "
+	    "reservation per block and protocol; needs an elevated\n"
+	    "Administrator; exits 71 where the system has none (Wine).",
 	"  -b, --block BLOCK   only BLOCK (whatever its reserve = says); "
 	"default: every\n"
 	"                      block with reserve = runtime or persistent\n"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "os/os.h"
 
 static const struct cmd_entry *const commands[] = {
 	&cmd_get_entry,
@@ -43,8 +44,8 @@ usage(FILE *fp)
 	    "  -V, --version      show the version\n"
 	    "\nRun 'portalloc COMMAND --help' for a command's options.\n"
 	    "Exit codes: 0 ok, 1 conflict, 2 usage, 65 bad data, 69 no ports "
-	    "left,\n73 cannot create store, 74 store I/O, 77 permission "
-	    "denied, 78 config.\n");
+	    "left,\n71 OS error or not supported here, 73 cannot create "
+	    "store, 74 store I/O,\n77 permission denied, 78 config.\n");
 }
 
 static void
@@ -80,6 +81,7 @@ cli_exit_code(int rc)
 	case PA_ECONFIG:
 		return EXIT_CONFIG;
 	case PA_EFULL:
+	case PA_EINUSE:     /* Windows reserve: overlap, or a port in use */
 		return EXIT_NOPORTS;
 	case PA_ESTORE:
 		return EXIT_CANTCREAT;
@@ -93,6 +95,7 @@ cli_exit_code(int rc)
 		return EXIT_DATA;
 	case PA_ENOMEM:
 	case PA_EOS:
+	case PA_ENOTSUP:
 		return EXIT_OSERR;
 	}
 	return EXIT_SOFTWARE;
@@ -215,6 +218,7 @@ main(int argc, char **argv)
 	int i, rc;
 
 	memset(&cli, 0, sizeof(cli));
+	pa__stdio_plain();
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);

@@ -2,6 +2,8 @@
  * Allocation: in one BEGIN IMMEDIATE transaction, reclaim what is dead,
  * walk the block next-fit from its cursor, skip leased ports and ports a
  * probe bind shows in use, record the leases, move the cursor, commit.
+ * On a reserved block of an OS that picks ports from its reservations
+ * (Windows), the OS picks instead of the walk.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 struct walk {
 	struct pa *pa;
 	const struct pa_block *b;
+	struct pa_addr bind;        /* the block's bind_address */
 	struct pa_addr addrs[3];
 	int naddrs;
 	unsigned protos;
@@ -23,7 +26,12 @@ struct walk {
 	unsigned held;              /* ports found in use */
 	int dumped;                 /* the socket table was read into probed */
 	int *fds;                   /* pa_get_listen: a held socket per pick */
-	struct pa_addr listen_at;   /* ... bound on the block's bind_address */
+	int os_pick;                /* the OS picks from the reservation */
+	pa_socket_t *spare;         /* sockets on ports the OS picked but */
+	size_t nspare;              /* that were refused, held meanwhile */
+	int keep;                   /* pa_get_socket: keep a bound socket */
+	int have_sock;
+	pa_socket_t sock;
 };
 
 /*
@@ -71,6 +79,7 @@ probe_addrs(struct walk *w, struct pa_error *err)
 	if (pa__addr_parse(w->b->bind_address, &a) != 0)
 		return pa__err(err, PA_ECONFIG, "block '%s': bad bind_address "
 		    "'%s'", w->b->name, w->b->bind_address);
+	w->bind = a;
 	w->naddrs = 0;
 	if (!a.wildcard)
 		w->addrs[w->naddrs++] = a;
@@ -116,7 +125,7 @@ hold(struct walk *w, unsigned off, int *fd, struct pa_error *err)
 	int rc;
 
 	*fd = -1;
-	rc = os->listen(os->ctx, &w->listen_at, (uint16_t)(w->b->first + off),
+	rc = os->listen(os->ctx, &w->bind, (uint16_t)(w->b->first + off),
 	    fd, err);
 	if (rc == PA_EINUSE) {
 		w->probed[off] = 1;
@@ -175,6 +184,170 @@ pick(struct walk *w, unsigned start, unsigned count, int consecutive,
 		}
 	}
 	return (int)got;
+}
+
+/* Keeps a refused socket open, so that the OS picks another port. */
+static int
+spare_push(struct walk *w, pa_socket_t s, struct pa_error *err)
+{
+	const struct pa_os *os = w->pa->os;
+	pa_socket_t *v;
+
+	v = realloc(w->spare, (w->nspare + 1) * sizeof(*v));
+	if (v == NULL) {
+		os->sock_close(os->ctx, s);
+		return pa__err(err, PA_ENOMEM, "out of memory");
+	}
+	w->spare = v;
+	w->spare[w->nspare++] = s;
+	return 0;
+}
+
+static void
+spares_close(struct walk *w)
+{
+	const struct pa_os *os = w->pa->os;
+
+	while (w->nspare > 0)
+		os->sock_close(os->ctx, w->spare[--w->nspare]);
+	free(w->spare);
+	w->spare = NULL;
+}
+
+/* The protocol a kept socket has: TCP when the walk serves it. */
+static unsigned
+first_proto(unsigned protos)
+{
+	return (protos & PA_TCP) ? PA_TCP : PA_UDP;
+}
+
+/*
+ * Is the port the OS picked (socket s bound to it) one to hand out?  A
+ * socket to keep (pa_get_socket: one protocol) stays bound: the OS's bind
+ * vouches for the port.  Otherwise s is closed and the port probed like
+ * any other.  1 yes, 0 no (s kept as a spare), or an error.
+ */
+static int
+os_pick_ok(struct walk *w, unsigned off, const uint16_t *ports,
+    unsigned got, pa_socket_t s, struct pa_error *err)
+{
+	const struct pa_os *os = w->pa->os;
+	uint16_t port = (uint16_t)(w->b->first + off);
+	unsigned i;
+
+	for (i = 0; i < got; i++)
+		if (ports[i] == port)
+			return spare_push(w, s, err);
+	if ((w->leased[off / 8] & (1u << (off % 8))) || w->probed[off] == 1)
+		return spare_push(w, s, err);
+	if (!w->keep) {
+		os->sock_close(os->ctx, s);
+		return port_free(w, off, err);
+	}
+	w->sock = s;
+	w->have_sock = 1;
+	return 1;
+}
+
+/*
+ * Lets the OS pick count ports from its reservation of the block, one
+ * bind at a time.  A refused port keeps its socket until the end, so the
+ * OS never offers it twice; the tries are bounded all the same.  Returns
+ * the number picked, or an error (PA_ENOENT, PA_ENOTSUP or PA_EPERM when
+ * the OS will not pick here at all).
+ */
+static int
+pick_os(struct walk *w, unsigned count, uint16_t *ports,
+    struct pa_error *err)
+{
+	const struct pa_os *os = w->pa->os;
+	const struct pa_block *b = w->b;
+	unsigned tries, got = 0;
+	pa_socket_t s;
+	uint16_t port;
+	int rc = 0;
+
+	for (tries = 0; got < count && tries < 2 * w->size + 1; tries++) {
+		rc = os->resv_bind(os->ctx, b->first, b->last,
+		    first_proto(w->protos), &w->bind, &port, &s, err);
+		if (rc == PA_EFULL) {
+			rc = 0;
+			break;
+		}
+		if (rc != 0)
+			break;
+		if (port < b->first || port > b->last) {
+			os->sock_close(os->ctx, s);
+			rc = pa__err(err, PA_EOS, "the OS picked port %u from "
+			    "its reservation of block '%s' (%u-%u), outside "
+			    "the block", port, b->name, b->first, b->last);
+			break;
+		}
+		rc = os_pick_ok(w, (unsigned)(port - b->first), ports, got, s,
+		    err);
+		if (rc < 0)
+			break;
+		if (rc == 1)
+			ports[got++] = port;
+		rc = 0;
+	}
+	spares_close(w);
+	if (rc != 0 && w->have_sock) {
+		os->sock_close(os->ctx, w->sock);
+		w->have_sock = 0;
+	}
+	return rc < 0 ? rc : (int)got;
+}
+
+/*
+ * For a socket to keep after a walk: binds it to the port picked, or, if
+ * somebody took the port since the probe, says so (0) for the walk to go
+ * on.  1 when bound.
+ */
+static int
+bind_picked(struct walk *w, uint16_t port, struct pa_error *err)
+{
+	const struct pa_os *os = w->pa->os;
+	unsigned off = (unsigned)(port - w->b->first);
+	int rc;
+
+	rc = os->bind_port(os->ctx, first_proto(w->protos), &w->bind, port,
+	    &w->sock, err);
+	if (rc == PA_EINUSE) {
+		w->probed[off] = 1;
+		w->held++;
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	w->have_sock = 1;
+	return 1;
+}
+
+/*
+ * Picks count ports walking from offset start, the OS's way where it has
+ * one.  A socket to keep is bound (or the OS's kept).  Returns the number
+ * picked, or an error.
+ */
+static int
+choose(struct walk *w, unsigned start, const struct pa_request *req,
+    uint16_t *ports, struct pa_error *err)
+{
+	int rc;
+
+	if (w->os_pick && !req->consecutive) {
+		rc = pick_os(w, req->count, ports, err);
+		if (rc != PA_ENOENT && rc != PA_ENOTSUP && rc != PA_EPERM)
+			return rc;
+		w->os_pick = 0; /* the OS will not pick here: walk instead */
+	}
+	for (;;) {
+		rc = pick(w, start, req->count, req->consecutive, ports, err);
+		if (rc <= 0 || !w->keep)
+			return rc;
+		if ((rc = bind_picked(w, ports[0], err)) != 0)
+			return rc < 0 ? rc : 1;
+	}
 }
 
 /* Who holds the block's leases, for the "block full" message. */
@@ -359,7 +532,7 @@ allocate(struct walk *w, const struct pa_request *req,
 	    (unsigned)(cursor - b->first) : 0;
 	if ((ports = calloc(req->count, sizeof(*ports))) == NULL)
 		return pa__err(err, PA_ENOMEM, "out of memory");
-	rc = pick(w, start, req->count, req->consecutive, ports, err);
+	rc = choose(w, start, req, ports, err);
 	if (rc >= 0 && (unsigned)rc < req->count) {
 		unhold(w, (unsigned)rc);
 		rc = full(w, req->count, req->consecutive, err);
@@ -378,55 +551,56 @@ allocate(struct walk *w, const struct pa_request *req,
 	return rc < 0 ? rc : 0;
 }
 
-/* pa_get, and with fds not NULL pa_get_listen. */
+/*
+ * pa_get, and pa_get_socket with w->keep: checks, then the transaction.
+ * On success *out holds req->count leases (and w->sock the socket kept).
+ */
 static int
-get(struct pa *pa, const struct pa_request *req, int *fds,
-    struct pa_lease **out, size_t *n, struct pa_error *err)
+get(struct pa *pa, const struct pa_request *req, struct walk *w,
+    struct pa_lease **out, struct pa_error *err)
 {
+	const struct pa_os *os = pa->os;
 	struct pa_lease tmpl, *leases = NULL;
-	struct walk w;
 	int rc;
 
-	*out = NULL;
-	*n = 0;
-	memset(&w, 0, sizeof(w));
-	w.pa = pa;
-	w.fds = fds;
-	if ((rc = check_request(pa, req, &w.b, &w.protos, err)) != 0)
+	w->pa = pa;
+	if ((rc = check_request(pa, req, &w->b, &w->protos, err)) != 0)
 		return rc;
-	if ((rc = probe_addrs(&w, err)) != 0)
+	if ((rc = probe_addrs(w, err)) != 0)
 		return rc;
-	if (fds != NULL)
-		pa__addr_parse(w.b->bind_address, &w.listen_at);
-	if ((rc = pa__reserve_ensure(pa, w.b, err)) != 0)
+	if ((rc = pa__reserve_ensure(pa, w->b, err)) != 0)
 		return rc;
-	if ((rc = lease_template(pa, req, w.b, w.protos, &tmpl, err)) != 0)
+	if ((rc = lease_template(pa, req, w->b, w->protos, &tmpl, err)) != 0)
 		return rc;
-	w.size = (unsigned)w.b->last - w.b->first + 1;
-	w.leased = calloc(w.size / 8 + 1, 1);
-	w.probed = malloc(w.size);
+	w->os_pick = os->resv_bind != NULL && w->b->reserve != PA_RESERVE_NO &&
+	    w->fds == NULL;
+	w->size = (unsigned)w->b->last - w->b->first + 1;
+	w->leased = calloc(w->size / 8 + 1, 1);
+	w->probed = malloc(w->size);
 	leases = calloc(req->count, sizeof(*leases));
-	if (w.leased == NULL || w.probed == NULL || leases == NULL) {
+	if (w->leased == NULL || w->probed == NULL || leases == NULL) {
 		rc = pa__err(err, PA_ENOMEM, "out of memory");
 		goto out;
 	}
-	memset(w.probed, -1, w.size);
+	memset(w->probed, -1, w->size);
 	if ((rc = pa__store_begin(pa->store, err)) != 0)
 		goto out;
-	if ((rc = allocate(&w, req, &tmpl, leases, err)) == 0)
+	if ((rc = allocate(w, req, &tmpl, leases, err)) == 0)
 		rc = pa__store_commit(pa->store, err);
 	else
 		pa__store_rollback(pa->store);
 	if (rc != 0)
-		unhold(&w, req->count);
+		unhold(w, req->count);
 	if (rc == 0) {
 		*out = leases;
-		*n = req->count;
 		leases = NULL;
+	} else if (w->have_sock) {
+		os->sock_close(os->ctx, w->sock);
+		w->have_sock = 0;
 	}
 out:
-	free(w.leased);
-	free(w.probed);
+	free(w->leased);
+	free(w->probed);
 	free(leases);
 	return rc;
 }
@@ -435,7 +609,47 @@ int
 pa_get(struct pa *pa, const struct pa_request *req, struct pa_lease **out,
     size_t *n, struct pa_error *err)
 {
-	return get(pa, req, NULL, out, n, err);
+	struct walk w;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	memset(&w, 0, sizeof(w));
+	if ((rc = get(pa, req, &w, out, err)) == 0)
+		*n = req->count;
+	return rc;
+}
+
+int
+pa_get_socket(struct pa *pa, const struct pa_request *req,
+    struct pa_lease *out, pa_socket_t *sock, struct pa_error *err)
+{
+	struct pa_request one = *req;
+	struct pa_lease *v;
+	struct walk w;
+	int rc;
+
+	if (req->count != 1)
+		return pa__err(err, PA_EUSAGE, "pa_get_socket leases one port, "
+		    "not %u", req->count);
+	if (req->protos != 0 && req->protos != PA_TCP &&
+	    req->protos != PA_UDP)
+		return pa__err(err, PA_EUSAGE, "pa_get_socket binds one "
+		    "protocol: tcp or udp, not %s",
+		    pa_protos_name(req->protos));
+	memset(&w, 0, sizeof(w));
+	w.keep = 1;
+	if (one.protos == 0) {
+		const struct pa_block *b = pa_config_block(pa->cfg, req->block);
+
+		one.protos = b != NULL ? first_proto(b->protos) : PA_TCP;
+	}
+	if ((rc = get(pa, &one, &w, &v, err)) != 0)
+		return rc;
+	*out = v[0];
+	*sock = w.sock;
+	pa_leases_free(v);
+	return 0;
 }
 
 int
@@ -443,7 +657,9 @@ pa_get_listen(struct pa *pa, const struct pa_request *req, int *fds,
     struct pa_lease **out, size_t *n, struct pa_error *err)
 {
 	struct pa_request r = *req;
+	struct walk w;
 	unsigned i;
+	int rc;
 
 	*out = NULL;
 	*n = 0;
@@ -456,5 +672,9 @@ pa_get_listen(struct pa *pa, const struct pa_request *req, int *fds,
 	r.protos = PA_TCP;
 	for (i = 0; i < r.count; i++)
 		fds[i] = -1;
-	return get(pa, &r, fds, out, n, err);
+	memset(&w, 0, sizeof(w));
+	w.fds = fds;
+	if ((rc = get(pa, &r, &w, out, err)) == 0)
+		*n = r.count;
+	return rc;
 }

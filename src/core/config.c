@@ -276,7 +276,7 @@ set_portalloc(struct parser *p, const char *key, const char *value)
 	if (strcmp(key, "store") == 0) {
 		if (!seen_once(p, K_STORE, key))
 			return 0;
-		if (value[0] != '/')
+		if (!pa__path_absolute(value))
 			return fail(p, p->line, "store must be an absolute "
 			    "path, not '%s'", value);
 		if (pa__strlcpy(cfg->store, value, sizeof(cfg->store)))
@@ -581,10 +581,11 @@ find_config(char *buf, size_t len, struct pa_error *err)
 	}
 	snprintf(cand[0], sizeof(cand[0]), "portalloc.ini");
 	cand[1][0] = '\0';
-	if ((env = getenv("XDG_CONFIG_HOME")) != NULL && env[0] == '/')
+	if ((env = getenv("XDG_CONFIG_HOME")) != NULL &&
+	    pa__path_absolute(env))
 		snprintf(cand[1], sizeof(cand[1]),
 		    "%s/portalloc/portalloc.ini", env);
-	else if ((home = getenv("HOME")) != NULL && home[0] == '/')
+	else if ((home = getenv("HOME")) != NULL && pa__path_absolute(home))
 		snprintf(cand[1], sizeof(cand[1]),
 		    "%s/.config/portalloc/portalloc.ini", home);
 	snprintf(cand[2], sizeof(cand[2]), "/etc/portalloc/portalloc.ini");

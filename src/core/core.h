@@ -9,8 +9,14 @@
 #include "os/os.h"
 #include "portalloc/portalloc.h"
 
+/* The printf archetype to check formats against: the build sets
+ * PA_PRINTF_KIND=gnu_printf where printf is not the C library's own but
+ * mingw's C99 one. */
+#ifndef PA_PRINTF_KIND
+#define PA_PRINTF_KIND printf
+#endif
 #if defined(__GNUC__)
-#define PA__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define PA__PRINTF(a, b) __attribute__((format(PA_PRINTF_KIND, a, b)))
 #else
 #define PA__PRINTF(a, b)
 #endif
@@ -154,6 +160,44 @@ int pa__dropin_parse(const char *text, struct pa__ports *set);
 int pa__reserve_ensure(struct pa *pa, const struct pa_block *b,
     struct pa_error *err);
 
+/* Shared by reserve.c and reserve-block.c: the blocks a reserve covers
+ * (the named one, or every block with reserve = runtime or persistent;
+ * *v is malloc'd), a new zeroed entry of a report (NULL when out of
+ * memory), and a warning added to one. */
+int pa__resv_pick_blocks(const struct pa_config *cfg, const char *name,
+    const struct pa_block ***v, size_t *n, struct pa_error *err);
+struct pa_resv *pa__resv_entry_push(struct pa_resv_report *r);
+int pa__resv_warn(struct pa_resv_report *r, const char *block,
+    const char *fmt, ...) PA__PRINTF(3, 4);
+/* Appends an action to *v (*n of them), taking ports (malloc'd text, freed
+ * on failure); frees an array of them. */
+int pa__resv_action_push(struct pa_resv_action **v, size_t *n,
+    const char *block, uint16_t first, uint16_t last, int persistent,
+    char *ports, struct pa_error *err);
+void pa__resv_actions_free(struct pa_resv_action *v, size_t n);
+/* Completes a report made after a reserve or unreserve with the list as
+ * it was before and the actions, handed over (*actions emptied); on
+ * failure frees the report (*out NULL). */
+int pa__resv_report_done(struct pa_resv_report **out,
+    const struct pa__ports *before, struct pa_resv_action **actions,
+    size_t *nactions, struct pa_error *err);
+/* Appends "; and it could not be undone (U): ..." to err's message. */
+void pa__resv_undo_failed(struct pa_error *err, const struct pa_error *u);
+
+/*
+ * Reservations that come in whole blocks (reserve-block.c), used instead
+ * of the list when the OS has block_lookup (Windows): the same calls,
+ * with the same reports.
+ */
+int pa__block_reserve(struct pa *pa, const char *block,
+    struct pa_resv_report **out, struct pa_error *err);
+int pa__block_unreserve(struct pa *pa, const char *block,
+    struct pa_resv_report **out, struct pa_error *err);
+int pa__block_report(struct pa *pa, struct pa_resv_report **out,
+    struct pa_error *err);
+int pa__block_ensure(struct pa *pa, const struct pa_block *b,
+    struct pa_error *err);
+
 /* A reservation portalloc made: one per network namespace and block. */
 struct pa__resv {
 	char netns[64];
@@ -163,6 +207,9 @@ struct pa__resv {
 	int persistent;
 	int64_t created;
 };
+/* The row of rows[0..n) for netns and block, or NULL. */
+struct pa__resv *pa__resv_find(const struct pa__resv *rows, size_t n,
+    const char *netns, const char *block);
 /* Every reservation row, by namespace and first port. */
 int pa__store_resv_select(struct pa_store *st, struct pa__resv **out,
     size_t *n, struct pa_error *err);

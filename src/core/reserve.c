@@ -281,8 +281,8 @@ struct job {
 	int undo_failed;
 };
 
-static void
-actions_free(struct pa_resv_action *v, size_t n)
+void
+pa__resv_actions_free(struct pa_resv_action *v, size_t n)
 {
 	size_t i;
 
@@ -304,7 +304,7 @@ job_end(struct job *j)
 	pa__store_rollback(j->pa->store);
 	free(j->dropin);
 	pa__resv_free(j->rows, j->nrows);
-	actions_free(j->actions, j->nactions);
+	pa__resv_actions_free(j->actions, j->nactions);
 	j->dropin = NULL;
 	j->rows = NULL;
 	j->actions = NULL;
@@ -385,33 +385,33 @@ job_reload(struct job *j, struct pa_error *err)
 	return pa__store_resv_select(j->pa->store, &j->rows, &j->nrows, err);
 }
 
-/* This namespace's row for block, or NULL. */
-static struct pa__resv *
-find_row(const struct job *j, const char *block)
+struct pa__resv *
+pa__resv_find(const struct pa__resv *rows, size_t n, const char *netns,
+    const char *block)
 {
 	size_t i;
 
-	for (i = 0; i < j->nrows; i++)
-		if (strcmp(j->rows[i].netns, j->netns) == 0 &&
-		    strcmp(j->rows[i].block, block) == 0)
-			return &j->rows[i];
+	for (i = 0; i < n; i++)
+		if (strcmp(rows[i].netns, netns) == 0 &&
+		    strcmp(rows[i].block, block) == 0)
+			return (struct pa__resv *)&rows[i];
 	return NULL;
 }
 
-/* Records what was done to one block; takes ports (malloc'd text). */
-static int
-push_action(struct job *j, const char *block, uint16_t first,
-    uint16_t last, int persistent, char *ports, struct pa_error *err)
+int
+pa__resv_action_push(struct pa_resv_action **v, size_t *n, const char *block,
+    uint16_t first, uint16_t last, int persistent, char *ports,
+    struct pa_error *err)
 {
-	struct pa_resv_action *v, *a;
+	struct pa_resv_action *nv, *a;
 
-	v = realloc(j->actions, (j->nactions + 1) * sizeof(*v));
-	if (v == NULL) {
+	nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (nv == NULL) {
 		free(ports);
 		return pa__err(err, PA_ENOMEM, "out of memory");
 	}
-	j->actions = v;
-	a = &v[j->nactions++];
+	*v = nv;
+	a = &nv[(*n)++];
 	memset(a, 0, sizeof(*a));
 	pa__strlcpy(a->block, block, sizeof(a->block));
 	a->first = first;
@@ -475,7 +475,8 @@ static int
 reserve_block(struct job *j, const struct pa_block *b, struct pa_error *err)
 {
 	const struct pa_os *os = j->pa->os;
-	struct pa__resv *row = find_row(j, b->name), nr;
+	struct pa__resv *row = pa__resv_find(j->rows, j->nrows, j->netns,
+	    b->name), nr;
 	struct pa__ports added, missing;
 	char *text = NULL;
 	unsigned p;
@@ -511,22 +512,28 @@ reserve_block(struct job *j, const struct pa_block *b, struct pa_error *err)
 		return rc;
 	if (pa__ports_render(&missing, &text) != 0)
 		return pa__err(err, PA_ENOMEM, "out of memory");
-	return push_action(j, b->name, b->first, b->last, nr.persistent, text,
-	    err);
+	return pa__resv_action_push(&j->actions, &j->nactions, b->name,
+	    b->first, b->last, nr.persistent, text, err);
 }
 
-/* Appends "; could not undo it: MSG" to err's message. */
-static void
-undo_failed(struct job *j, struct pa_error *err, const struct pa_error *u)
+void
+pa__resv_undo_failed(struct pa_error *err, const struct pa_error *u)
 {
 	char msg[sizeof(err->msg)];
 
-	j->undo_failed = 1;
 	if (err == NULL)
 		return;
 	pa__strlcpy(msg, err->msg, sizeof(msg));
 	pa__err(err, err->code, "%s; and it could not be undone (%s): "
 	    "'portalloc reservations' shows what is left", msg, u->msg);
+}
+
+/* The same, remembering that the job could not undo everything. */
+static void
+undo_failed(struct job *j, struct pa_error *err, const struct pa_error *u)
+{
+	j->undo_failed = 1;
+	pa__resv_undo_failed(err, u);
 }
 
 /* Puts the OS's list back as it was before the job. */
@@ -654,7 +661,7 @@ pa_resv_report_free(struct pa_resv_report *r)
 	if (r == NULL)
 		return;
 	report_free_entries(r);
-	actions_free(r->actions, r->nactions);
+	pa__resv_actions_free(r->actions, r->nactions);
 	free(r->before);
 	free(r->now);
 	free(r->dropin_ports);
@@ -669,8 +676,8 @@ struct view {
 	size_t nrows;
 };
 
-static struct pa_resv *
-push_entry(struct pa_resv_report *r)
+struct pa_resv *
+pa__resv_entry_push(struct pa_resv_report *r)
 {
 	struct pa_resv *v = realloc(r->v, (r->n + 1) * sizeof(*v));
 
@@ -686,7 +693,7 @@ static int
 fill_entry(struct pa_resv_report *r, const struct view *w,
     const struct pa_block *b, const struct pa__resv *row)
 {
-	struct pa_resv *e = push_entry(r);
+	struct pa_resv *e = pa__resv_entry_push(r);
 
 	if (e == NULL)
 		return PA_ENOMEM;
@@ -712,18 +719,6 @@ fill_entry(struct pa_resv_report *r, const struct view *w,
 	return 0;
 }
 
-static const struct pa__resv *
-view_row(const struct view *w, const char *netns, const char *block)
-{
-	size_t i;
-
-	for (i = 0; i < w->nrows; i++)
-		if (strcmp(w->rows[i].netns, netns) == 0 &&
-		    strcmp(w->rows[i].block, block) == 0)
-			return &w->rows[i];
-	return NULL;
-}
-
 /* Configured blocks first, then rows of this namespace that no block
  * matches, then rows of other namespaces. */
 static int
@@ -734,8 +729,8 @@ fill_entries(struct pa_resv_report *r, const struct view *w,
 	int pass, rc;
 
 	for (i = 0; i < cfg->nblocks; i++)
-		if ((rc = fill_entry(r, w, &cfg->blocks[i], view_row(w,
-		    r->netns, cfg->blocks[i].name))) != 0)
+		if ((rc = fill_entry(r, w, &cfg->blocks[i], pa__resv_find(
+		    w->rows, w->nrows, r->netns, cfg->blocks[i].name))) != 0)
 			return rc;
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < w->nrows; i++) {
@@ -752,12 +747,9 @@ fill_entries(struct pa_resv_report *r, const struct view *w,
 	return 0;
 }
 
-static int
-warn(struct pa_resv_report *r, const char *block, const char *fmt, ...)
-    PA__PRINTF(3, 4);
-
-static int
-warn(struct pa_resv_report *r, const char *block, const char *fmt, ...)
+int
+pa__resv_warn(struct pa_resv_report *r, const char *block, const char *fmt,
+    ...)
 {
 	struct pa_resv_warning *v;
 	va_list ap;
@@ -782,31 +774,32 @@ entry_warnings(struct pa_resv_report *r, const struct pa_resv *e)
 	int rc = 0, want = e->reserve != PA_RESERVE_NO || e->recorded;
 
 	if (e->recorded && e->os_count < size)
-		rc = warn(r, e->block, "the OS lost the reservation portalloc "
-		    "made of block '%s' (%u-%u) in %s: %u of its %u ports "
-		    "are not reserved (a reboot without the drop-in?); run "
-		    "'sudo portalloc reserve -b %s'", e->block, e->first,
+		rc = pa__resv_warn(r, e->block, "the OS lost the reservation "
+		    "portalloc made of block '%s' (%u-%u) in %s: %u of its %u "
+		    "ports are not reserved (a reboot without the drop-in?); "
+		    "run 'sudo portalloc reserve -b %s'", e->block, e->first,
 		    e->last, e->netns, size - e->os_count, size, e->block);
 	else if (e->in_ephemeral && e->os_count < size)
-		rc = warn(r, e->block, "block '%s' (%u-%u) lies in the "
-		    "ephemeral port range %u-%u, but the OS reserves only %u "
-		    "of its %u ports: any outgoing connection may take the "
+		rc = pa__resv_warn(r, e->block, "block '%s' (%u-%u) lies in "
+		    "the ephemeral port range %u-%u, but the OS reserves only "
+		    "%u of its %u ports: any outgoing connection may take the "
 		    "others; run 'sudo portalloc reserve -b %s'", e->block,
 		    e->first, e->last, r->eph_first, r->eph_last, e->os_count,
 		    size, e->block);
 	else if (want && e->os_count < size)
-		rc = warn(r, e->block, "block '%s' (%u-%u) has reserve = %s "
-		    "but is not reserved in %s; run 'sudo portalloc reserve "
-		    "-b %s'", e->block, e->first, e->last, e->reserve ==
-		    PA_RESERVE_PERSISTENT ? "persistent" : "runtime",
-		    e->netns, e->block);
+		rc = pa__resv_warn(r, e->block, "block '%s' (%u-%u) has "
+		    "reserve = %s but is not reserved in %s; run 'sudo "
+		    "portalloc reserve -b %s'", e->block, e->first, e->last,
+		    e->reserve == PA_RESERVE_PERSISTENT ? "persistent" :
+		    "runtime", e->netns, e->block);
 	if (rc == 0 && (e->reserve == PA_RESERVE_PERSISTENT ||
 	    (e->recorded && e->persistent)) && !e->in_dropin)
-		rc = warn(r, e->block, "block '%s' (%u-%u) is persistent, but "
-		    "the drop-in %s %s: it will not be reserved after a "
-		    "reboot; run 'sudo portalloc reserve -b %s'", e->block,
-		    e->first, e->last, r->dropin, r->dropin_exists ?
-		    "does not reserve it" : "is missing", e->block);
+		rc = pa__resv_warn(r, e->block, "block '%s' (%u-%u) is "
+		    "persistent, but the drop-in %s %s: it will not be "
+		    "reserved after a reboot; run 'sudo portalloc reserve -b "
+		    "%s'", e->block, e->first, e->last, r->dropin,
+		    r->dropin_exists ? "does not reserve it" : "is missing",
+		    e->block);
 	return rc;
 }
 
@@ -876,6 +869,23 @@ build_report(struct pa *pa, struct pa_resv_report **out,
 	return 0;
 }
 
+int
+pa__resv_report_done(struct pa_resv_report **out,
+    const struct pa__ports *before, struct pa_resv_action **actions,
+    size_t *nactions, struct pa_error *err)
+{
+	if (pa__ports_render(before, &(*out)->before) != 0) {
+		pa_resv_report_free(*out);
+		*out = NULL;
+		return pa__err(err, PA_ENOMEM, "out of memory");
+	}
+	(*out)->actions = *actions;
+	(*out)->nactions = *nactions;
+	*actions = NULL;
+	*nactions = 0;
+	return 0;
+}
+
 /* Builds the report after a job, handing it the job's actions. */
 static int
 job_report(struct job *j, struct pa_resv_report **out, struct pa_error *err)
@@ -884,23 +894,15 @@ job_report(struct job *j, struct pa_resv_report **out, struct pa_error *err)
 
 	if ((rc = build_report(j->pa, out, err)) != 0)
 		return rc;
-	if (pa__ports_render(&j->before, &(*out)->before) != 0) {
-		pa_resv_report_free(*out);
-		*out = NULL;
-		return pa__err(err, PA_ENOMEM, "out of memory");
-	}
 	(*out)->dropin_changed = j->dropin_changed;
-	(*out)->actions = j->actions;
-	(*out)->nactions = j->nactions;
-	j->actions = NULL;
-	j->nactions = 0;
-	return 0;
+	return pa__resv_report_done(out, &j->before, &j->actions,
+	    &j->nactions, err);
 }
 
 /* The blocks a reserve covers: the named one, or every block with
  * reserve = runtime or persistent.  *v is malloc'd. */
-static int
-pick_blocks(const struct pa_config *cfg, const char *name,
+int
+pa__resv_pick_blocks(const struct pa_config *cfg, const char *name,
     const struct pa_block ***v, size_t *n, struct pa_error *err)
 {
 	const struct pa_block *b;
@@ -935,8 +937,11 @@ pa_reserve(struct pa *pa, const char *block, struct pa_resv_report **out,
 	size_t n;
 	int rc;
 
+	if (pa->os->block_lookup != NULL)
+		return pa__block_reserve(pa, block, out, err);
 	*out = NULL;
-	if ((rc = pick_blocks(pa->cfg, block, &blocks, &n, err)) != 0)
+	if ((rc = pa__resv_pick_blocks(pa->cfg, block, &blocks, &n,
+	    err)) != 0)
 		return rc;
 	if (n == 0) {
 		free(blocks);
@@ -989,8 +994,9 @@ unreserve_rows(struct job *j, const char *block, struct pa_error *err)
 		if (pa__ports_render(&gone, &text) != 0)
 			rc = pa__err(err, PA_ENOMEM, "out of memory");
 		else
-			rc = push_action(j, r->block, r->first, r->last,
-			    r->persistent, text, err);
+			rc = pa__resv_action_push(&j->actions, &j->nactions,
+			    r->block, r->first, r->last, r->persistent, text,
+			    err);
 	}
 	pa__resv_free(targets, ntargets);
 	return rc;
@@ -1003,6 +1009,8 @@ pa_unreserve(struct pa *pa, const char *block, struct pa_resv_report **out,
 	struct job j;
 	int rc;
 
+	if (pa->os->block_lookup != NULL)
+		return pa__block_unreserve(pa, block, out, err);
 	*out = NULL;
 	if ((rc = job_begin(&j, pa, err)) != 0)
 		return rc;
@@ -1021,6 +1029,8 @@ int
 pa_reservations(struct pa *pa, struct pa_resv_report **out,
     struct pa_error *err)
 {
+	if (pa->os->block_lookup != NULL)
+		return pa__block_report(pa, out, err);
 	return build_report(pa, out, err);
 }
 
@@ -1036,6 +1046,8 @@ pa__reserve_ensure(struct pa *pa, const struct pa_block *b,
 
 	if (b->reserve == PA_RESERVE_NO)
 		return 0;
+	if (os->block_lookup != NULL)
+		return pa__block_ensure(pa, b, err);
 	if ((rc = read_list(os, &now, err)) != 0)
 		return rc;
 	if (pa__ports_count(&now, b->first, b->last) ==

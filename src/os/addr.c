@@ -1,9 +1,12 @@
-/* IP address literals, for bind_address and probe binds. */
+/* IP address literals, for bind_address and probe binds, and socket
+ * addresses made of them. */
 #ifdef _WIN32
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #else
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #endif
 #include <string.h>
 
@@ -26,6 +29,26 @@ pa__addr_parse(const char *text, struct pa_addr *a)
 		return 0;
 	}
 	return PA_EUSAGE;
+}
+
+int
+pa__addr_sockaddr(const struct pa_addr *a, uint16_t port,
+    struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == 4) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, a->bytes, 4);
+		return (int)sizeof(*sin);
+	}
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	memcpy(&sin6->sin6_addr, a->bytes, 16);
+	return (int)sizeof(*sin6);
 }
 
 void

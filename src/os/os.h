@@ -1,7 +1,8 @@
 /*
  * The seam between the portable core and the operating system: one table of
  * operations.  The core calls the OS only through a `struct pa_os`; src/os/
- * linux provides the real one and src/os/fake an in-memory one for tests.
+ * linux and src/os/win provide the real ones and src/os/fake an in-memory
+ * one for tests.
  * Errors from the OS are translated here, once, into PA_E* codes with the
  * OS's own text in the message.
  */
@@ -42,7 +43,8 @@ struct pa_sock {
 	uint16_t lport, rport;      /* host order */
 	int state;                  /* PA_SOCK_* */
 	int64_t uid;                /* -1 if unknown */
-	uint64_t inode;             /* 0: no process can hold it (TIME_WAIT) */
+	uint64_t inode;             /* 0: no process can hold it (TIME_WAIT);
+	                               Windows has no inodes: always 0 */
 	size_t first_pid, npids;    /* its holders: pids[first_pid..+npids) */
 };
 
@@ -62,6 +64,17 @@ struct pa_portq {
 };
 
 void pa__socktab_free(struct pa_socktab *t);
+
+/* A growing array of sockets, for the backends that build a table. */
+struct pa__sockvec {
+	struct pa_sock *v;
+	size_t n, cap;
+};
+int pa__sockvec_push(struct pa__sockvec *sv, const struct pa_sock *s);
+
+/* Does the socket's local port and protocol fall in one of q[0..nq)? */
+int pa__portq_match(const struct pa_portq *q, size_t nq, uint16_t port,
+    unsigned proto);
 
 struct pa_os {
 	void *ctx;
@@ -159,13 +172,66 @@ struct pa_os {
 	int (*listen)(void *ctx, const struct pa_addr *a, uint16_t port,
 	    int *fd, struct pa_error *err);
 	void (*unlisten)(void *ctx, int fd);
+
+	/*
+	 * OS port reservations that come in whole blocks, one per protocol
+	 * (Windows: persistent TCP/UDP port reservations, which outlive
+	 * reboots by themselves).  NULL where the OS keeps a list of reserved
+	 * ports instead; when block_lookup is set, reserve.c uses these three
+	 * and no list, lock or drop-in op.  proto is PA_TCP or PA_UDP.
+	 */
+	/* 0 when the OS reserves exactly first..last for proto; PA_ENOENT
+	 * when it does not; PA_ENOTSUP where it cannot reserve at all. */
+	int (*block_lookup)(void *ctx, unsigned proto, uint16_t first,
+	    uint16_t last, struct pa_error *err);
+	/* Reserves first..last for proto.  PA_EPERM without the right;
+	 * PA_EINUSE when the range overlaps another reservation or one of
+	 * its ports is in use (the message says which). */
+	int (*block_create)(void *ctx, unsigned proto, uint16_t first,
+	    uint16_t last, struct pa_error *err);
+	/* Ends the reservation of exactly first..last; PA_ENOENT if none. */
+	int (*block_delete)(void *ctx, unsigned proto, uint16_t first,
+	    uint16_t last, struct pa_error *err);
+
+	/*
+	 * Sockets for pa_get_socket and for ports the OS picks.
+	 */
+	/*
+	 * Optional (NULL: the OS cannot pick from a reservation): a new
+	 * socket of proto on addr, bound to a port the OS chooses inside its
+	 * reservation of first..last for proto (Windows: the reservation's
+	 * token is associated with the socket, SIO_ASSOCIATE_PORT_RESERVATION,
+	 * before a bind to port 0).  *port gets the port, *sock the socket.
+	 * PA_ENOENT: no such reservation; PA_EFULL: none of its ports is
+	 * free; PA_EPERM: this user may not use it; PA_ENOTSUP: the OS
+	 * cannot.
+	 */
+	int (*resv_bind)(void *ctx, uint16_t first, uint16_t last,
+	    unsigned proto, const struct pa_addr *addr, uint16_t *port,
+	    pa_socket_t *sock, struct pa_error *err);
+	/* A new socket of proto bound to addr:port; PA_EINUSE when the port
+	 * is taken there (as a probe would say). */
+	int (*bind_port)(void *ctx, unsigned proto, const struct pa_addr *addr,
+	    uint16_t port, pa_socket_t *sock, struct pa_error *err);
+	void (*sock_close)(void *ctx, pa_socket_t sock);
 };
 
 /* The real operating system. */
 const struct pa_os *pa__os_native(void);
 
+/* Makes stdout and stderr write "\n" as it is, for the scripts that read
+ * the CLI's output (Windows: no "\r" added; elsewhere nothing to do). */
+void pa__stdio_plain(void);
+
+/* Is path absolute here ("/x"; Windows also "C:\x", "C:/x")? */
+int pa__path_absolute(const char *path);
+
 /* Parses an IPv4 or IPv6 literal.  0 or PA_EUSAGE. */
 int pa__addr_parse(const char *text, struct pa_addr *a);
+/* The socket address of a:port into *ss; its length. */
+struct sockaddr_storage;
+int pa__addr_sockaddr(const struct pa_addr *a, uint16_t port,
+    struct sockaddr_storage *ss);
 /* Formats an address of family 4 or 6 (bytes in network order). */
 void pa__addr_format(int family, const unsigned char *bytes, char *buf,
     size_t len);
@@ -173,10 +239,13 @@ void pa__addr_format(int family, const unsigned char *bytes, char *buf,
 /*
  * Running a command for `portalloc exec`: the child is created stopped, so
  * that its pid can own leases before it runs, then released with the
- * environment it must see.
+ * environment it must see.  Where a process gets its environment only at
+ * creation (Windows), portalloc owns the leases instead and the child is
+ * created by pa__child_go, bound to live no longer than portalloc.
  */
 struct pa_child;
-/* Starts argv (PATH searched) held before exec.  *pid gets its pid. */
+/* Starts argv (PATH searched) held before exec.  *pid gets the pid that is
+ * to own the leases: the child's (POSIX), or portalloc's own (Windows). */
 int pa__child_start(char *const argv[], struct pa_child **c, int64_t *pid,
     struct pa_error *err);
 /* Lets the child exec with `env` (NAME=VALUE strings, n of them) added. */

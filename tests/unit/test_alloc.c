@@ -1,9 +1,6 @@
 /* Allocation: next-fit, skipping leased and held ports, consecutive runs,
  * a full block, and a real socket on the real OS. */
-#include <netinet/in.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "fixture.h"
 
@@ -318,6 +315,157 @@ test_probe_error_leases_nothing(void **state)
 	fx_free(x);
 }
 
+#define RESERVED "[block w]\nports = 25100-25104\nreserve = persistent\n"
+
+/* RESERVED, reserved already (so that ports the test holds do not stop
+ * the reservation), on a fake OS that picks from reservations (as Windows
+ * does). */
+static struct fx *
+fx_blocks(void)
+{
+	struct fx *x = fx_new(RESERVED);
+
+	pa_fake_use_blocks(x->f);
+	pa_fake_add_block(x->f, PA_TCP, 25100, 25104);
+	pa_fake_add_block(x->f, PA_UDP, 25100, 25104);
+	fx_open(x);
+	return x;
+}
+
+/* The OS picks: leased ports and ports a probe finds taken are refused,
+ * their sockets held meanwhile, so the OS offers others; none stays open. */
+static void
+test_os_picks(void **state)
+{
+	struct fx *x = fx_blocks();
+	struct pa_lease *v;
+	unsigned binds;
+	size_t n;
+
+	(void)state;
+	v = fx_get(x, 1, 0, &n);
+	assert_string_equal(pa_fake_blocks(x->f),
+	    "tcp:25100-25104,udp:25100-25104");
+	assert_int_equal(v[0].port, 25100);
+	pa_leases_free(v);
+	assert_true(pa_fake_resv_binds(x->f) >= 1);
+	assert_int_equal(pa_fake_open_socks(x->f), 0);
+	/* The OS offers 25100 again (its socket is closed): leased, so
+	 * refused and held.  25101 is somebody's for UDP: refused after the
+	 * probe, and held when offered again.  25102 is picked, offered
+	 * again and held; then 25103: six binds for two ports. */
+	pa_fake_hold(x->f, 25101, PA_UDP);
+	binds = pa_fake_resv_binds(x->f);
+	v = fx_get(x, 2, 0, &n);
+	assert_int_equal(v[0].port, 25102);
+	assert_int_equal(v[1].port, 25103);
+	pa_leases_free(v);
+	assert_int_equal(pa_fake_resv_binds(x->f) - binds, 6);
+	assert_int_equal(pa_fake_open_socks(x->f), 0);
+	/* one left (25104), two asked: full, nothing leased, nothing open */
+	{
+		struct pa_request req = { NULL, 2, 0, 0, -1, NULL, NULL, 0 };
+		struct pa_error err;
+
+		assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_EFULL);
+		assert_non_null(strstr(err.msg, "block 'w' (25100-25104)"));
+	}
+	assert_int_equal(fx_count(x), 3);
+	assert_int_equal(pa_fake_open_socks(x->f), 0);
+	fx_free(x);
+}
+
+/* Where the OS will not pick (not supported, not allowed), the walk does;
+ * consecutive ports are always walked for. */
+static void
+test_os_pick_fallback(void **state)
+{
+	static const int codes[] = { PA_ENOTSUP, PA_EPERM };
+	struct pa_request req = { NULL, 2, 0, 0, -1, NULL, NULL, 1 };
+	struct pa_lease *v;
+	struct pa_error err;
+	unsigned probes;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		struct fx *x = fx_blocks();
+
+		pa_fake_fail_resv_bind(x->f, codes[i]);
+		probes = pa_fake_probes(x->f);
+		v = fx_get(x, 2, 0, &n);
+		assert_int_equal(v[0].port, 25100);
+		assert_int_equal(v[1].port, 25101);
+		pa_leases_free(v);
+		assert_int_equal(pa_fake_probes(x->f) - probes, 2);
+		assert_int_equal(pa_fake_resv_binds(x->f), 1);
+		fx_free(x);
+	}
+	{
+		struct fx *x = fx_blocks();
+
+		pa_fake_hold(x->f, 25101, PA_TCP);
+		assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), 0);
+		assert_int_equal(v[0].port, 25102);
+		assert_int_equal(v[1].port, 25103);
+		pa_leases_free(v);
+		assert_int_equal(pa_fake_resv_binds(x->f), 0);
+		fx_free(x);
+	}
+}
+
+/* pa_get_socket: the socket comes bound to the leased port, for its one
+ * protocol; by the walk, or from the OS's pick on a reserved block. */
+static void
+test_get_socket(void **state)
+{
+	struct pa_request req = { NULL, 1, 0, 0, -1, NULL, NULL, 0 };
+	struct fx *x = fx_new(BLOCK);
+	struct pa_lease l;
+	struct pa_error err;
+	pa_socket_t s;
+
+	(void)state;
+	fx_open(x);
+	pa_fake_hold(x->f, 25000, PA_TCP);
+	assert_int_equal(pa_get_socket(x->pa, &req, &l, &s, &err), 0);
+	assert_int_equal(l.port, 25001);
+	assert_int_equal(l.protos, PA_TCP);
+	assert_int_equal(pa_fake_sock_port(x->f, s), 25001);
+	assert_int_equal(pa_fake_open_socks(x->f), 1);
+	/* the kept socket holds its port: the next walk skips it */
+	req.protos = PA_UDP;
+	assert_int_equal(pa_get_socket(x->pa, &req, &l, &s, &err), 0);
+	assert_int_equal(l.port, 25002);
+	assert_int_equal(l.protos, PA_UDP);
+	assert_int_equal(pa_fake_open_socks(x->f), 2);
+	/* one port, one protocol */
+	req.count = 2;
+	assert_int_equal(pa_get_socket(x->pa, &req, &l, &s, &err), PA_EUSAGE);
+	req.count = 1;
+	req.protos = PA_BOTH;
+	assert_int_equal(pa_get_socket(x->pa, &req, &l, &s, &err), PA_EUSAGE);
+	assert_int_equal(pa_fake_open_socks(x->f), 2);
+	assert_int_equal(fx_count(x), 2);
+	fx_free(x);
+
+	x = fx_blocks();
+	req.protos = 0;
+	pa_fake_hold(x->f, 25100, PA_TCP);
+	assert_int_equal(pa_get_socket(x->pa, &req, &l, &s, &err), 0);
+	assert_int_equal(l.port, 25101);
+	assert_int_equal(pa_fake_sock_port(x->f, s), 25101);
+	assert_int_equal(pa_fake_resv_binds(x->f), 1);
+	assert_int_equal(pa_fake_open_socks(x->f), 1);
+	/* full: an error, and no socket left open */
+	pa_fake_hold(x->f, 25102, PA_TCP);
+	pa_fake_hold(x->f, 25103, PA_TCP);
+	pa_fake_hold(x->f, 25104, PA_TCP);
+	assert_int_equal(pa_get_socket(x->pa, &req, &l, &s, &err), PA_EFULL);
+	assert_int_equal(pa_fake_open_socks(x->f), 1);
+	fx_free(x);
+}
+
 /* The real OS: a port the test holds with a real socket is skipped. */
 static void
 test_real_socket_is_skipped(void **state)
@@ -327,7 +475,7 @@ test_real_socket_is_skipped(void **state)
 	struct pa_error err;
 	struct pa *pa;
 	char *dir = th_tmpdir(), text[800];
-	int fd4, fd6, fdu;
+	pa_socket_t fd4, fd6, fdu;
 	size_t n;
 	struct pa_request req = { NULL, 1, 0, 0, -1, NULL, NULL, 0 };
 
@@ -338,19 +486,50 @@ test_real_socket_is_skipped(void **state)
 	fd4 = th_listen_tcp(AF_INET, 28700);
 	fd6 = th_listen_tcp(AF_INET6, 28701);
 	fdu = th_bind_udp(AF_INET, 28702);
-	if (fd4 < 0 || fdu < 0)
+	if (fd4 == TH_BADSOCK || fdu == TH_BADSOCK)
 		skip(); /* somebody else has them: nothing to show */
 	assert_int_equal(pa_open(&pa, cfg, &err), 0);
 	assert_int_equal(pa_get(pa, &req, &v, &n, &err), 0);
-	if (fd6 >= 0)
+	if (fd6 != TH_BADSOCK)
 		assert_int_equal(v[0].port, 28703);
 	else
 		assert_true(v[0].port != 28700 && v[0].port != 28702);
 	pa_leases_free(v);
-	close(fd4);
-	close(fdu);
-	if (fd6 >= 0)
-		close(fd6);
+	th_sock_close(fd4);
+	th_sock_close(fdu);
+	if (fd6 != TH_BADSOCK)
+		th_sock_close(fd6);
+	pa_close(pa);
+	pa_config_free(cfg);
+	th_rmtree(dir);
+	free(dir);
+}
+
+/* The real OS: pa_get_socket hands back a socket bound to the leased
+ * port, which a probe then sees as taken. */
+static void
+test_real_get_socket(void **state)
+{
+	struct pa_request req = { NULL, 1, PA_UDP, 0, -1, NULL, NULL, 0 };
+	struct pa_config *cfg;
+	struct pa_lease l;
+	struct pa_error err;
+	struct pa *pa;
+	char *dir = th_tmpdir(), text[800];
+	pa_socket_t s, s2;
+
+	(void)state;
+	snprintf(text, sizeof(text), "[portalloc]\nstore = %s/l.db\n"
+	    "[block r]\nports = 28710-28719\n", dir);
+	assert_int_equal(pa_config_parse_string(&cfg, text, "r.ini", &err), 0);
+	assert_int_equal(pa_open(&pa, cfg, &err), 0);
+	assert_int_equal(pa_get_socket(pa, &req, &l, &s, &err), 0);
+	assert_true(l.port >= 28710 && l.port <= 28719);
+	assert_int_equal(l.protos, PA_UDP);
+	assert_int_equal(th_sock_port(s), l.port);
+	s2 = th_bind_udp(AF_INET, l.port);
+	assert_true(s2 == TH_BADSOCK);
+	th_sock_close(s);
 	pa_close(pa);
 	pa_config_free(cfg);
 	th_rmtree(dir);
@@ -441,7 +620,11 @@ main(void)
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_owner_parent),
 		cmocka_unit_test(test_probe_error_leases_nothing),
+		cmocka_unit_test(test_os_picks),
+		cmocka_unit_test(test_os_pick_fallback),
+		cmocka_unit_test(test_get_socket),
 		cmocka_unit_test(test_real_socket_is_skipped),
+		cmocka_unit_test(test_real_get_socket),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -140,7 +140,8 @@ test_bad_files(void **state)
 	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		memset(&err, 0, sizeof(err));
 		cfg = (struct pa_config *)1;
-		print_message("case %zu: %s\n", i, bad_cases[i].words);
+		print_message("case %lu: %s\n", (unsigned long)i,
+		    bad_cases[i].words);
 		assert_int_equal(pa_config_parse_string(&cfg,
 		    bad_cases[i].text, "bad.ini", &err), PA_ECONFIG);
 		assert_null(cfg);
@@ -239,17 +240,17 @@ test_search_order(void **state)
 	(void)state;
 	snprintf(buf, sizeof(buf), "%s/xdg", dir);
 	xdg = strdup(buf);
-	assert_int_equal(mkdir(xdg, 0700), 0);
+	assert_int_equal(th_mkdir(xdg), 0);
 	snprintf(buf, sizeof(buf), "%s/portalloc", xdg);
-	assert_int_equal(mkdir(buf, 0700), 0);
+	assert_int_equal(th_mkdir(buf), 0);
 	p_xdg = th_write(buf, "portalloc.ini", "[block x]\nports = 3-4\n");
 	p_cwd = th_write(dir, "portalloc.ini", "[block c]\nports = 5-6\n");
 	p_env = th_write(dir, "env.ini", "[block e]\nports = 7-8\n");
 	p_arg = th_write(dir, "arg.ini", "[block a]\nports = 9-10\n");
-	setenv("XDG_CONFIG_HOME", xdg, 1);
-	setenv("HOME", dir, 1);
-	unsetenv("PORTALLOC_STORE");
-	setenv("PORTALLOC_CONFIG", p_env, 1);
+	th_setenv("XDG_CONFIG_HOME", xdg);
+	th_setenv("HOME", dir);
+	th_unsetenv("PORTALLOC_STORE");
+	th_setenv("PORTALLOC_CONFIG", p_env);
 
 	assert_int_equal(load_in(dir, p_arg, &cfg, &err), 0);
 	assert_string_equal(cfg->blocks[0].name, "a");
@@ -257,7 +258,7 @@ test_search_order(void **state)
 	assert_int_equal(load_in(dir, NULL, &cfg, &err), 0);
 	assert_string_equal(cfg->blocks[0].name, "e");
 	pa_config_free(cfg);
-	unsetenv("PORTALLOC_CONFIG");
+	th_unsetenv("PORTALLOC_CONFIG");
 	assert_int_equal(load_in(dir, NULL, &cfg, &err), 0);
 	assert_string_equal(cfg->blocks[0].name, "c");
 	pa_config_free(cfg);
@@ -276,17 +277,17 @@ test_search_order(void **state)
 		pa_config_free(cfg);
 	}
 	/* a named file must exist */
-	setenv("PORTALLOC_CONFIG", "/nonexistent/portalloc.ini", 1);
+	th_setenv("PORTALLOC_CONFIG", "/nonexistent/portalloc.ini");
 	assert_int_equal(load_in(dir, NULL, &cfg, &err), PA_ECONFIG);
 	assert_non_null(strstr(err.msg, "/nonexistent/portalloc.ini"));
-	unsetenv("PORTALLOC_CONFIG");
+	th_unsetenv("PORTALLOC_CONFIG");
 	/* $PORTALLOC_STORE wins over the file */
-	setenv("PORTALLOC_STORE", "/tmp/elsewhere.db", 1);
+	th_setenv("PORTALLOC_STORE", "/tmp/elsewhere.db");
 	assert_int_equal(load_in(dir, p_arg, &cfg, &err), 0);
 	assert_string_equal(cfg->store, "/tmp/elsewhere.db");
 	assert_int_equal(cfg->o_store.source, PA_FROM_ENV);
 	pa_config_free(cfg);
-	unsetenv("PORTALLOC_STORE");
+	th_unsetenv("PORTALLOC_STORE");
 	free(p_xdg);
 	free(p_cwd);
 	free(p_env);

@@ -2,7 +2,9 @@
  * OS port reservations on the fake OS: parsing and rendering of port lists,
  * merging with what the OS has, taking off only what portalloc added,
  * idempotence, the drop-in, permission errors that leave everything as it
- * was, namespaces, and pa_get making sure of its block's reservation.
+ * was, namespaces, and pa_get making sure of its block's reservation;
+ * then the same calls on an OS whose reservations come in whole blocks, one
+ * per protocol (as on Windows).
  */
 #include <string.h>
 
@@ -524,6 +526,215 @@ test_get_ensures_reservation(void **state)
 	fx_free(x);
 }
 
+/*
+ * Reservations in whole blocks, one per protocol (Windows).
+ */
+#define BOTH "[block p]\nports = 20300-20309\nreserve = persistent\n"
+#define TCP_RT "[block t]\nports = 20400-20409\nprotocols = tcp\n" \
+	"reserve = runtime\n"
+
+/* The fixture on a fake OS with block reservations. */
+static struct fx *
+open_blocks(const char *blocks)
+{
+	struct fx *x = fx_new(blocks);
+
+	pa_fake_use_blocks(x->f);
+	fx_open(x);
+	return x;
+}
+
+/* One reservation per protocol the block serves; recorded as made by
+ * portalloc; a second reserve changes nothing; unreserve deletes them. */
+static void
+test_blocks_reserve(void **state)
+{
+	struct fx *x = open_blocks(BOTH TCP_RT PLAIN);
+	struct pa_resv_report *r;
+
+	(void)state;
+	r = reserve(x, NULL);
+	assert_string_equal(pa_fake_blocks(x->f), "tcp:20300-20309,"
+	    "udp:20300-20309,tcp:20400-20409");
+	assert_string_equal(r->netns, "host");
+	assert_string_equal(r->before, "");
+	assert_string_equal(r->now, "20300-20309,20400-20409");
+	assert_int_equal(r->nactions, 2);   /* not n: reserve = no */
+	assert_string_equal(r->actions[0].ports, "tcp,udp");
+	assert_string_equal(r->actions[1].ports, "tcp");
+	assert_true(r->actions[1].persistent); /* the only kind there is */
+	assert_string_equal(entry(r, "p", NULL)->added, "tcp,udp");
+	assert_int_equal(entry(r, "p", NULL)->os_count, 10);
+	assert_true(entry(r, "p", NULL)->in_dropin);
+	assert_int_equal(entry(r, "n", NULL)->os_count, 0);
+	assert_string_equal(r->dropin, "");
+	assert_int_equal(r->nwarnings, 0);
+	pa_resv_report_free(r);
+	r = reserve(x, NULL);
+	assert_string_equal(r->before, r->now);
+	assert_string_equal(r->actions[0].ports, "");
+	assert_string_equal(entry(r, "p", NULL)->added, "tcp,udp");
+	pa_resv_report_free(r);
+	r = unreserve(x, "p");
+	assert_string_equal(r->actions[0].ports, "tcp,udp");
+	assert_string_equal(r->now, "20400-20409");
+	pa_resv_report_free(r);
+	assert_string_equal(pa_fake_blocks(x->f), "tcp:20400-20409");
+	assert_int_equal(recorded(x), 1);
+	fx_free(x);
+}
+
+/* What was reserved before is not portalloc's to delete: a block found
+ * reserved for TCP gets only its UDP reservation made, and unreserve
+ * deletes only that. */
+static void
+test_blocks_only_ours(void **state)
+{
+	struct fx *x = fx_new(BOTH);
+	struct pa_resv_report *r;
+
+	(void)state;
+	pa_fake_use_blocks(x->f);
+	pa_fake_add_block(x->f, PA_TCP, 20300, 20309);
+	fx_open(x);
+	r = reserve(x, NULL);
+	assert_string_equal(r->actions[0].ports, "udp");
+	assert_string_equal(entry(r, "p", NULL)->added, "udp");
+	pa_resv_report_free(r);
+	r = unreserve(x, NULL);
+	assert_string_equal(r->actions[0].ports, "udp");
+	pa_resv_report_free(r);
+	assert_string_equal(pa_fake_blocks(x->f), "tcp:20300-20309");
+	assert_int_equal(recorded(x), 0);
+	/* a reservation of ours gone already is no error */
+	pa_resv_report_free(reserve(x, NULL));
+	assert_int_equal(pa_fake_os(x->f)->block_delete(x->f, PA_UDP, 20300,
+	    20309, NULL), 0);
+	r = unreserve(x, NULL);
+	assert_string_equal(r->actions[0].ports, "");
+	pa_resv_report_free(r);
+	assert_string_equal(pa_fake_blocks(x->f), "tcp:20300-20309");
+	assert_int_equal(recorded(x), 0);
+	fx_free(x);
+}
+
+/* Refused: overlapping reservations and missing rights leave the OS and
+ * the store as they were, half-made reservations included. */
+static void
+test_blocks_refused(void **state)
+{
+	struct fx *x = open_blocks(BOTH);
+	struct pa_resv_report *r;
+	struct pa_error err;
+
+	(void)state;
+	/* somebody's UDP reservation overlaps: the TCP one made first goes */
+	pa_fake_add_block(x->f, PA_UDP, 20305, 20320);
+	assert_int_equal(pa_reserve(x->pa, NULL, &r, &err), PA_EINUSE);
+	assert_null(r);
+	assert_non_null(strstr(err.msg, "overlaps the fake reservation "
+	    "20305-20320"));
+	assert_string_equal(pa_fake_blocks(x->f), "udp:20305-20320");
+	assert_int_equal(recorded(x), 0);
+	fx_free(x);
+
+	x = open_blocks(BOTH);
+	pa_fake_fail_block_create(x->f, PA_EPERM);
+	assert_int_equal(pa_reserve(x->pa, "p", &r, &err), PA_EPERM);
+	assert_non_null(strstr(err.msg, "run 'portalloc reserve -b p' as "
+	    "Administrator"));
+	assert_string_equal(pa_fake_blocks(x->f), "");
+	assert_int_equal(recorded(x), 0);
+	pa_fake_fail_block_create(x->f, 0);
+	pa_resv_report_free(reserve(x, NULL));
+	/* unreserve refused half way: the deleted one is made again */
+	pa_fake_fail_block_delete(x->f, PA_EPERM);
+	assert_int_equal(pa_unreserve(x->pa, NULL, &r, &err), PA_EPERM);
+	assert_non_null(strstr(err.msg, "run 'portalloc unreserve' as "
+	    "Administrator"));
+	assert_string_equal(pa_fake_blocks(x->f), "tcp:20300-20309,"
+	    "udp:20300-20309");
+	assert_int_equal(recorded(x), 1);
+	fx_free(x);
+}
+
+/* The report warns about lost reservations and unreserved blocks in the
+ * ephemeral range, naming the protocol. */
+static void
+test_blocks_warnings(void **state)
+{
+	struct fx *x = open_blocks(BOTH "[block e]\nports = 50000-50009\n"
+	    "reserve = runtime\n");
+	struct pa_resv_report *r;
+
+	(void)state;
+	pa_fake_set_ephemeral(x->f, 49152, 65535);
+	pa_resv_report_free(reserve(x, "p"));
+	assert_int_equal(pa_fake_os(x->f)->block_delete(x->f, PA_UDP, 20300,
+	    20309, NULL), 0);
+	r = report(x);
+	assert_true(warned(r, "the OS lost the reservation portalloc made of "
+	    "block 'p' (20300-20309): it does not reserve it for udp"));
+	assert_true(warned(r, "block 'e' (50000-50009) lies in the ephemeral "
+	    "port range 49152-65535, but the OS does not reserve it for "
+	    "tcp,udp"));
+	assert_int_equal(r->nwarnings, 2);
+	assert_int_equal(entry(r, "p", NULL)->os_count, 0);
+	pa_resv_report_free(r);
+	fx_free(x);
+}
+
+/* A block that moved loses the old reservations portalloc made; one that
+ * serves fewer protocols, those of the others. */
+static void
+test_blocks_moved(void **state)
+{
+	struct fx *x = open_blocks(TCP_RT);
+
+	(void)state;
+	pa_resv_report_free(reserve(x, NULL));
+	strcpy(x->cfg->blocks[0].name, "t");
+	x->cfg->blocks[0].first = 20410;
+	x->cfg->blocks[0].last = 20419;
+	pa_resv_report_free(reserve(x, NULL));
+	assert_string_equal(pa_fake_blocks(x->f), "tcp:20410-20419");
+	assert_int_equal(recorded(x), 1);
+	fx_free(x);
+	/* one that serves one protocol less loses that reservation */
+	x = open_blocks(BOTH);
+	pa_resv_report_free(reserve(x, NULL));
+	x->cfg->blocks[0].protos = PA_TCP;
+	pa_resv_report_free(reserve(x, NULL));
+	assert_string_equal(pa_fake_blocks(x->f), "tcp:20300-20309");
+	pa_resv_report_free(unreserve(x, NULL));
+	assert_string_equal(pa_fake_blocks(x->f), "");
+	fx_free(x);
+}
+
+/* pa_get reserves its block first, or says why it cannot. */
+static void
+test_blocks_get_ensures(void **state)
+{
+	struct fx *x = open_blocks(BOTH TCP_RT);
+	struct pa_request req = { "t", 1, 0, 0, -1, NULL, NULL, 0 };
+	struct pa_lease *v;
+	struct pa_error err;
+	size_t n;
+
+	(void)state;
+	pa_leases_free(fx_get(x, 1, 0, &n));
+	assert_string_equal(pa_fake_blocks(x->f), "tcp:20300-20309,"
+	    "udp:20300-20309");
+	pa_fake_fail_block_create(x->f, PA_EPERM);
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_EPERM);
+	assert_non_null(strstr(err.msg, "block 't' (20400-20409) has reserve "
+	    "= runtime, but the OS does not reserve it for tcp"));
+	assert_non_null(strstr(err.msg, "run 'portalloc reserve -b t' once "
+	    "as Administrator"));
+	assert_int_equal(fx_count(x), 1);
+	fx_free(x);
+}
+
 int
 main(void)
 {
@@ -542,6 +753,12 @@ main(void)
 		cmocka_unit_test(test_block_moved),
 		cmocka_unit_test(test_unreserve_spares_other_rows),
 		cmocka_unit_test(test_get_ensures_reservation),
+		cmocka_unit_test(test_blocks_reserve),
+		cmocka_unit_test(test_blocks_only_ours),
+		cmocka_unit_test(test_blocks_refused),
+		cmocka_unit_test(test_blocks_warnings),
+		cmocka_unit_test(test_blocks_moved),
+		cmocka_unit_test(test_blocks_get_ensures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

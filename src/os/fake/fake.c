@@ -21,6 +21,20 @@ struct fake_sock {
 	int64_t pids[MAX_SOCK_PIDS];
 };
 
+#define MAX_BLOCKS 32
+#define MAX_BOUND 1024
+
+struct fake_block {
+	unsigned proto;
+	uint16_t first, last;
+};
+
+/* A socket the core bound; port 0: a free slot. */
+struct fake_bound {
+	unsigned proto;
+	uint16_t port;
+};
+
 struct pa_fake {
 	struct fake_sock socks[MAX_SOCKS];
 	size_t nsocks;
@@ -45,6 +59,13 @@ struct pa_fake {
 	unsigned char listen_busy[65536]; /* listen fails, probe does not */
 	unsigned char listening[65536];
 	unsigned nlistening;
+	/* reservations in blocks, and bound sockets */
+	struct fake_block blocks[MAX_BLOCKS];
+	size_t nblocks;
+	char blocks_text[MAX_BLOCKS * 24 + 1];
+	int create_error, delete_error, resv_bind_error;
+	unsigned resv_binds;
+	struct fake_bound bound[MAX_BOUND];
 };
 
 static struct fake_proc *
@@ -82,6 +103,18 @@ fake_proc(void *ctx, int64_t pid, struct pa_proc *p, struct pa_error *err)
 	return 0;
 }
 
+/* Is port bound by one of the core's sockets of a protocol in protos? */
+static int
+fake_bound_by(const struct pa_fake *f, uint16_t port, unsigned protos)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_BOUND; i++)
+		if (f->bound[i].port == port && (f->bound[i].proto & protos))
+			return 1;
+	return 0;
+}
+
 static int
 fake_probe(void *ctx, const struct pa_addr *addrs, int n, uint16_t port,
     unsigned protos, struct pa_error *err)
@@ -93,7 +126,8 @@ fake_probe(void *ctx, const struct pa_addr *addrs, int n, uint16_t port,
 	f->probes++;
 	if (f->probe_error)
 		return pa__err(err, f->probe_error, "fake probe failure");
-	return (f->held[port] & protos) ? PA_EINUSE : 0;
+	return (f->held[port] & protos) || fake_bound_by(f, port, protos) ?
+	    PA_EINUSE : 0;
 }
 
 static int
@@ -203,6 +237,7 @@ pa_fake_dumps(const struct pa_fake *f)
 	return f->dumps;
 }
 static void fake_reserve_init(struct pa_fake *f);
+static void fake_socks_init(struct pa_fake *f);
 
 /* A "socket" is fd 1000 + port; a held or busy port cannot be listened on. */
 static int
@@ -269,6 +304,7 @@ pa_fake_new(void)
 	f->os.listen = fake_listen;
 	f->os.unlisten = fake_unlisten;
 	fake_reserve_init(f);
+	fake_socks_init(f);
 	f->now = 1000000000;
 	strcpy(f->boot, "fake-boot-1");
 	pa_fake_set_self(f, 100, 99, 1000);
@@ -550,4 +586,236 @@ void
 pa_fake_fail_dropin_write(struct pa_fake *f, int code)
 {
 	f->dropin_error = code;
+}
+
+/*
+ * Sockets the core binds: handles are slot + 1.
+ */
+static int
+fake_bind(struct pa_fake *f, unsigned proto, uint16_t port, pa_socket_t *sock,
+    struct pa_error *err)
+{
+	size_t i;
+
+	if ((f->held[port] & proto) || fake_bound_by(f, port, proto))
+		return pa__err(err, PA_EINUSE, "fake port %u in use", port);
+	for (i = 0; i < MAX_BOUND && f->bound[i].port != 0; i++)
+		;
+	if (i == MAX_BOUND)
+		return pa__err(err, PA_EOS, "too many fake sockets");
+	f->bound[i].proto = proto;
+	f->bound[i].port = port;
+	*sock = (pa_socket_t)(i + 1);
+	return 0;
+}
+
+static int
+fake_bind_port(void *ctx, unsigned proto, const struct pa_addr *addr,
+    uint16_t port, pa_socket_t *sock, struct pa_error *err)
+{
+	(void)addr;
+	return fake_bind(ctx, proto, port, sock, err);
+}
+
+void
+pa_fake_sock_close(struct pa_fake *f, pa_socket_t s)
+{
+	size_t i = (size_t)s - 1;
+
+	if (s == 0 || i >= MAX_BOUND || f->bound[i].port == 0)
+		abort(); /* closing what is not open: a bug in the core */
+	f->bound[i].port = 0;
+}
+
+static void
+fake_sock_close(void *ctx, pa_socket_t s)
+{
+	pa_fake_sock_close(ctx, s);
+}
+
+unsigned
+pa_fake_open_socks(const struct pa_fake *f)
+{
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < MAX_BOUND; i++)
+		n += f->bound[i].port != 0;
+	return n;
+}
+
+uint16_t
+pa_fake_sock_port(const struct pa_fake *f, pa_socket_t s)
+{
+	size_t i = (size_t)s - 1;
+
+	return s != 0 && i < MAX_BOUND ? f->bound[i].port : 0;
+}
+
+static void
+fake_socks_init(struct pa_fake *f)
+{
+	f->os.bind_port = fake_bind_port;
+	f->os.sock_close = fake_sock_close;
+}
+
+/*
+ * Reservations in whole blocks.
+ */
+static struct fake_block *
+find_block(struct pa_fake *f, unsigned proto, uint16_t first, uint16_t last)
+{
+	size_t i;
+
+	for (i = 0; i < f->nblocks; i++)
+		if (f->blocks[i].proto == proto &&
+		    f->blocks[i].first == first && f->blocks[i].last == last)
+			return &f->blocks[i];
+	return NULL;
+}
+
+static int
+fake_block_lookup(void *ctx, unsigned proto, uint16_t first, uint16_t last,
+    struct pa_error *err)
+{
+	if (find_block(ctx, proto, first, last) == NULL)
+		return pa__err(err, PA_ENOENT, "no fake reservation");
+	return 0;
+}
+
+static int
+fake_block_create(void *ctx, unsigned proto, uint16_t first, uint16_t last,
+    struct pa_error *err)
+{
+	struct pa_fake *f = ctx;
+	const struct fake_block *b;
+	size_t i;
+	unsigned p;
+
+	if (f->create_error)
+		return pa__err(err, f->create_error, "cannot create the fake "
+		    "reservation: Access is denied");
+	for (i = 0; i < f->nblocks; i++) {
+		b = &f->blocks[i];
+		if (b->proto == proto && b->first <= last && b->last >= first)
+			return pa__err(err, PA_EINUSE, "overlaps the fake "
+			    "reservation %u-%u", b->first, b->last);
+	}
+	for (p = first; p <= last; p++)
+		if (f->held[p] & proto)
+			return pa__err(err, PA_EINUSE, "fake port %u in use",
+			    p);
+	pa_fake_add_block(f, proto, first, last);
+	return 0;
+}
+
+static int
+fake_block_delete(void *ctx, unsigned proto, uint16_t first, uint16_t last,
+    struct pa_error *err)
+{
+	struct pa_fake *f = ctx;
+	struct fake_block *b;
+
+	if (f->delete_error)
+		return pa__err(err, f->delete_error, "cannot delete the fake "
+		    "reservation: Access is denied");
+	if ((b = find_block(f, proto, first, last)) == NULL)
+		return pa__err(err, PA_ENOENT, "no fake reservation");
+	*b = f->blocks[--f->nblocks];
+	return 0;
+}
+
+static int
+fake_resv_bind(void *ctx, uint16_t first, uint16_t last, unsigned proto,
+    const struct pa_addr *addr, uint16_t *port, pa_socket_t *sock,
+    struct pa_error *err)
+{
+	struct pa_fake *f = ctx;
+	unsigned p;
+
+	(void)addr;
+	f->resv_binds++;
+	if (f->resv_bind_error)
+		return pa__err(err, f->resv_bind_error, "fake association "
+		    "refused");
+	if (find_block(f, proto, first, last) == NULL)
+		return pa__err(err, PA_ENOENT, "no fake reservation");
+	for (p = first; p <= last; p++) {
+		if ((f->held[p] & proto) || fake_bound_by(f, (uint16_t)p,
+		    proto))
+			continue;
+		*port = (uint16_t)p;
+		return fake_bind(f, proto, (uint16_t)p, sock, err);
+	}
+	return pa__err(err, PA_EFULL, "fake reservation full");
+}
+
+void
+pa_fake_use_blocks(struct pa_fake *f)
+{
+	f->os.block_lookup = fake_block_lookup;
+	f->os.block_create = fake_block_create;
+	f->os.block_delete = fake_block_delete;
+	f->os.resv_bind = fake_resv_bind;
+	pa__strlcpy(f->netns, "host", sizeof(f->netns));
+}
+
+void
+pa_fake_add_block(struct pa_fake *f, unsigned proto, uint16_t first,
+    uint16_t last)
+{
+	if (f->nblocks == MAX_BLOCKS)
+		abort();
+	f->blocks[f->nblocks].proto = proto;
+	f->blocks[f->nblocks].first = first;
+	f->blocks[f->nblocks++].last = last;
+}
+
+static int
+block_order(const void *a, const void *b)
+{
+	const struct fake_block *x = a, *y = b;
+
+	if (x->first != y->first)
+		return (int)x->first - (int)y->first;
+	return (int)x->proto - (int)y->proto;
+}
+
+const char *
+pa_fake_blocks(struct pa_fake *f)
+{
+	size_t i, off = 0;
+
+	qsort(f->blocks, f->nblocks, sizeof(f->blocks[0]), block_order);
+	f->blocks_text[0] = '\0';
+	for (i = 0; i < f->nblocks; i++)
+		off += (size_t)snprintf(f->blocks_text + off,
+		    sizeof(f->blocks_text) - off, "%s%s:%u-%u", i ? "," : "",
+		    f->blocks[i].proto == PA_TCP ? "tcp" : "udp",
+		    f->blocks[i].first, f->blocks[i].last);
+	return f->blocks_text;
+}
+
+void
+pa_fake_fail_block_create(struct pa_fake *f, int code)
+{
+	f->create_error = code;
+}
+
+void
+pa_fake_fail_block_delete(struct pa_fake *f, int code)
+{
+	f->delete_error = code;
+}
+
+void
+pa_fake_fail_resv_bind(struct pa_fake *f, int code)
+{
+	f->resv_bind_error = code;
+}
+
+unsigned
+pa_fake_resv_binds(const struct pa_fake *f)
+{
+	return f->resv_binds;
 }

@@ -11,17 +11,6 @@
 
 #include "os/os.h"
 
-/* A growing array of sockets. */
-struct pa__sockvec {
-	struct pa_sock *v;
-	size_t n, cap;
-};
-int pa__sockvec_push(struct pa__sockvec *sv, const struct pa_sock *s);
-
-/* Does the socket's local port and protocol fall in one of q[0..nq)? */
-int pa__portq_match(const struct pa_portq *q, size_t nq, uint16_t port,
-    unsigned proto);
-
 /*
  * Parses one read's worth of NETLINK_SOCK_DIAG replies (inet_diag_msg) for
  * protocol proto, appending the sockets that match q.  Returns 1 once
@@ -70,9 +59,6 @@ int pa__procfd_scan(const char *procdir, const uint64_t *inodes, size_t n,
 int pa__linux_sockets(void *ctx, const struct pa_portq *q, size_t nq,
     int pids, struct pa_socktab *t, struct pa_error *err);
 
-/* a:port as a sockaddr for bind; returns its length. */
-socklen_t pa__linux_sockaddr(const struct pa_addr *a, uint16_t port,
-    struct sockaddr_storage *ss);
 /* The listen / unlisten operations of struct pa_os (listen.c). */
 int pa__linux_listen(void *ctx, const struct pa_addr *a, uint16_t port,
     int *fd, struct pa_error *err);

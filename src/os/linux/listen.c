@@ -23,7 +23,7 @@ pa__linux_listen(void *ctx, const struct pa_addr *a, uint16_t port,
     int *fd, struct pa_error *err)
 {
 	struct sockaddr_storage ss;
-	socklen_t sslen = pa__linux_sockaddr(a, port, &ss);
+	socklen_t sslen = (socklen_t)pa__addr_sockaddr(a, port, &ss);
 	int s, on = 1, e;
 
 	(void)ctx;

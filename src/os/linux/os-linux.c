@@ -181,24 +181,41 @@ linux_boot_id(void *ctx)
 	return id;
 }
 
-socklen_t
-pa__linux_sockaddr(const struct pa_addr *a, uint16_t port,
-    struct sockaddr_storage *ss)
+/*
+ * A new socket of type bound to a:port into *fd: 0, PA_EINUSE when the
+ * port is taken, 1 when this address family is not available here, or
+ * another error.
+ */
+static int
+bind_new(const struct pa_addr *a, uint16_t port, int type, int *fd,
+    struct pa_error *err)
 {
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_storage ss;
+	socklen_t sslen = (socklen_t)pa__addr_sockaddr(a, port, &ss);
+	int on = 1, rc = 0, e;
 
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == 4) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		memcpy(&sin->sin_addr, a->bytes, 4);
-		return sizeof(*sin);
+	*fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
+	if (*fd < 0) {
+		if (errno == EAFNOSUPPORT)
+			return 1;
+		return pa__err(err, PA_EOS, "socket: %s", strerror(errno));
 	}
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(port);
-	memcpy(&sin6->sin6_addr, a->bytes, 16);
-	return sizeof(*sin6);
+	/* The v6 socket must not also claim the v4 port: that has its own. */
+	if (a->family == 6)
+		setsockopt(*fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(*fd, (struct sockaddr *)&ss, sslen) == 0)
+		return 0;
+	e = errno;
+	if (e == EADDRINUSE || e == EACCES)
+		rc = PA_EINUSE;
+	else if (e == EADDRNOTAVAIL && a->wildcard)
+		rc = 1;
+	else
+		rc = pa__err(err, PA_EOS, "bind to port %u: %s", port,
+		    strerror(e));
+	close(*fd);
+	*fd = -1;
+	return rc;
 }
 
 /* 0 bound, PA_EINUSE taken, 1 this address family is not available here. */
@@ -206,30 +223,10 @@ static int
 probe_one(const struct pa_addr *a, uint16_t port, int type,
     struct pa_error *err)
 {
-	struct sockaddr_storage ss;
-	socklen_t sslen = pa__linux_sockaddr(a, port, &ss);
-	int fd, on = 1, rc = 0, e;
+	int fd, rc = bind_new(a, port, type, &fd, err);
 
-	fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		if (errno == EAFNOSUPPORT)
-			return 1;
-		return pa__err(err, PA_EOS, "socket: %s", strerror(errno));
-	}
-	/* The v6 probe must not also claim the v4 port: that has its own. */
-	if (a->family == 6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	if (bind(fd, (struct sockaddr *)&ss, sslen) != 0) {
-		e = errno;
-		if (e == EADDRINUSE || e == EACCES)
-			rc = PA_EINUSE;
-		else if (e == EADDRNOTAVAIL && a->wildcard)
-			rc = 1;
-		else
-			rc = pa__err(err, PA_EOS, "probe bind to port %u: %s",
-			    port, strerror(e));
-	}
-	close(fd);
+	if (rc == 0)
+		close(fd);
 	return rc;
 }
 
@@ -254,6 +251,28 @@ linux_probe(void *ctx, const struct pa_addr *addrs, int n, uint16_t port,
 		}
 	}
 	return 0;
+}
+
+static int
+linux_bind_port(void *ctx, unsigned proto, const struct pa_addr *addr,
+    uint16_t port, pa_socket_t *sock, struct pa_error *err)
+{
+	int rc;
+
+	(void)ctx;
+	rc = bind_new(addr, port, proto == PA_UDP ? SOCK_DGRAM : SOCK_STREAM,
+	    sock, err);
+	if (rc == 1)
+		return pa__err(err, PA_EOS, "cannot bind port %u: IPv%d is not "
+		    "available here", port, addr->family);
+	return rc;
+}
+
+static void
+linux_sock_close(void *ctx, pa_socket_t sock)
+{
+	(void)ctx;
+	close(sock);
 }
 
 static int
@@ -422,6 +441,17 @@ linux_user_name(void *ctx, int64_t uid, char *buf, size_t len)
 	pa__strlcpy(buf, last, len);
 }
 
+void
+pa__stdio_plain(void)
+{
+}
+
+int
+pa__path_absolute(const char *path)
+{
+	return path[0] == '/';
+}
+
 static const struct pa_os linux_os = {
 	NULL,
 	linux_now,
@@ -448,6 +478,14 @@ static const struct pa_os linux_os = {
 	/* held ports for exec --listen: listen.c */
 	pa__linux_listen,
 	pa__linux_unlisten,
+	/* reservations come as a list here, not in blocks */
+	NULL,
+	NULL,
+	NULL,
+	/* sockets: Linux cannot pick a port from a reservation */
+	NULL,
+	linux_bind_port,
+	linux_sock_close,
 };
 
 const struct pa_os *

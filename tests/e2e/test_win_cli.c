@@ -1,0 +1,217 @@
+/*
+ * End to end on Windows (under Wine in CI): the built portalloc.exe, run
+ * with a temporary store and configuration, never the user's own: get,
+ * list, release, exec (this program run again with --child), who, and
+ * reserve where the system has no persistent reservations.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+#include <windows.h>
+
+#define BLOCK "[block t]\nports = 28700-28709\n"
+
+struct e2e {
+	char *dir;
+	char bin[MAX_PATH];
+	char *env[3];
+};
+
+/* portalloc.exe is next to the tests' directory: ..\portalloc.exe. */
+static int
+setup(void **state)
+{
+	struct e2e *e = calloc(1, sizeof(*e));
+	char *slash, *cfg;
+
+	e->dir = th_tmpdir();
+	if (GetModuleFileNameA(NULL, e->bin, sizeof(e->bin)) == 0 ||
+	    (slash = strrchr(e->bin, '\\')) == NULL)
+		return -1;
+	*slash = '\0';
+	if ((slash = strrchr(e->bin, '\\')) == NULL)
+		return -1;
+	strcpy(slash, "\\portalloc.exe");
+	cfg = th_write(e->dir, "portalloc.ini", BLOCK);
+	if (asprintf(&e->env[0], "PORTALLOC_STORE=%s\\l.db", e->dir) < 0 ||
+	    asprintf(&e->env[1], "PORTALLOC_CONFIG=%s", cfg) < 0)
+		return -1;
+	free(cfg);
+	*state = e;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct e2e *e = *state;
+	int i;
+
+	th_rmtree(e->dir);
+	for (i = 0; e->env[i]; i++)
+		free(e->env[i]);
+	free(e->dir);
+	free(e);
+	return 0;
+}
+
+/* Runs portalloc with up to 12 arguments (NULL-terminated). */
+static void
+pa_run(struct e2e *e, struct th_run *r, ...)
+{
+	char *argv[16];
+	va_list ap;
+	int n = 0;
+
+	argv[n++] = e->bin;
+	va_start(ap, r);
+	while (n < 15 && (argv[n] = va_arg(ap, char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	th_run(r, e->dir, e->env, argv);
+}
+
+static void
+test_get_list_release(void **state)
+{
+	struct e2e *e = *state;
+	char pid[32];
+	struct th_run r;
+	uint16_t v[8];
+	size_t n, i;
+
+	pa_run(e, &r, "get", "-n", "3", NULL);
+	assert_int_equal(r.status, 0);
+	n = th_ports(r.out, v, 8);
+	assert_int_equal(n, 3);
+	assert_true(th_distinct(v, n));
+	for (i = 0; i < n; i++)
+		assert_true(v[i] >= 28700 && v[i] <= 28709);
+	th_run_free(&r);
+	/* this test program, the parent of portalloc.exe, owns them */
+	snprintf(pid, sizeof(pid), "%lu", (unsigned long)GetCurrentProcessId());
+	pa_run(e, &r, "list", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(th_lines(r.out), 3);
+	assert_non_null(strstr(r.out, "\"owner_pid\":"));
+	assert_non_null(strstr(r.out, pid));
+	assert_non_null(strstr(r.out, "\"state\":\"alive\""));
+	th_run_free(&r);
+	pa_run(e, &r, "release", "--owner", pid, NULL);
+	assert_int_equal(r.status, 0);
+	th_run_free(&r);
+	pa_run(e, &r, "list", NULL);
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.out, "28700"));
+	th_run_free(&r);
+}
+
+/* exec: the ports reach the command's environment, its exit code comes
+ * back, and the leases end with it. */
+static void
+test_exec(void **state)
+{
+	struct e2e *e = *state;
+	char self[MAX_PATH];
+	struct th_run r;
+	uint16_t v[8];
+
+	assert_true(GetModuleFileNameA(NULL, self, sizeof(self)) > 0);
+	pa_run(e, &r, "exec", "-n", "2", "--", self, "--child", "ports", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "ports="));
+	assert_int_equal(th_ports(strstr(r.out, "=") + 1, v, 8), 2);
+	assert_true(v[0] >= 28700 && v[0] <= 28709);
+	assert_true(th_distinct(v, 2));
+	th_run_free(&r);
+	pa_run(e, &r, "list", "--json", NULL);
+	assert_string_equal(r.out, "[]\n");
+	th_run_free(&r);
+	pa_run(e, &r, "exec", "--", self, "--child", "exit", "5", NULL);
+	assert_int_equal(r.status, 5);
+	th_run_free(&r);
+	pa_run(e, &r, "exec", "--", "portalloc-no-such-command", NULL);
+	assert_int_equal(r.status, 127);
+	assert_non_null(strstr(r.err, "cannot run 'portalloc-no-such-command'"));
+	th_run_free(&r);
+	pa_run(e, &r, "list", "--json", NULL);
+	assert_string_equal(r.out, "[]\n");
+	th_run_free(&r);
+}
+
+/* who finds a listener in the owner-PID table; under Wine with no
+ * process, since Wine reports pid 0. */
+static void
+test_who(void **state)
+{
+	struct e2e *e = *state;
+	struct th_run r;
+	pa_socket_t l;
+
+	l = th_listen_tcp(AF_INET, 28790);
+	assert_true(l != TH_BADSOCK);
+	pa_run(e, &r, "who", "28790/tcp", NULL);
+	print_message("%s%s", r.out, r.err);
+	assert_non_null(strstr(r.out, "127.0.0.1:28790"));
+	assert_non_null(strstr(r.out, "LISTEN"));
+	if (GetProcAddress(GetModuleHandleW(L"ntdll.dll"),
+	    "wine_get_version") != NULL)
+		assert_non_null(strstr(r.out, "(no process)"));
+	else
+		assert_non_null(strstr(r.out, "test_win_cli.exe"));
+	th_run_free(&r);
+	th_sock_close(l);
+}
+
+/* Without persistent reservations (Wine): exit 71, "not supported here". */
+static void
+test_reserve_unsupported(void **state)
+{
+	struct e2e *e = *state;
+	struct th_run r;
+
+	if (GetProcAddress(GetModuleHandleW(L"ntdll.dll"),
+	    "wine_get_version") == NULL)
+		skip();     /* real Windows: this would change the machine */
+	pa_run(e, &r, "reserve", "-b", "t", NULL);
+	assert_int_equal(r.status, 71);
+	assert_non_null(strstr(r.err, "not supported here"));
+	th_run_free(&r);
+}
+
+/* In the child: "ports" prints PORTALLOC_PORTS; "exit N" exits N. */
+static int
+child_main(int argc, char **argv)
+{
+	const char *v = getenv("PORTALLOC_PORTS");
+
+	if (argc == 4 && strcmp(argv[2], "exit") == 0)
+		return atoi(argv[3]);
+	if (argc == 3 && strcmp(argv[2], "ports") == 0 && v != NULL) {
+		printf("ports=%s\n", v);
+		return 0;
+	}
+	return 3;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_get_list_release, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_exec, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_who, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reserve_unsupported,
+		    setup, teardown),
+	};
+
+	if (argc >= 2 && strcmp(argv[1], "--child") == 0)
+		return child_main(argc, argv);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
