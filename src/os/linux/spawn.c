@@ -22,12 +22,16 @@
 #define ENV_MAX 65536
 #define FDS_MAX 253     /* SCM_MAX_FD */
 
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+#define NFORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
+
 struct pa_child {
 	pid_t pid;
 	int go;          /* write end: 'G' then NAME=VALUE\0... */
 	int status_fd;   /* read end: errno of a failed exec, or EOF */
 	int exec_errno;
 	char name[128];
+	struct sigaction old[NFORWARDED]; /* portalloc's own, meanwhile */
 };
 
 static ssize_t
@@ -169,6 +173,50 @@ child_main(char *const argv[], int go, int status_fd)
 	_exit(e == ENOENT ? 127 : 126);
 }
 
+static volatile sig_atomic_t forward_to;
+
+/* Signals sent to portalloc alone go on to the child; those the terminal
+ * sends reach the child's process group by themselves. */
+static void
+forward(int sig, siginfo_t *info, void *uctx)
+{
+	(void)uctx;
+	if (forward_to > 0 && info != NULL &&
+	    (info->si_code == SI_USER || info->si_code == SI_QUEUE))
+		kill((pid_t)forward_to, sig);
+}
+
+/*
+ * From the moment the child exists until it is reaped, signals sent to
+ * portalloc alone go on to it: a SIGTERM that arrives while the ports are
+ * being leased ends the child (still held, or running), and portalloc
+ * lives on to release the leases and report.
+ */
+static void
+start_forwarding(struct pa_child *c)
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = forward;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	forward_to = c->pid;
+	for (i = 0; i < NFORWARDED; i++)
+		sigaction(forwarded[i], &sa, &c->old[i]);
+}
+
+static void
+stop_forwarding(struct pa_child *c)
+{
+	size_t i;
+
+	forward_to = 0;
+	for (i = 0; i < NFORWARDED; i++)
+		sigaction(forwarded[i], &c->old[i], NULL);
+}
+
 int
 pa__child_start(char *const argv[], struct pa_child **out, int64_t *pid,
     struct pa_error *err)
@@ -206,6 +254,7 @@ pa__child_start(char *const argv[], struct pa_child **out, int64_t *pid,
 		close(st[0]);
 		child_main(argv, go[0], st[1]);
 	}
+	start_forwarding(c);
 	close(go[0]);
 	close(st[1]);
 	c->go = go[1];
@@ -246,7 +295,14 @@ send_all(int sock, const char *buf, size_t len, const int *fds, int nfds)
 		;
 	if (r <= 0)
 		return -1;
-	return write_full(sock, buf + r, len - (size_t)r);
+	for (buf += r, len -= (size_t)r; len > 0; buf += r, len -= (size_t)r) {
+		r = send(sock, buf, len, MSG_NOSIGNAL);
+		if (r < 0 && errno == EINTR)
+			r = 0;
+		else if (r <= 0)
+			return -1;
+	}
+	return 0;
 }
 
 int
@@ -289,42 +345,15 @@ pa__child_go(struct pa_child *c, char *const env[], int n,
 	return pa__child_go_fds(c, env, n, NULL, 0, err);
 }
 
-static volatile sig_atomic_t forward_to;
-
-/* Signals sent to portalloc alone go on to the child; those the terminal
- * sends reach the child's process group by themselves. */
-static void
-forward(int sig, siginfo_t *info, void *uctx)
-{
-	(void)uctx;
-	if (forward_to > 0 && info != NULL &&
-	    (info->si_code == SI_USER || info->si_code == SI_QUEUE))
-		kill((pid_t)forward_to, sig);
-}
-
-static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-#define NFORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
-
 int
 pa__child_wait(struct pa_child *c, int *status, struct pa_error *err)
 {
-	struct sigaction sa, old[NFORWARDED];
-	size_t i;
 	pid_t r;
 	int ws, rc = 0;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = forward;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	forward_to = c->pid;
-	for (i = 0; i < NFORWARDED; i++)
-		sigaction(forwarded[i], &sa, &old[i]);
 	while ((r = waitpid(c->pid, &ws, 0)) < 0 && errno == EINTR)
 		;
-	forward_to = 0;
-	for (i = 0; i < NFORWARDED; i++)
-		sigaction(forwarded[i], &old[i], NULL);
+	stop_forwarding(c);
 	if (r < 0) {
 		rc = pa__err(err, PA_EOS, "waitpid: %s", strerror(errno));
 		*status = 127;
@@ -352,6 +381,7 @@ pa__child_abort(struct pa_child *c)
 	kill(c->pid, SIGKILL);
 	while (waitpid(c->pid, &ws, 0) < 0 && errno == EINTR)
 		;
+	stop_forwarding(c);
 	if (c->go >= 0)
 		close(c->go);
 	close(c->status_fd);
