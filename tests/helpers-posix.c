@@ -98,8 +98,8 @@ th_run_as(struct th_run *r, long uid, const char *cwd, char *const env[],
 static pa_socket_t
 bind_socket(int family, int type, uint16_t port)
 {
-	struct sockaddr_in sin;
-	struct sockaddr_in6 sin6;
+	struct sockaddr_storage ss;
+	int len = th_loopback(family, port, &ss);
 	int fd = socket(family, type | SOCK_CLOEXEC, 0), rc, on = 1;
 
 	if (fd < 0)
@@ -107,19 +107,7 @@ bind_socket(int family, int type, uint16_t port)
 	/* as servers do: a TIME-WAIT left by an earlier run is no obstacle */
 	if (type == SOCK_STREAM)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (family == AF_INET) {
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons(port);
-		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		rc = bind(fd, (struct sockaddr *)&sin, sizeof(sin));
-	} else {
-		memset(&sin6, 0, sizeof(sin6));
-		sin6.sin6_family = AF_INET6;
-		sin6.sin6_port = htons(port);
-		sin6.sin6_addr = in6addr_loopback;
-		rc = bind(fd, (struct sockaddr *)&sin6, sizeof(sin6));
-	}
+	rc = bind(fd, (struct sockaddr *)&ss, (socklen_t)len);
 	if (rc != 0 || (type == SOCK_STREAM && listen(fd, 4) != 0)) {
 		close(fd);
 		return -1;

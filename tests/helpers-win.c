@@ -77,27 +77,15 @@ th_rmtree(const char *path)
 static pa_socket_t
 bind_socket(int family, int type, uint16_t port)
 {
-	struct sockaddr_in sin;
-	struct sockaddr_in6 sin6;
+	struct sockaddr_storage ss;
+	int len = th_loopback(family, port, &ss);
 	SOCKET s;
 	int rc;
 
 	wsa();
 	if ((s = socket(family, type, 0)) == INVALID_SOCKET)
 		return TH_BADSOCK;
-	if (family == AF_INET) {
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons(port);
-		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		rc = bind(s, (struct sockaddr *)&sin, sizeof(sin));
-	} else {
-		memset(&sin6, 0, sizeof(sin6));
-		sin6.sin6_family = AF_INET6;
-		sin6.sin6_port = htons(port);
-		sin6.sin6_addr = in6addr_loopback;
-		rc = bind(s, (struct sockaddr *)&sin6, sizeof(sin6));
-	}
+	rc = bind(s, (struct sockaddr *)&ss, len);
 	if (rc != 0 || (type == SOCK_STREAM && listen(s, 4) != 0)) {
 		closesocket(s);
 		return TH_BADSOCK;

@@ -97,3 +97,43 @@ th_distinct(const uint16_t *v, size_t n)
 				return 0;
 	return 1;
 }
+
+int
+th_argv(char *argv[TH_ARGS_MAX], const char *bin, va_list ap)
+{
+	int n = 0;
+
+	argv[n++] = (char *)bin;
+	while (n < TH_ARGS_MAX - 1 && (argv[n] = va_arg(ap, char *)) != NULL)
+		n++;
+	argv[n] = NULL;
+	return n;
+}
+
+void
+th_strv_free(char **v)
+{
+	for (; *v != NULL; v++) {
+		free(*v);
+		*v = NULL;
+	}
+}
+
+int
+th_loopback(int family, uint16_t port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return (int)sizeof(*sin);
+	}
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	sin6->sin6_addr = in6addr_loopback;
+	return (int)sizeof(*sin6);
+}

@@ -50,6 +50,17 @@ void th_run(struct th_run *r, const char *cwd, char *const env[],
 void th_run_as(struct th_run *r, long uid, const char *cwd,
     char *const env[], char *const argv[]);
 void th_run_free(struct th_run *r);
+/*
+ * argv for running bin: argv[0] = bin, then the char * arguments of ap up
+ * to their NULL (at most TH_ARGS_MAX - 2 of them).  Returns argc.
+ */
+#define TH_ARGS_MAX 16
+int th_argv(char *argv[TH_ARGS_MAX], const char *bin, va_list ap);
+/* Frees the strings of a NULL-terminated array (an environment). */
+void th_strv_free(char **v);
+/* ss gets the loopback address of family (AF_INET, AF_INET6) and port;
+ * returns its length. */
+int th_loopback(int family, uint16_t port, struct sockaddr_storage *ss);
 
 /* Counts lines in s. */
 size_t th_lines(const char *s);

@@ -45,11 +45,9 @@ static int
 teardown(void **state)
 {
 	struct e2e *e = *state;
-	int i;
 
 	th_rmtree(e->dir);
-	for (i = 0; e->env[i]; i++)
-		free(e->env[i]);
+	th_strv_free(e->env);
 	free(e->dir);
 	free(e);
 	return 0;
@@ -59,16 +57,12 @@ teardown(void **state)
 static void
 pa_run(struct e2e *e, struct th_run *r, ...)
 {
-	char *argv[16];
+	char *argv[TH_ARGS_MAX];
 	va_list ap;
-	int n = 0;
 
-	argv[n++] = PORTALLOC_BIN;
 	va_start(ap, r);
-	while (n < 15 && (argv[n] = va_arg(ap, char *)) != NULL)
-		n++;
+	th_argv(argv, PORTALLOC_BIN, ap);
 	va_end(ap);
-	argv[n] = NULL;
 	th_run(r, e->dir, e->env, argv);
 }
 

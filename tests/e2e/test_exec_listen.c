@@ -45,11 +45,9 @@ static int
 teardown(void **state)
 {
 	struct e2e *e = *state;
-	int i;
 
 	th_rmtree(e->dir);
-	for (i = 0; e->env[i]; i++)
-		free(e->env[i]);
+	th_strv_free(e->env);
 	free(e->dir);
 	free(e);
 	return 0;

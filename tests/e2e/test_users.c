@@ -60,32 +60,27 @@ static int
 teardown(void **state)
 {
 	struct u *u = *state;
-	int i, status;
+	int status;
 
 	kill(u->keeper, SIGKILL);
 	waitpid(u->keeper, &status, 0);
 	th_rmtree(u->dir);
-	for (i = 0; u->env[i]; i++)
-		free(u->env[i]);
+	th_strv_free(u->env);
 	free(u->dir);
 	free(u);
 	return 0;
 }
 
-/* Runs portalloc as uid (-1: as we are) with up to 8 arguments. */
+/* Runs portalloc as uid (-1: as we are) with its arguments. */
 static void
 run_as(struct u *u, struct th_run *r, long uid, ...)
 {
-	char *argv[12];
+	char *argv[TH_ARGS_MAX];
 	va_list ap;
-	int n = 0;
 
-	argv[n++] = PORTALLOC_BIN;
 	va_start(ap, uid);
-	while (n < 11 && (argv[n] = va_arg(ap, char *)) != NULL)
-		n++;
+	th_argv(argv, PORTALLOC_BIN, ap);
 	va_end(ap);
-	argv[n] = NULL;
 	th_run_as(r, uid, u->dir, u->env, argv);
 }
 
