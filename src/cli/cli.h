@@ -65,12 +65,13 @@ extern const struct cmd_entry cmd_get_entry, cmd_release_entry,
 int cli_common_option(struct cli *cli, int c, const char *arg);
 
 /*
- * The whole option parsing of a command that takes only -h, -c and --json:
- * then cli_open.  -1 when the command goes on, else the exit code to return
- * now (0 after --help).
+ * The whole option parsing of a command that takes only -h, -c, and -b
+ * BLOCK where block is not NULL, --json where json is not NULL; then
+ * cli_open.  -1 when the command goes on, else the exit code to return now
+ * (0 after --help).
  */
-int cli_json_only(struct cli *cli, int argc, char **argv, int need_store,
-    int *json);
+int cli_simple_options(struct cli *cli, int argc, char **argv,
+    int need_store, const char **block, int *json);
 
 /*
  * The request options of get and exec (-b -n -p -t --tag --consecutive)

@@ -70,31 +70,15 @@ print_json(const struct pa_check *r)
 static int
 cmd_check(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{ "block", required_argument, NULL, 'b' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *block = NULL;
 	struct pa_check *r;
 	struct pa_error err;
 	unsigned total = 0;
 	size_t i;
-	int c, rc, json = 0, s;
+	int rc, json, s;
 
-	while ((c = getopt_long(argc, argv, "hc:b:j", opts, NULL)) != -1) {
-		if (c == 'j')
-			json = 1;
-		else if (c == 'b')
-			block = optarg;
-		else if ((rc = cli_common_option(cli, c, optarg)) >= 0)
-			return rc;
-	}
-	if (optind < argc)
-		return cli_usage_error(cli, "unexpected argument '%s'",
-		    argv[optind]);
-	if ((rc = cli_open(cli, 1)) != 0)
+	if ((rc = cli_simple_options(cli, argc, argv, 1, &block,
+	    &json)) >= 0)
 		return rc;
 	memset(&err, 0, sizeof(err));
 	if ((rc = pa_check(cli->pa, block, &r, &err)) != 0)

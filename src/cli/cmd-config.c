@@ -163,7 +163,8 @@ cmd_config(struct cli *cli, int argc, char **argv)
 	struct pa_error err;
 	int rc, json;
 
-	if ((rc = cli_json_only(cli, argc, argv, 0, &json)) >= 0)
+	if ((rc = cli_simple_options(cli, argc, argv, 0, NULL,
+	    &json)) >= 0)
 		return rc;
 	memset(&err, 0, sizeof(err));
 	if ((rc = pa_config_store(cli->cfg, store, sizeof(store), &err)) != 0)

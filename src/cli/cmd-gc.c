@@ -13,7 +13,8 @@ cmd_gc(struct cli *cli, int argc, char **argv)
 	int rc, json;
 	size_t n, i;
 
-	if ((rc = cli_json_only(cli, argc, argv, 1, &json)) >= 0)
+	if ((rc = cli_simple_options(cli, argc, argv, 1, NULL,
+	    &json)) >= 0)
 		return rc;
 	memset(&err, 0, sizeof(err));
 	if ((rc = pa_gc(cli->pa, &v, &n, &err)) != 0)

@@ -77,28 +77,14 @@ legend(const struct pa_check *r, int color)
 static int
 cmd_map(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{ "block", required_argument, NULL, 'b' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *block = NULL, *nc = getenv("NO_COLOR");
 	const struct pa_block *b;
 	struct pa_check *r;
 	struct pa_error err;
-	int c, rc, color = isatty(STDOUT_FILENO) && (nc == NULL || !*nc);
+	int rc, color = isatty(STDOUT_FILENO) && (nc == NULL || !*nc);
 	size_t i;
 
-	while ((c = getopt_long(argc, argv, "hc:b:", opts, NULL)) != -1) {
-		if (c == 'b')
-			block = optarg;
-		else if ((rc = cli_common_option(cli, c, optarg)) >= 0)
-			return rc;
-	}
-	if (optind < argc)
-		return cli_usage_error(cli, "unexpected argument '%s'",
-		    argv[optind]);
-	if ((rc = cli_open(cli, 1)) != 0)
+	if ((rc = cli_simple_options(cli, argc, argv, 1, &block, NULL)) >= 0)
 		return rc;
 	memset(&err, 0, sizeof(err));
 	if ((rc = pa_check(cli->pa, block, &r, &err)) != 0)

@@ -246,7 +246,8 @@ cmd_reservations(struct cli *cli, int argc, char **argv)
 	struct pa_error err;
 	int rc, json;
 
-	if ((rc = cli_json_only(cli, argc, argv, 1, &json)) >= 0)
+	if ((rc = cli_simple_options(cli, argc, argv, 1, NULL,
+	    &json)) >= 0)
 		return rc;
 	memset(&err, 0, sizeof(err));
 	if ((rc = pa_reservations(cli->pa, &r, &err)) != 0)
@@ -266,29 +267,13 @@ cli_resv_command(struct cli *cli, int argc, char **argv,
     void (*print_actions)(const struct cli *, const struct pa_resv_report *,
     const char *))
 {
-	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{ "block", required_argument, NULL, 'b' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct pa_resv_report *r;
 	struct pa_error err;
 	const char *block = NULL;
-	int c, rc, json = 0;
+	int rc, json;
 
-	while ((c = getopt_long(argc, argv, "hc:b:j", opts, NULL)) != -1) {
-		if (c == 'b')
-			block = optarg;
-		else if (c == 'j')
-			json = 1;
-		else if ((rc = cli_common_option(cli, c, optarg)) >= 0)
-			return rc;
-	}
-	if (optind < argc)
-		return cli_usage_error(cli, "unexpected argument '%s'",
-		    argv[optind]);
-	if ((rc = cli_open(cli, 1)) != 0)
+	if ((rc = cli_simple_options(cli, argc, argv, 1, &block,
+	    &json)) >= 0)
 		return rc;
 	memset(&err, 0, sizeof(err));
 	if ((rc = op(cli->pa, block, &r, &err)) != 0)

@@ -176,19 +176,29 @@ cli_open(struct cli *cli, int need_store)
 }
 
 int
-cli_json_only(struct cli *cli, int argc, char **argv, int need_store,
-    int *json)
+cli_simple_options(struct cli *cli, int argc, char **argv, int need_store,
+    const char **block, int *json)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, rc;
+	struct option opts[5] = { CLI_COMMON_OPTIONS };
+	char optstring[8] = "hc:";
+	int c, rc, n = 2;
 
-	*json = 0;
-	while ((c = getopt_long(argc, argv, "hc:j", opts, NULL)) != -1) {
-		if (c == 'j')
+	if (block != NULL) {
+		*block = NULL;
+		opts[n++] = (struct option){ "block", required_argument, NULL,
+		    'b' };
+		strcat(optstring, "b:");
+	}
+	if (json != NULL) {
+		*json = 0;
+		opts[n++] = (struct option){ "json", no_argument, NULL, 'j' };
+		strcat(optstring, "j");
+	}
+	opts[n] = (struct option){ NULL, 0, NULL, 0 };
+	while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
+		if (c == 'b')
+			*block = optarg;
+		else if (c == 'j')
 			*json = 1;
 		else if ((rc = cli_common_option(cli, c, optarg)) >= 0)
 			return rc;
