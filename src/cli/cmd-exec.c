@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "os/os.h"
+#include "os/spawn.h"
 
 /* PORTALLOC_PORTn=... for each lease, then PORTALLOC_PORTS="a b c". */
 static char **
@@ -127,7 +127,7 @@ close_fds(int *fds, size_t n)
 
 	for (i = 0; fds != NULL && i < n; i++)
 		if (fds[i] >= 0)
-			pa__os_native()->unlisten(NULL, fds[i]);
+			pa__fd_close(fds[i]);
 	free(fds);
 }
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "os/os.h"
+#include "os/spawn.h"
 
 static const struct cmd_entry *const commands[] = {
 	&cmd_get_entry,

@@ -6,31 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/base.h"
 #include "os/os.h"
 #include "portalloc/portalloc.h"
-
-/* The printf archetype to check formats against: the build sets
- * PA_PRINTF_KIND=gnu_printf where printf is not the C library's own but
- * mingw's C99 one. */
-#ifndef PA_PRINTF_KIND
-#define PA_PRINTF_KIND printf
-#endif
-#if defined(__GNUC__)
-#define PA__PRINTF(a, b) __attribute__((format(PA_PRINTF_KIND, a, b)))
-#else
-#define PA__PRINTF(a, b)
-#endif
-
-/* Sets err (if not NULL) and returns code, so that `return pa__err(...)` reads
- * as one step. */
-int pa__err(struct pa_error *err, int code, const char *fmt, ...)
-    PA__PRINTF(3, 4);
-/* The same, with file and line recorded and put in front of the message. */
-int pa__err_at(struct pa_error *err, int code, const char *file, int line,
-    const char *fmt, ...) PA__PRINTF(5, 6);
-
-/* Bounded copy that always terminates; returns 1 if src was cut. */
-int pa__strlcpy(char *dst, const char *src, size_t size);
 
 /* The embedded default configuration. */
 extern const char pa__default_config[];
@@ -122,10 +100,6 @@ int pa__reclaim(struct pa *pa, struct pa_lease **out, size_t *n,
 int pa__who_os(const struct pa_os *os, const struct pa_port_query *q,
     size_t nq, struct pa_holder **out, size_t *n, unsigned *unreadable,
     struct pa_error *err);
-
-/* Appends one lease to a growing array; PA_ENOMEM on failure. */
-int pa__leases_push(struct pa_lease **arr, size_t *n, size_t *cap,
-    const struct pa_lease *l);
 
 /*
  * OS port reservations (reserve.c; their rows live in store.c).

@@ -7,24 +7,6 @@
 
 #include "core/core.h"
 
-int
-pa__leases_push(struct pa_lease **arr, size_t *n, size_t *cap,
-    const struct pa_lease *l)
-{
-	struct pa_lease *v;
-	size_t ncap;
-
-	if (*n == *cap) {
-		ncap = *cap ? 2 * *cap : 8;
-		if ((v = realloc(*arr, ncap * sizeof(*v))) == NULL)
-			return PA_ENOMEM;
-		*arr = v;
-		*cap = ncap;
-	}
-	(*arr)[(*n)++] = *l;
-	return 0;
-}
-
 void
 pa_leases_free(struct pa_lease *leases)
 {

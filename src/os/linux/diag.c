@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/core.h"
+#include "base/base.h"
 #include "os/linux/linux.h"
 
 static void

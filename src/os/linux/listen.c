@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/core.h"
+#include "base/base.h"
 #include "os/linux/linux.h"
 #include "os/os.h"
 

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/core.h"
+#include "base/base.h"
 #include "os/linux/linux.h"
 #include "os/os.h"
 #include "os/linux/reserve-linux.h"
@@ -439,11 +439,6 @@ linux_user_name(void *ctx, int64_t uid, char *buf, size_t len)
 		last_uid = uid;
 	}
 	pa__strlcpy(buf, last, len);
-}
-
-void
-pa__stdio_plain(void)
-{
 }
 
 int

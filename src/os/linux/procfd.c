@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/core.h"
+#include "base/base.h"
 #include "os/linux/linux.h"
 
 #define DENTS_SIZE (32 * 1024)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/core.h"
+#include "base/base.h"
 #include "os/linux/linux.h"
 
 /* Reads "HEXADDR:HEXPORT" for an address of nwords 32-bit words. */

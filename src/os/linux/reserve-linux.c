@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/core.h"
+#include "base/base.h"
 #include "os/linux/reserve-linux.h"
 
 #define RESERVED_PATH "/proc/sys/net/ipv4/ip_local_reserved_ports"

@@ -16,8 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/core.h"
-#include "os/os.h"
+#include "base/base.h"
+#include "os/spawn.h"
 
 #define ENV_MAX 65536
 #define FDS_MAX 253     /* SCM_MAX_FD */
@@ -386,4 +386,15 @@ pa__child_abort(struct pa_child *c)
 		close(c->go);
 	close(c->status_fd);
 	free(c);
+}
+
+void
+pa__stdio_plain(void)
+{
+}
+
+void
+pa__fd_close(int fd)
+{
+	close(fd);
 }

@@ -7,7 +7,7 @@
  * process holds exclusively, or one in a range the OS keeps for itself,
  * such as Hyper-V's) count as taken.
  */
-#include "core/core.h"
+#include "base/base.h"
 #include "os/win/win.h"
 
 /*

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/core.h"
+#include "base/base.h"
 #include "os/win/win.h"
 
 #include <tlhelp32.h>
@@ -344,15 +344,6 @@ win_default_store(void *ctx, char *buf, size_t len, struct pa_error *err)
 	if (k < 0 || (size_t)k >= len)
 		return pa__err(err, PA_ESTORE, "store path too long");
 	return 0;
-}
-
-void
-pa__stdio_plain(void)
-{
-	fflush(stdout);
-	fflush(stderr);
-	_setmode(_fileno(stdout), _O_BINARY);
-	_setmode(_fileno(stderr), _O_BINARY);
 }
 
 /* "C:\x" and "C:/x"; also "\x" and "/x" (and so "\\server\share"),

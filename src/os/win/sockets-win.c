@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/core.h"
+#include "base/base.h"
 #include "os/win/win.h"
 
 /* Asked again at most this often while the table keeps growing. */

@@ -17,11 +17,14 @@
  * batch file needs `cmd /c`.  Its arguments are quoted so that the
  * C runtime's parsing gives them back as they were.
  */
+#include <fcntl.h>
+#include <io.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/core.h"
-#include "os/os.h"
+#include "base/base.h"
+#include "os/spawn.h"
 #include "os/win/win.h"
 
 struct pa_child {
@@ -240,4 +243,19 @@ pa__child_abort(struct pa_child *c)
 	if (c->process != NULL)
 		TerminateProcess(c->process, 1);
 	child_free(c);
+}
+
+void
+pa__stdio_plain(void)
+{
+	fflush(stdout);
+	fflush(stderr);
+	_setmode(_fileno(stdout), _O_BINARY);
+	_setmode(_fileno(stderr), _O_BINARY);
+}
+
+void
+pa__fd_close(int fd)
+{
+	closesocket((SOCKET)fd);
 }

@@ -1,8 +1,9 @@
-/* Error codes and messages. */
+/* Error codes and messages (base layer): the one place that formats a
+ * struct pa_error. */
 #include <stdio.h>
 #include <string.h>
 
-#include "core/core.h"
+#include "base/base.h"
 
 const char *
 pa_strerror(int code)
@@ -17,22 +18,6 @@ pa_strerror(int code)
 #undef PA__ERRNO_CASE
 	}
 	return "unknown error";
-}
-
-int
-pa__strlcpy(char *dst, const char *src, size_t size)
-{
-	size_t len = strlen(src);
-
-	if (size == 0)
-		return len > 0;
-	if (len >= size) {
-		memcpy(dst, src, size - 1);
-		dst[size - 1] = '\0';
-		return 1;
-	}
-	memcpy(dst, src, len + 1);
-	return 0;
 }
 
 static int
@@ -78,4 +63,10 @@ pa__err_at(struct pa_error *err, int code, const char *file, int line,
 	verr(err, code, file, line, fmt, ap);
 	va_end(ap);
 	return code;
+}
+
+int
+pa__err_nomem(struct pa_error *err)
+{
+	return pa__err(err, PA_ENOMEM, "out of memory");
 }
