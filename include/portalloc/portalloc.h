@@ -50,16 +50,41 @@ enum pa_errno {
 /* The short description of an error code; never NULL. */
 const char *pa_strerror(int code);
 
+#define PA_NAME_MAX 64    /* block names, including the NUL */
+
+/*
+ * What would mend a failure, as data: the library says what is needed and
+ * never how to type it; a front end (the CLI) puts it in words with the
+ * user's own options.
+ */
+enum pa_hint {
+	PA_HINT_NONE,
+	PA_HINT_PRIVILEGE,  /* the call needs privilege (root, CAP_NET_ADMIN;
+	                       an elevated Administrator) */
+	PA_HINT_RESERVE,    /* block hint_block must be reserved first, by a
+	                       user with privilege */
+	PA_HINT_STORE,      /* the store cannot be used: name another one */
+	PA_HINT_OWNER,      /* no process can own the lease (pid 1 of a
+	                       container): run the job under exec, or name the
+	                       owner */
+	PA_HINT_TRUST,      /* a configuration file found by the search is not
+	                       trusted (file says which): name it explicitly */
+	PA_HINT_RELEASE     /* the block is full of live leases: release some,
+	                       or wait for them */
+};
+
 /* A failed call's details.  msg is complete on its own ("FILE:LINE: ..." for
- * configuration errors); file and line repeat where it came from, if known. */
+ * configuration errors); file and line repeat where it came from, if known.
+ * hint (and hint_block) say what would mend it, for the caller to word. */
 struct pa_error {
 	int code;
 	int line;
 	char file[512];
 	char msg[1024];
+	enum pa_hint hint;
+	char hint_block[PA_NAME_MAX];
 };
 
-#define PA_NAME_MAX 64    /* block names, including the NUL */
 #define PA_TAG_MAX 128    /* lease tags, including the NUL */
 #define PA_CMD_MAX 256    /* recorded owner command lines, truncated */
 #define PA_ADDR_MAX 64    /* textual IP addresses */

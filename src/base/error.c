@@ -31,6 +31,8 @@ verr(struct pa_error *err, int code, const char *file, int line,
 	vsnprintf(text, sizeof(text), fmt, ap);
 	err->code = code;
 	err->line = line;
+	err->hint = PA_HINT_NONE;
+	err->hint_block[0] = '\0';
 	pa__strlcpy(err->file, file ? file : "", sizeof(err->file));
 	if (file && line > 0)
 		snprintf(err->msg, sizeof(err->msg), "%s:%d: %s", file, line,
@@ -69,4 +71,14 @@ int
 pa__err_nomem(struct pa_error *err)
 {
 	return pa__err(err, PA_ENOMEM, "out of memory");
+}
+
+int
+pa__hint(struct pa_error *err, enum pa_hint hint, const char *block)
+{
+	if (err == NULL)
+		return 0;
+	err->hint = hint;
+	pa__strlcpy(err->hint_block, block ? block : "", sizeof(err->hint_block));
+	return err->code;
 }
