@@ -33,10 +33,11 @@ int pa__err(struct pa_error *err, int code, const char *fmt, ...)
 /* The same, with file and line recorded and put in front of the message. */
 int pa__err_at(struct pa_error *err, int code, const char *file, int line,
     const char *fmt, ...) PA__PRINTF(5, 6);
-/* Adds what would mend the error set last in err (block may be NULL);
- * returns err's code, so that `return pa__hint(err, ...)` follows a
- * pa__err.  Every pa__err clears the hint. */
-int pa__hint(struct pa_error *err, enum pa_hint hint, const char *block);
+/* Adds what would mend the error just set in err (block may be NULL) and
+ * returns code: `return pa__hint(err, pa__err(err, ...), PA_HINT_X, b);`.
+ * Every pa__err clears the hint. */
+int pa__hint(struct pa_error *err, int code, enum pa_hint hint,
+    const char *block);
 /* PA_ENOMEM with its message: for every failed allocation. */
 int pa__err_nomem(struct pa_error *err);
 

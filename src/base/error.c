@@ -74,11 +74,12 @@ pa__err_nomem(struct pa_error *err)
 }
 
 int
-pa__hint(struct pa_error *err, enum pa_hint hint, const char *block)
+pa__hint(struct pa_error *err, int code, enum pa_hint hint,
+    const char *block)
 {
 	if (err == NULL)
-		return 0;
+		return code;
 	err->hint = hint;
 	pa__strlcpy(err->hint_block, block ? block : "", sizeof(err->hint_block));
-	return err->code;
+	return code;
 }
