@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "os/spawn.h"
 #include "os/win/win.h"
 
 #define SELF_BLOCK "[block w]\nports = 28800-28809\nreserve = persistent\n"
