@@ -14,7 +14,9 @@ packages=(build-essential cmake ninja-build pkg-config
   libinih-dev libsqlite3-dev libcmocka-dev
   procps   # sysctl: the reservation tests apply the drop-in with sysctl -p
   dpkg-dev groff-base  # the Debian package test; the man page test
-  clang libclang-rt-14-dev valgrind)  # ci/fuzz.sh, ci/valgrind.sh
+  clang libclang-rt-14-dev valgrind   # ci/fuzz.sh, ci/valgrind.sh
+  python3 python3-venv python3-pytest python3-pytest-xdist  # python/
+  iproute2 util-linux)  # tests/netns.sh: unshare -n, ip link set lo up
 
 if [ "$(id -u)" -eq 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
