@@ -16,6 +16,7 @@ packages=(build-essential cmake ninja-build pkg-config
   dpkg-dev groff-base  # the Debian package test; the man page test
   clang libclang-rt-14-dev valgrind   # ci/fuzz.sh, ci/valgrind.sh
   python3 python3-venv python3-pytest python3-pytest-xdist  # python/
+  nodejs python3-yaml  # tests/action: the GitHub Action run locally
   iproute2 util-linux)  # tests/netns.sh: unshare -n, ip link set lo up
 
 if [ "$(id -u)" -eq 0 ]; then
