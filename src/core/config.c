@@ -27,7 +27,7 @@ const char pa__default_config[] =
 enum section_kind { SEC_NONE, SEC_PORTALLOC, SEC_BLOCK, SEC_BAD };
 
 enum { K_STORE = 1, K_TTL = 2, K_PORTS = 4, K_PROTOS = 8, K_RESERVE = 16,
-	K_BIND = 32 };
+	K_BIND = 32, K_TRUST = 64 };
 
 struct parser {
 	struct pa_config *cfg;
@@ -286,8 +286,16 @@ set_portalloc(struct parser *p, const char *key, const char *value)
 		cfg->o_ttl = here(p);
 		return 1;
 	}
+	if (strcmp(key, "trust") == 0) {
+		if (!seen_once(p, K_TRUST, key))
+			return 0;
+		if (pa__strlcpy(cfg->trust, value, sizeof(cfg->trust)))
+			return fail(p, p->line, "trust list too long");
+		cfg->o_trust = here(p);
+		return 1;
+	}
 	return fail(p, p->line, "unknown key '%s' in [portalloc] (expected "
-	    "store, lease_ttl)", key);
+	    "store, lease_ttl, trust)", key);
 }
 
 static int
@@ -349,9 +357,13 @@ handler(void *user, const char *section, const char *key, const char *value)
 {
 	struct parser *p = user;
 
-	if (p->failed)
-		return 0;
 	p->keys++;
+	if (p->failed) {
+		/* a key after the first error still means its section is
+		 * not empty: the error is the one to report */
+		p->header_line = 0;
+		return 0;
+	}
 	if (p->header_line != 0) {
 		/* inih cuts long section names, and keeps the old section
 		 * after a broken header (a syntax error it reports itself) */
@@ -437,6 +449,8 @@ config_new(void)
 		return NULL;
 	cfg->lease_ttl = DEFAULT_TTL;
 	cfg->o_store.source = cfg->o_ttl.source = PA_FROM_DEFAULT;
+	cfg->o_trust.source = PA_FROM_DEFAULT;
+	cfg->system_trusted = 1;
 	return cfg;
 }
 
@@ -954,14 +968,15 @@ warn(struct pa_config *cfg, const char *fmt, ...)
 
 /*
  * The host's policy over a project's file: `trust` only from the host's
- * file; the host's store unless the file names its own, and a warning
- * when it names another.
+ * file; the host's store unless $PORTALLOC_STORE or the file names its
+ * own, and a warning when the file names another.
  */
 static int
 apply_host(struct pa_config *cfg, const struct loader *l,
     struct pa_error *err)
 {
 	const struct pa_config *h = l->host;
+	const char *env = getenv("PORTALLOC_STORE");
 
 	if (!l->is_host && cfg->o_trust.source == PA_FROM_FILE)
 		return pa__err_at(err, PA_ECONFIG, cfg->file, cfg->o_trust.line,
@@ -970,8 +985,8 @@ apply_host(struct pa_config *cfg, const struct loader *l,
 	if (h == NULL)
 		return 0;
 	pa__strlcpy(cfg->host_file, h->file, sizeof(cfg->host_file));
-	if (h->store[0] == '\0')
-		return 0;
+	if (h->store[0] == '\0' || (env != NULL && *env != '\0'))
+		return 0;   /* no host store, or $PORTALLOC_STORE wins */
 	if (cfg->o_store.source != PA_FROM_FILE) {
 		pa__strlcpy(cfg->store, h->store, sizeof(cfg->store));
 		cfg->o_store = h->o_store;
