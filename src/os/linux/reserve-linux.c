@@ -209,13 +209,13 @@ dir_unsafe(char *dir)
 	for (;;) {
 		if (lstat(dir, &st) != 0) {
 			if (errno != ENOENT)
-				return "it cannot be examined";
+				return "cannot be examined";
 		} else {
 			if (!S_ISDIR(st.st_mode) || st.st_uid != 0)
-				return "it is not root's";
+				return "is not root's";
 			if ((st.st_mode & 022) &&
 			    (first || !(st.st_mode & S_ISVTX)))
-				return "others may write in it";
+				return "may be written by others";
 			first = 0;
 		}
 		if ((s = strrchr(dir, '/')) == NULL || s[1] == '\0')
@@ -254,7 +254,7 @@ dropin_env_check(const char *path, struct pa_error *err)
 			pa__strlcpy(dir, "/", sizeof(dir));
 		if ((why = dir_unsafe(dir)) != NULL)
 			return pa__err(err, PA_ECONFIG, "$%s=%s is not used as "
-			    "root: its directory %s: %s", DROPIN_ENV, path, dir,
+			    "root: the directory %s %s", DROPIN_ENV, path, dir,
 			    why);
 		return 0;
 	}
