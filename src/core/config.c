@@ -260,6 +260,24 @@ seen_once(struct parser *p, unsigned bit, const char *key)
 	return 1;
 }
 
+/* Is every pattern of a trust list (separated by commas or blanks) an
+ * absolute path, and is there one? */
+static int
+trust_list_ok(const char *s)
+{
+	int n = 0;
+
+	for (;;) {
+		s += strspn(s, " \t,");
+		if (*s == '\0')
+			return n > 0;
+		if (!pa__path_absolute(s))
+			return 0;
+		s += strcspn(s, " \t,");
+		n++;
+	}
+}
+
 static int
 set_portalloc(struct parser *p, const char *key, const char *value)
 {
@@ -291,6 +309,9 @@ set_portalloc(struct parser *p, const char *key, const char *value)
 			return 0;
 		if (pa__strlcpy(cfg->trust, value, sizeof(cfg->trust)))
 			return fail(p, p->line, "trust list too long");
+		if (!trust_list_ok(value))
+			return fail(p, p->line, "bad trust '%s' (expected "
+			    "absolute path patterns, like /srv/ci/*)", value);
 		cfg->o_trust = here(p);
 		return 1;
 	}

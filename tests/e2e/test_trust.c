@@ -345,6 +345,16 @@ test_config_checks(void **state)
 	assert_non_null(strstr(r.err, "moves the store away from the host's"));
 	th_run_free(&r);
 	free(p);
+	/* a project file without a store: the host's, and `config` says so */
+	p = file_as(t->dir, "proj.ini", "[block a]\nports = 5000-5009\n", 0,
+	    0644);
+	run(t, &r, -1, "/", "-c", p, "config", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	assert_non_null(strstr(r.out, "store = /var/tmp/h.db"));
+	assert_non_null(strstr(r.out, "none.ini:2"));
+	th_run_free(&r);
+	free(p);
 	free(h);
 }
 

@@ -120,7 +120,7 @@ test_found_file_of_another_user(void **state)
 	struct t *t = *state;
 	struct pa_config *cfg;
 	struct pa_error err;
-	char *p;
+	char xdg[800], *p;
 
 	need_root();
 	p = project(t->dir, "[block evil]\nports = 1024-1030\n"
@@ -136,6 +136,24 @@ test_found_file_of_another_user(void **state)
 	assert_string_equal(cfg->blocks[0].name, "evil");
 	assert_int_equal(cfg->system_trusted, 0);
 	pa_config_free(cfg);
+	unlink(p);
+	free(p);
+	/* the XDG file the same: root's $XDG_CONFIG_HOME pointed at a
+	 * directory of another user's */
+	snprintf(xdg, sizeof(xdg), "%s/xdg", t->dir);
+	assert_int_equal(mkdir(xdg, 0755), 0);
+	th_setenv("XDG_CONFIG_HOME", xdg);
+	strcat(xdg, "/portalloc");
+	assert_int_equal(mkdir(xdg, 0755), 0);
+	assert_int_equal(chown(xdg, OTHER, OTHER), 0);
+	p = project(xdg, "[block x]\nports = 5000-5001\n", OTHER, 0644);
+	assert_int_equal(load_as(0, "/", NULL, &cfg, &err), PA_ECONFIG);
+	assert_int_equal(err.hint, PA_HINT_TRUST);
+	assert_string_equal(err.file, p);
+	assert_int_equal(load_as(OTHER, "/", NULL, &cfg, &err), 0);
+	assert_string_equal(cfg->blocks[0].name, "x");
+	pa_config_free(cfg);
+	th_unsetenv("XDG_CONFIG_HOME");
 	free(p);
 }
 
@@ -265,6 +283,10 @@ test_trust_list(void **state)
 	pa_config_free(cfg);
 	unlink(h);
 	assert_int_equal(load_as(0, sub, NULL, &cfg, &err), PA_ECONFIG);
+	free(p);
+	p = project(sub, "[portalloc]\ntrust = ci/*\n", 0, 0644);
+	assert_int_equal(load_as(0, sub, NULL, &cfg, &err), PA_ECONFIG);
+	assert_non_null(strstr(err.msg, "bad trust 'ci/*'"));
 	free(p);
 	p = project(sub, "[portalloc]\ntrust = /*\n", 0, 0644);
 	assert_int_equal(load_as(0, sub, NULL, &cfg, &err), PA_ECONFIG);
