@@ -202,6 +202,8 @@ test_users_file_refused_for_root(void **state)
 	th_run_free(&r);
 	expect_reserved("7");
 	assert_int_equal(access(t->dropin, F_OK), -1);
+	assert_int_equal(access(t->env[0] + strlen("PORTALLOC_STORE="),
+	    F_OK), -1);
 	/* a get that would reserve: the same */
 	run(t, &r, -1, t->proj, "get", "-b", "evil", "--owner", "1", NULL);
 	assert_int_equal(r.status, 78);
