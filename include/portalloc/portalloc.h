@@ -99,7 +99,8 @@ enum pa_reserve { PA_RESERVE_NO, PA_RESERVE_RUNTIME, PA_RESERVE_PERSISTENT };
 enum pa_source { PA_FROM_DEFAULT, PA_FROM_FILE, PA_FROM_ENV };
 struct pa_origin {
 	enum pa_source source;
-	int line;             /* PA_FROM_FILE: the line in pa_config.file */
+	int line;             /* PA_FROM_FILE: the line in pa_config.file, or
+	                         in name when that is set (the host's file) */
 	const char *name;     /* PA_FROM_ENV: the variable's name */
 };
 
@@ -120,6 +121,30 @@ struct pa_config {
 	struct pa_block *blocks;
 	size_t nblocks;
 	int default_blocks;       /* 1 when blocks is the embedded default */
+	/*
+	 * Whose the file is.  system_trusted: root owns it, it has one name,
+	 * and no one else can write it nor any directory above it (a sticky
+	 * root-owned directory above its own is fine); the embedded default
+	 * and text handed to pa_config_parse_string count as trusted.  Only
+	 * such a file may make a privileged caller change system settings
+	 * (pa_reserve, pa_unreserve, a pa_get that would reserve).
+	 * untrusted_why says why not, e.g. "it belongs to uid 1000 (alice)".
+	 */
+	int system_trusted;
+	char untrusted_why[256];
+	/* The host's policy file (/etc/portalloc/portalloc.ini) when it was
+	 * read besides `file`; "" otherwise.  An origin whose name is
+	 * host_file came from there. */
+	char host_file[PA_PATH_MAX];
+	/* [portalloc] trust = patterns: files the search may use although
+	 * others own them (honoured only from the host's file). */
+	char trust[PA_PATH_MAX];
+	struct pa_origin o_trust;
+	/* Things the caller should hear about, e.g. a project file moving
+	 * the store away from the host's: complete sentences. */
+#define PA_CONFIG_WARNINGS_MAX 4
+	char warnings[PA_CONFIG_WARNINGS_MAX][512];
+	size_t nwarnings;
 };
 
 /*
@@ -129,8 +154,23 @@ struct pa_config {
  * (it must exist), else $PORTALLOC_CONFIG (must exist), ./portalloc.ini,
  * $XDG_CONFIG_HOME/portalloc/portalloc.ini (~/.config if unset),
  * /etc/portalloc/portalloc.ini, else the embedded default.  A file that
- * defines no block gets the embedded default block.  $PORTALLOC_STORE, when
- * set, overrides `store`.  Errors: PA_ECONFIG with "FILE:LINE: what".
+ * defines no block gets the embedded default block.  Errors: PA_ECONFIG
+ * with "FILE:LINE: what".
+ *
+ * Trust: a file the search finds is used only when it belongs to the
+ * caller or to root and no one else can write it or its directory, or
+ * when the host file's `trust = PATTERN, ...` names it; otherwise
+ * PA_ECONFIG with hint PA_HINT_TRUST, and nothing else is done.  A file
+ * named by `path` or $PORTALLOC_CONFIG is the caller's choice and is used
+ * for ordinary work; for root it must be system_trusted to set `store`
+ * (and to reserve, see pa_reserve).  Only regular files are read.
+ *
+ * The store: $PORTALLOC_STORE, else the chosen file's `store`, else the
+ * host file's (/etc/portalloc/portalloc.ini, read besides the chosen
+ * file), else the per-user default.  A chosen file that moves the store
+ * away from the host's gets a warning in cfg->warnings.  The checks
+ * pa_open makes against the OS (a block in the ephemeral range without
+ * reserve) are made here too.
  */
 int pa_config_load(struct pa_config **out, const char *path,
     struct pa_error *err);

@@ -18,6 +18,14 @@ extern const char pa__default_config[];
  * range must be reserved. */
 int pa__config_check_os(const struct pa_config *cfg, const struct pa_os *os,
     struct pa_error *err);
+/* pa_config_load with an explicit OS (tests pass their own). */
+int pa__config_load_os(struct pa_config **out, const char *path,
+    const struct pa_os *os, struct pa_error *err);
+/* May the caller change system settings (reserve, unreserve, accel) from
+ * cfg?  0 unless it is root and cfg->system_trusted is not set: then
+ * PA_ECONFIG saying why. */
+int pa__config_may_change_system(const struct pa_config *cfg,
+    const struct pa_os *os, struct pa_error *err);
 
 /*
  * The lease store (store.c, the only file that knows SQLite).

@@ -937,9 +937,11 @@ pa_reserve(struct pa *pa, const char *block, struct pa_resv_report **out,
 	size_t n;
 	int rc;
 
+	*out = NULL;
+	if ((rc = pa__config_may_change_system(pa->cfg, pa->os, err)) != 0)
+		return rc;
 	if (pa->os->block_lookup != NULL)
 		return pa__block_reserve(pa, block, out, err);
-	*out = NULL;
 	if ((rc = pa__resv_pick_blocks(pa->cfg, block, &blocks, &n,
 	    err)) != 0)
 		return rc;
@@ -1009,9 +1011,11 @@ pa_unreserve(struct pa *pa, const char *block, struct pa_resv_report **out,
 	struct job j;
 	int rc;
 
+	*out = NULL;
+	if ((rc = pa__config_may_change_system(pa->cfg, pa->os, err)) != 0)
+		return rc;
 	if (pa->os->block_lookup != NULL)
 		return pa__block_unreserve(pa, block, out, err);
-	*out = NULL;
 	if ((rc = job_begin(&j, pa, err)) != 0)
 		return rc;
 	rc = unreserve_rows(&j, block, err);
@@ -1053,6 +1057,8 @@ pa__reserve_ensure(struct pa *pa, const struct pa_block *b,
 	if (pa__ports_count(&now, b->first, b->last) ==
 	    (unsigned)b->last - b->first + 1u)
 		return 0;
+	if ((rc = pa__config_may_change_system(pa->cfg, os, err)) != 0)
+		return rc;
 	rc = reserve_blocks(pa, &b, 1, &j, err);
 	job_end(&j);
 	if (rc != PA_EPERM || err == NULL)

@@ -77,6 +77,32 @@ int pa__sockvec_push(struct pa__sockvec *sv, const struct pa_sock *s);
 int pa__portq_match(const struct pa_portq *q, size_t nq, uint16_t port,
     unsigned proto);
 
+/* What the OS says about one file or directory (its lstat or fstat). */
+enum pa_file_kind { PA_FILE_REGULAR, PA_FILE_DIR, PA_FILE_LINK,
+	PA_FILE_OTHER };
+struct pa_file_facts {
+	enum pa_file_kind kind;
+	int64_t uid;                /* the owner; -1: the OS cannot say */
+	unsigned mode;              /* permission bits with setuid, setgid
+	                               and sticky (07777) */
+	uint64_t nlink;             /* names the file has */
+};
+
+/* A file read by file_read, and where it lies. */
+struct pa_file_read {
+	char path[PA_PATH_MAX];     /* absolute, symbolic links resolved */
+	char *text;                 /* len bytes and a NUL; NULL when the
+	                               file is not regular */
+	size_t len;
+	struct pa_file_facts file;  /* of the file that was read */
+	struct pa_file_facts *dirs; /* each directory above path, nearest
+	                               first, up to the root: ndirs */
+	size_t ndirs;
+};
+
+/* Frees what file_read put in *f (text and dirs); f itself stays. */
+void pa__file_read_free(struct pa_file_read *f);
+
 struct pa_os {
 	void *ctx;
 
@@ -215,6 +241,19 @@ struct pa_os {
 	int (*bind_port)(void *ctx, unsigned proto, const struct pa_addr *addr,
 	    uint16_t port, pa_socket_t *sock, struct pa_error *err);
 	void (*sock_close)(void *ctx, pa_socket_t sock);
+
+	/*
+	 * Configuration files (Linux: src/os/linux/files.c).  Reads the
+	 * file at path whole into *f, with the facts of the very file it
+	 * read (taken from the opened file) and of every directory above
+	 * it.  A file that is not a regular one is not read (f->text NULL,
+	 * f->file.kind says what it is), so a FIFO or /dev/zero returns at
+	 * once.  PA_ENOENT when there is no such file; PA_EDATA when it is
+	 * longer than max bytes; PA_EOS otherwise (the OS's text).  Free
+	 * with pa__file_read_free.
+	 */
+	int (*file_read)(void *ctx, const char *path, size_t max,
+	    struct pa_file_read *f, struct pa_error *err);
 };
 
 /* The real operating system. */

@@ -16,6 +16,7 @@
 #include "base/base.h"
 #include "os/linux/linux.h"
 #include "os/os.h"
+#include "os/linux/files.h"
 #include "os/linux/reserve-linux.h"
 
 #define SYSTEM_STORE_DIR "/var/lib/portalloc"
@@ -481,6 +482,8 @@ static const struct pa_os linux_os = {
 	NULL,
 	linux_bind_port,
 	linux_sock_close,
+	/* configuration files: files.c */
+	pa__linux_file_read,
 };
 
 const struct pa_os *

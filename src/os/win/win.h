@@ -89,6 +89,10 @@ int pa__win_probe(void *ctx, const struct pa_addr *addrs, int n,
 int pa__win_bind_port(void *ctx, unsigned proto, const struct pa_addr *addr,
     uint16_t port, pa_socket_t *sock, struct pa_error *err);
 void pa__win_sock_close(void *ctx, pa_socket_t sock);
+/* Configuration files (files-win.c): a stub that reads but cannot yet
+ * say who may write the file. */
+int pa__win_file_read(void *ctx, const char *path, size_t max,
+    struct pa_file_read *f, struct pa_error *err);
 
 /* The ops that use the api (reserve-win.c, sockets-win.c); ctx is the
  * struct pa__win. */
