@@ -282,3 +282,14 @@ pa__linux_dropin_write(void *ctx, const char *text, struct pa_error *err)
 	sync_dir(dir);
 	return 0;
 }
+
+const struct pa__resv_list_ops pa__linux_resv_list = {
+	pa__linux_netns_id,
+	pa__linux_reserved_read,
+	pa__linux_reserved_write,
+	pa__linux_reserved_lock,
+	pa__linux_reserved_unlock,
+	pa__linux_dropin_path,
+	pa__linux_dropin_read,
+	pa__linux_dropin_write,
+};

@@ -7,6 +7,9 @@
 
 #include "os/os.h"
 
+/* The list-shaped reservation ops of the Linux struct pa_os. */
+extern const struct pa__resv_list_ops pa__linux_resv_list;
+
 int pa__linux_netns_id(void *ctx, char *buf, size_t len,
     struct pa_error *err);
 int pa__linux_reserved_read(void *ctx, char **text, struct pa_error *err);
