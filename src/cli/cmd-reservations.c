@@ -209,7 +209,8 @@ print_table(const struct pa_resv_report *r, int64_t now)
 		since(when, sizeof(when), e, now);
 		printf("%-14s %-11s %-11s %-9s %-8s %-20s %s\n", e->block,
 		    ports, e->configured ? reserve_names[e->reserve] :
-		    "(gone)", os, e->in_dropin ? "yes" : "no",
+		    "(gone)", os, r->shape == PA_RESV_RANGE ? "-" :
+		    e->in_dropin ? "yes" : "no",
 		    e->recorded ? list_text(added_text(e)) : "-", when);
 	}
 }
