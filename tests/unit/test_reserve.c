@@ -985,6 +985,35 @@ test_old_store_reads(void **state)
 	fx_free(x);
 }
 
+/* An OS with no reservations at all: every reservation call, and a get
+ * from a block that asks for one, say "not supported here"; a block
+ * without reserve = still leases. */
+static void
+test_no_reservations(void **state)
+{
+	struct fx *x = fx_new(PLAIN RUNTIME);
+	struct pa_request req = { "r", 1, 0, 0, -1, NULL, NULL, 0 };
+	struct pa_resv_report *r;
+	struct pa_lease *v;
+	struct pa_error err;
+	struct pa_os os;
+	size_t n;
+
+	(void)state;
+	os = *pa_fake_os(x->f);
+	os.resv_list = NULL;
+	os.resv_range = NULL;
+	if (pa__open_os(&x->pa, x->cfg, &os, &err) != 0)
+		fail_msg("open: %s", err.msg);
+	assert_int_equal(pa_reserve(x->pa, NULL, &r, &err), PA_ENOTSUP);
+	assert_null(r);
+	assert_int_equal(pa_unreserve(x->pa, NULL, &r, &err), PA_ENOTSUP);
+	assert_int_equal(pa_reservations(x->pa, &r, &err), PA_ENOTSUP);
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_ENOTSUP);
+	pa_leases_free(fx_get(x, 1, 0, &n));
+	fx_free(x);
+}
+
 /* A test of the table, once for each shape. */
 #define BOTH_SHAPES(f)                                                    \
 	{ #f "(list)", f, NULL, NULL, (void *)&list_shape },              \
@@ -1017,6 +1046,7 @@ main(void)
 		cmocka_unit_test(test_range_lost_protocol),
 		cmocka_unit_test(test_range_fewer_protocols),
 		cmocka_unit_test(test_old_store_reads),
+		cmocka_unit_test(test_no_reservations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
