@@ -396,7 +396,8 @@ read_view(const struct pa_os *os, struct pa_resv_report *r, struct view *w,
 		return pa__err_nomem(err);
 	return 0;
 }
-
+/* The strategy's report (struct pa__resv_strategy): the list as it
+ * is, read without the lock. */
 static int
 list_report(struct pa *pa, struct pa_resv_report **out,
     struct pa_error *err)
@@ -442,7 +443,7 @@ job_report(struct job *j, struct pa_resv_report **out, struct pa_error *err)
 	return pa__resv_report_done(out, &j->before, &j->actions,
 	    &j->nactions, err);
 }
-
+/* The strategy's reserve: one job over every block. */
 static int
 list_reserve(struct pa *pa, const struct pa_block *const *blocks, size_t n,
     struct pa_resv_report **out, struct pa_error *err)
@@ -498,7 +499,7 @@ unreserve_rows(struct job *j, const char *block, struct pa_error *err)
 	pa__resv_rows_free(targets, ntargets);
 	return rc;
 }
-
+/* The strategy's unreserve: the rows go first, then their ports. */
 static int
 list_unreserve(struct pa *pa, const char *block, struct pa_resv_report **out,
     struct pa_error *err)

@@ -43,7 +43,7 @@ struct job {
 	struct pa__ports before;        /* the known blocks' ports reserved */
 	int undo_failed;
 };
-
+/* Frees what the job holds (the store's transaction is ended by then). */
 static void
 job_free(struct job *j)
 {
@@ -78,7 +78,7 @@ lookup(const struct pa_os *os, unsigned protos, uint16_t first,
 	}
 	return 0;
 }
-
+/* Notes a reservation the job made (created) or deleted, for undo. */
 static int
 push_change(struct job *j, unsigned proto, uint16_t first, uint16_t last,
     int created, struct pa_error *err)
@@ -196,6 +196,7 @@ add_known(void *arg, const struct pa_block *b, const struct pa__resv_row *row,
 	return 0;
 }
 
+/* The ports of the known blocks that the OS reserves, into *set. */
 static int
 known_reserved(struct pa *pa, const struct pa__resv_row *rows, size_t nrows,
     struct pa__ports *set, struct pa_error *err)
@@ -303,7 +304,7 @@ os_part(void *ctx, struct pa_resv *e, struct pa_error *err)
 	    (unsigned)e->last - e->first + 1u : 0;
 	return 0;
 }
-
+/* The strategy's report: every entry looked up in the OS. */
 static int
 range_report(struct pa *pa, struct pa_resv_report **out,
     struct pa_error *err)
@@ -347,7 +348,8 @@ job_report(struct job *j, struct pa_resv_report **out,
 	return pa__resv_report_done(out, &j->before, &j->actions,
 	    &j->nactions, err);
 }
-
+/* The strategy's reserve: one job over every block, with what the
+ * known blocks had reserved before. */
 static int
 range_reserve(struct pa *pa, const struct pa_block *const *blocks, size_t n,
     struct pa_resv_report **out, struct pa_error *err)
@@ -395,7 +397,8 @@ unreserve_rows(struct job *j, const char *block, struct pa_error *err)
 	}
 	return rc;
 }
-
+/* The strategy's unreserve: portalloc's reservations go, then the
+ * rows. */
 static int
 range_unreserve(struct pa *pa, const char *block,
     struct pa_resv_report **out, struct pa_error *err)

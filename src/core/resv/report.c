@@ -129,6 +129,8 @@ pa__resv_walk(const struct pa_config *cfg, const struct pa__resv_row *rows,
  * Warnings.
  */
 
+/* Adds a warning of kind about entry e, with the hint to reserve it;
+ * PA_ENOMEM. */
 static int
 warn(struct pa_resv_report *r, const struct pa_resv *e,
     enum pa_resv_warn kind, const char *fmt, ...) PA__PRINTF(4, 5);

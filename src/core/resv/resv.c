@@ -20,6 +20,7 @@ none(struct pa_error *err)
 	    "reservations");
 }
 
+/* The strategy where there is none: every call is refused. */
 static int
 none_reserve(struct pa *pa, const struct pa_block *const *blocks, size_t n,
     struct pa_resv_report **out, struct pa_error *err)
