@@ -416,38 +416,64 @@ int pa_check(struct pa *pa, const char *block, struct pa_check **out,
 void pa_check_free(struct pa_check *c);
 
 /*
- * OS port reservations (Linux: net.ipv4.ip_local_reserved_ports).  A
- * reserved port is never handed out automatically (bind to port 0, an
- * outgoing connection), for TCP and UDP, IPv4 and IPv6; explicit binds
- * still work.  The setting belongs to a network namespace, so every
- * reservation is recorded with the namespace it was made in.
+ * OS port reservations.  A reserved port is never handed out automatically
+ * (bind to port 0, an outgoing connection); explicit binds still work.
+ * They come in one of two shapes, which a report names:
  *
- * Windows: one persistent reservation per block and protocol
- * (CreatePersistentTcpPortReservation and its UDP twin), which outlives
- * reboots by itself, whatever reserve = says; netns is "host", there is no
- * drop-in (dropin is ""), `added` and an action's `ports` name the
- * protocols whose reservation portalloc made or deleted ("tcp,udp"), and
- * before/now list the ports of the blocks portalloc knows (configured or
- * recorded) that the OS reserves: others' reservations cannot be listed.
+ * PA_RESV_LIST (Linux: net.ipv4.ip_local_reserved_ports): a list of ports,
+ * for TCP and UDP, IPv4 and IPv6, that portalloc merges its blocks into,
+ * plus a drop-in file that sets it again at boot for persistent blocks.
+ * The list belongs to a network namespace, so every reservation is
+ * recorded with the namespace it was made in.
+ *
+ * PA_RESV_RANGE (Windows: CreatePersistentTcpPortReservation and its UDP
+ * twin): one reservation per block and protocol, host-wide, which
+ * outlives reboots by itself whatever reserve = says.  There is no
+ * namespace (netns is "") and no drop-in (dropin and dropin_ports are "",
+ * dropin_exists and dropin_changed 0); before/now list the ports of the
+ * blocks portalloc knows (configured or recorded) that the OS reserves for
+ * every protocol they serve: others' reservations cannot be listed.
  * PA_ENOTSUP where the system has no such reservations (Wine).
+ *
+ * Fields that do not apply to a shape are documented as empty ("", 0)
+ * for it.
  */
 #define PA_NETNS_MAX 64
 
+enum pa_resv_shape {
+	PA_RESV_LIST = 1,   /* a list per network namespace, and a drop-in */
+	PA_RESV_RANGE = 2   /* ranges the OS owns, per protocol, host-wide */
+};
+
 /* A block as the OS and the store see it. */
 struct pa_resv {
-	char netns[PA_NETNS_MAX];  /* where it was recorded (or looked at) */
-	int this_netns;            /* netns is the caller's namespace */
+	char netns[PA_NETNS_MAX];  /* list: where it was recorded (or looked
+	                              at); range: "" */
+	int this_netns;            /* netns is the caller's (range: always) */
 	char block[PA_NAME_MAX];
 	uint16_t first, last;
 	int configured;            /* the block is in the configuration */
 	enum pa_reserve reserve;   /* its reserve = (configured blocks) */
 	int recorded;              /* portalloc reserved it (the store says) */
-	int persistent;            /* recorded as persistent */
+	int persistent;            /* recorded as persistent (range: always) */
 	int64_t created;           /* when recorded */
-	char *added;               /* the ports portalloc itself added */
-	unsigned os_count;         /* how many of first..last the OS reserves */
+	char *added;               /* list: the ports portalloc itself added;
+	                              range: "" */
+	unsigned os_count;         /* how many of first..last the OS reserves
+	                              (range: all of them when it reserves the
+	                              block for every protocol in protos, else
+	                              0) */
 	int in_ephemeral;          /* overlaps the ephemeral range */
-	int in_dropin;             /* the drop-in reserves all of first..last */
+	int in_dropin;             /* list: the drop-in reserves all of
+	                              first..last; range: 0 */
+	/* Below: since the shapes were told apart. */
+	unsigned protos;           /* the protocols it is about: the block's;
+	                              for a row no block matches, those
+	                              portalloc reserved (range), else both */
+	unsigned added_protos;     /* range: the protocols whose reservation
+	                              portalloc itself made; list: 0 */
+	unsigned os_protos;        /* range: the protocols the OS reserves
+	                              exactly first..last for; list: 0 */
 };
 
 /* What one pa_reserve / pa_unreserve call did to one block. */
@@ -455,22 +481,42 @@ struct pa_resv_action {
 	char block[PA_NAME_MAX];
 	uint16_t first, last;
 	int persistent;
-	char *ports;               /* the ports it added or removed; "" none */
+	char *ports;               /* the ports it added or removed; "" none
+	                              (range: first-last when protos is not
+	                              0) */
+	unsigned protos;           /* range: the protocols whose reservation
+	                              it made or deleted; list: 0 (its list
+	                              covers both) */
 };
 
-/* Something about a block that needs doing, as a complete sentence that
- * says what to run. */
+/* What a warning is about; each is mended by reserving the block again
+ * (hint PA_HINT_RESERVE, hint_block the block), which the caller words. */
+enum pa_resv_warn {
+	PA_RESV_WARN_LOST = 1,     /* portalloc reserved it; the OS lost it */
+	PA_RESV_WARN_EPHEMERAL,    /* in the ephemeral range, not reserved */
+	PA_RESV_WARN_UNRESERVED,   /* has reserve = runtime/persistent, but
+	                              is not reserved */
+	PA_RESV_WARN_DROPIN        /* list: persistent, but not in the
+	                              drop-in: lost at the next boot */
+};
+
+/* Something about a block that needs doing: msg states the fact (a
+ * complete sentence); kind and hint say what it is and what mends it. */
 struct pa_resv_warning {
 	char block[PA_NAME_MAX];
 	char msg[512];
+	enum pa_resv_warn kind;
+	enum pa_hint hint;
 };
 
 struct pa_resv_report {
-	char netns[PA_NETNS_MAX];  /* the caller's network namespace */
+	char netns[PA_NETNS_MAX];  /* list: the caller's network namespace;
+	                              range: "" */
 	char *before;              /* the OS's reserved list before the call */
 	char *now;                 /* ... and now, like "1,5-9,20000-20999" */
 	uint16_t eph_first, eph_last; /* the ephemeral range; 0, 0: unknown */
-	char dropin[PA_PATH_MAX];  /* the boot-time file (a sysctl.d file) */
+	char dropin[PA_PATH_MAX];  /* list: the boot-time file (a sysctl.d
+	                              file); range: "" */
 	int dropin_exists;
 	char *dropin_ports;        /* the ports it reserves; "" none */
 	int dropin_changed;        /* this call wrote or removed it */
@@ -480,6 +526,7 @@ struct pa_resv_report {
 	size_t nactions;
 	struct pa_resv_warning *warnings; /* about this namespace */
 	size_t nwarnings;
+	enum pa_resv_shape shape;  /* which of the two the OS has */
 };
 
 /*
@@ -487,16 +534,19 @@ struct pa_resv_report {
  * or persistent, to the OS's reserved list, keeping every other entry, and
  * for persistent blocks writes the drop-in that does the same at boot.
  * Idempotent.  Serialized with every other portalloc process of the
- * namespace.  PA_EPERM when the caller may not change the list (Linux:
- * CAP_NET_ADMIN); nothing is changed then, neither the OS, nor the
- * drop-in, nor the store.  *out describes what was done.
+ * namespace.  PA_EPERM, with hint PA_HINT_PRIVILEGE, when the caller may
+ * not change the list (Linux: CAP_NET_ADMIN; Windows: an elevated
+ * Administrator); nothing is changed then, neither the OS, nor the
+ * drop-in, nor the store.  *out describes what was done.  The range
+ * shape makes one reservation per protocol the block serves instead.
  */
 int pa_reserve(struct pa *pa, const char *block,
     struct pa_resv_report **out, struct pa_error *err);
 /* Takes out of the OS's list the ports portalloc added for the named block
  * (name NULL: for every block it reserved in this namespace), leaving
- * every other entry, and rewrites or removes the drop-in.  A block with no
- * reservation is no error. */
+ * every other entry, and rewrites or removes the drop-in; the range shape
+ * deletes the reservations portalloc made.  A block with no reservation
+ * is no error.  PA_EPERM as pa_reserve. */
 int pa_unreserve(struct pa *pa, const char *block,
     struct pa_resv_report **out, struct pa_error *err);
 /* What the OS reserves now, which blocks are reserved, and warnings:

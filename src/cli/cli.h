@@ -122,6 +122,9 @@ void out_unreadable(unsigned n);
  * drop-in as lines; the warnings about the blocks it acted on,
  * "portalloc: warning: ..." on fp. */
 void out_resv_json(FILE *fp, const struct pa_resv_report *r);
+/* Where the report's reservations are: "in net:[...]" (list shape), "on
+ * this host" (range shape). */
+const char *out_resv_where(const struct pa_resv_report *r);
 void out_resv_changes(FILE *fp, const struct pa_resv_report *r);
 void out_resv_warnings(FILE *fp, const struct pa_resv_report *r);
 /* reserve and unreserve: [-b BLOCK] [--json], op, then its report. */

@@ -34,8 +34,8 @@ sys_err(struct pa_error *err, int e, const char *what, const char *path)
 	    strerror(e));
 }
 
-int
-pa__linux_netns_id(void *ctx, char *buf, size_t len, struct pa_error *err)
+static int
+linux_netns_id(void *ctx, char *buf, size_t len, struct pa_error *err)
 {
 	ssize_t n;
 
@@ -95,8 +95,8 @@ read_all(const char *path, char **text, struct pa_error *err)
 	return 0;
 }
 
-int
-pa__linux_reserved_read(void *ctx, char **text, struct pa_error *err)
+static int
+linux_reserved_read(void *ctx, char **text, struct pa_error *err)
 {
 	int rc;
 
@@ -132,8 +132,8 @@ write_all(int fd, const char *buf, size_t len)
  * says, takes at most a page per write() and adds later writes of one
  * open file to it: so one open, then write until all is taken.
  */
-int
-pa__linux_reserved_write(void *ctx, const char *text, struct pa_error *err)
+static int
+linux_reserved_write(void *ctx, const char *text, struct pa_error *err)
 {
 	size_t len = strlen(text);
 	char *line;
@@ -160,8 +160,8 @@ pa__linux_reserved_write(void *ctx, const char *text, struct pa_error *err)
  * network namespace, so the lock covers exactly the processes that share
  * the setting, needs no file of its own, and any user may take it.
  */
-int
-pa__linux_reserved_lock(void *ctx, int *handle, struct pa_error *err)
+static int
+linux_reserved_lock(void *ctx, int *handle, struct pa_error *err)
 {
 	int fd, rc;
 
@@ -179,15 +179,15 @@ pa__linux_reserved_lock(void *ctx, int *handle, struct pa_error *err)
 	return 0;
 }
 
-void
-pa__linux_reserved_unlock(void *ctx, int handle)
+static void
+linux_reserved_unlock(void *ctx, int handle)
 {
 	(void)ctx;
 	close(handle);
 }
 
-const char *
-pa__linux_dropin_path(void *ctx)
+static const char *
+linux_dropin_path(void *ctx)
 {
 	const char *env = getenv(DROPIN_ENV);
 
@@ -262,10 +262,10 @@ dropin_env_check(const char *path, struct pa_error *err)
 	    DROPIN_ENV, path, why);
 }
 
-int
-pa__linux_dropin_read(void *ctx, char **text, struct pa_error *err)
+static int
+linux_dropin_read(void *ctx, char **text, struct pa_error *err)
 {
-	const char *path = pa__linux_dropin_path(ctx);
+	const char *path = linux_dropin_path(ctx);
 	int rc;
 
 	if ((rc = dropin_env_check(path, err)) != 0)
@@ -340,10 +340,10 @@ replace_file(const char *path, const char *text, struct pa_error *err)
 	return 0;
 }
 
-int
-pa__linux_dropin_write(void *ctx, const char *text, struct pa_error *err)
+static int
+linux_dropin_write(void *ctx, const char *text, struct pa_error *err)
 {
-	const char *path = pa__linux_dropin_path(ctx);
+	const char *path = linux_dropin_path(ctx);
 	char dir[PA_PATH_MAX];
 	int rc;
 
@@ -357,3 +357,14 @@ pa__linux_dropin_write(void *ctx, const char *text, struct pa_error *err)
 	sync_dir(dir);
 	return 0;
 }
+
+const struct pa__resv_list_ops pa__linux_resv_list = {
+	linux_netns_id,
+	linux_reserved_read,
+	linux_reserved_write,
+	linux_reserved_lock,
+	linux_reserved_unlock,
+	linux_dropin_path,
+	linux_dropin_read,
+	linux_dropin_write,
+};

@@ -96,15 +96,7 @@ int pa__win_file_read(void *ctx, const char *path, size_t max,
 
 /* The ops that use the api (reserve-win.c, sockets-win.c); ctx is the
  * struct pa__win. */
-int pa__win_block_lookup(void *ctx, unsigned proto, uint16_t first,
-    uint16_t last, struct pa_error *err);
-int pa__win_block_create(void *ctx, unsigned proto, uint16_t first,
-    uint16_t last, struct pa_error *err);
-int pa__win_block_delete(void *ctx, unsigned proto, uint16_t first,
-    uint16_t last, struct pa_error *err);
-int pa__win_resv_bind(void *ctx, uint16_t first, uint16_t last,
-    unsigned proto, const struct pa_addr *addr, uint16_t *port,
-    pa_socket_t *sock, struct pa_error *err);
+extern const struct pa__resv_range_ops pa__win_resv_range;
 int pa__win_sockets(void *ctx, const struct pa_portq *q, size_t nq,
     int pids, struct pa_socktab *t, struct pa_error *err);
 
