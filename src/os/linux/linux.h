@@ -55,6 +55,27 @@ int pa__procfd_scan(const char *procdir, const uint64_t *inodes, size_t n,
     struct pa__inopid **out, size_t *nout, unsigned *unreadable,
     struct pa_error *err);
 
+/*
+ * The same pairs from a pinned sockfd iterator (bpf/sockfd.h) at pin: one
+ * read, no /proc.  PA_ENOENT when there is no pin, PA_EPERM when this
+ * process may not read it, PA_EDATA when it is of another version.
+ */
+int pa__pin_holders(const char *pin, const uint64_t *inodes, size_t n,
+    struct pa__inopid **out, size_t *nout, struct pa_error *err);
+
+/*
+ * portalloc accel (accel.c): the ops of struct pa_os, and for the sockets
+ * op the pin to read: 0 and its path in buf, or PA_ENOTSUP when
+ * $PORTALLOC_ACCEL is "0".
+ */
+int pa__linux_accel_on(void *ctx, const char *group,
+    struct pa_accel_status *st, struct pa_error *err);
+int pa__linux_accel_off(void *ctx, struct pa_accel_status *st,
+    struct pa_error *err);
+int pa__linux_accel_status(void *ctx, struct pa_accel_status *st,
+    struct pa_error *err);
+int pa__accel_pin(char *buf, size_t len);
+
 /* The sockets op of the Linux OS table. */
 int pa__linux_sockets(void *ctx, const struct pa_portq *q, size_t nq,
     int pids, struct pa_socktab *t, struct pa_error *err);

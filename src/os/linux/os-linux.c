@@ -481,6 +481,10 @@ static const struct pa_os linux_os = {
 	NULL,
 	linux_bind_port,
 	linux_sock_close,
+	/* the pinned BPF iterator: accel.c */
+	pa__linux_accel_on,
+	pa__linux_accel_off,
+	pa__linux_accel_status,
 };
 
 const struct pa_os *

@@ -1,7 +1,8 @@
 /*
  * The sockets op on Linux: sock_diag dumps (the /proc/net files where the
- * kernel refuses them), then, when holders are wanted, one scan of /proc
- * for the inodes found.
+ * kernel refuses them), then, when holders are wanted, one read of the
+ * pinned BPF iterator of `portalloc accel` where this process may read it,
+ * else one scan of /proc, for the inodes found.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -76,19 +77,72 @@ attach_pids(struct pa_socktab *t, const struct pa__inopid *pairs, size_t np)
 	return 0;
 }
 
+/*
+ * Where the holders came from, for -v: the table's source (sock_diag or
+ * /proc/net) and how the pids were found.
+ */
+static const char *
+source_name(const char *table, int how)
+{
+	static const char *const diag[] = {
+		"sock_diag, bpf pin",
+		"sock_diag, /proc scan (no bpf pin)",
+		"sock_diag, /proc scan (bpf pin not readable)",
+		"sock_diag, /proc scan (bpf pin of another version)",
+		"sock_diag, /proc scan (PORTALLOC_ACCEL=0)",
+		"sock_diag, /proc scan (bpf pin failed)",
+	};
+	static const char *const procnet[] = {
+		"/proc/net, bpf pin",
+		"/proc/net, /proc scan (no bpf pin)",
+		"/proc/net, /proc scan (bpf pin not readable)",
+		"/proc/net, /proc scan (bpf pin of another version)",
+		"/proc/net, /proc scan (PORTALLOC_ACCEL=0)",
+		"/proc/net, /proc scan (bpf pin failed)",
+	};
+
+	return strcmp(table, "sock_diag") == 0 ? diag[how] : procnet[how];
+}
+
+/* The pairs from the pinned iterator when it can be read, else from a
+ * scan of /proc; t->source says which, and why. */
+static int
+holder_pairs(struct pa_socktab *t, const uint64_t *inodes, size_t ni,
+    struct pa__inopid **pairs, size_t *np, struct pa_error *err)
+{
+	char pin[256];
+	int rc, how;
+
+	if (pa__accel_pin(pin, sizeof(pin)) != 0)
+		how = 4;
+	else if ((rc = pa__pin_holders(pin, inodes, ni, pairs, np,
+	    err)) == 0)
+		how = 0;
+	else
+		how = rc == PA_ENOENT ? 1 : rc == PA_EPERM ? 2 :
+		    rc == PA_EDATA ? 3 : 5;
+	t->source = source_name(t->source, how);
+	if (how == 0)
+		return 0;
+	if (err != NULL)
+		memset(err, 0, sizeof(*err));
+	return pa__procfd_scan("/proc", inodes, ni, pairs, np,
+	    &t->unreadable, err);
+}
+
 static int
 find_holders(struct pa_socktab *t, const struct pa__sockvec *sv,
     struct pa_error *err)
 {
 	struct pa__inopid *pairs = NULL;
 	uint64_t *inodes;
-	size_t ni, np;
-	int rc;
+	size_t ni, np = 0;
+	int rc = 0;
 
 	if ((inodes = inodes_of(sv, &ni)) == NULL)
 		return pa__err(err, PA_ENOMEM, "out of memory");
-	rc = pa__procfd_scan("/proc", inodes, ni, &pairs, &np,
-	    &t->unreadable, err);
+	if (ni > 0)
+		rc = holder_pairs(t, inodes, ni, &pairs, &np, err);
 	if (rc == 0 && attach_pids(t, pairs, np) != 0)
 		rc = pa__err(err, PA_ENOMEM, "out of memory");
 	free(pairs);
