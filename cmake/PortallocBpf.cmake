@@ -1,8 +1,8 @@
 # `portalloc accel` (Linux): the BPF iterator of src/os/linux/bpf is built
 # with clang, turned into a skeleton header by bpftool, and loaded through
-# libbpf.  Optional: without it portalloc still reads a pin made by another
-# build, but cannot make one.  Included from the top CMakeLists.txt after
-# the portalloc target.
+# libbpf (opened at run time by `accel on` only).  Optional: without it
+# portalloc still reads a pin made by another build, but cannot make one.
+# Included from the top CMakeLists.txt after the library targets.
 set(_pa_bpf_default OFF)
 if(NOT WIN32)
   find_program(PORTALLOC_CLANG_BPF NAMES clang)
@@ -43,9 +43,17 @@ if(PORTALLOC_BPF)
     COMMENT "BPF skeleton sockfd.skel.h" VERBATIM)
   add_custom_target(portalloc_bpf_skel DEPENDS ${_bpf_out}/sockfd.skel.h)
   add_dependencies(portalloc portalloc_bpf_skel)
-  target_include_directories(portalloc PRIVATE ${_bpf_out})
+  # libbpf's headers only: accel.c opens libbpf.so.1 at run time, in
+  # `accel on` alone, so that no other command pays for loading it.
+  target_include_directories(portalloc PRIVATE ${_bpf_out}
+    ${LIBBPF_INCLUDE_DIRS})
   target_compile_definitions(portalloc PRIVATE PA_HAVE_BPF)
-  target_link_libraries(portalloc PRIVATE PkgConfig::LIBBPF)
-  # for the installed portalloc.pc and portallocConfig.cmake
-  set(PORTALLOC_PC_REQUIRES_BPF " libbpf")
+  target_link_libraries(portalloc PRIVATE ${CMAKE_DL_LIBS})
+  if(TARGET portalloc_shared)
+    add_dependencies(portalloc_shared portalloc_bpf_skel)
+    target_include_directories(portalloc_shared PRIVATE ${_bpf_out}
+      ${LIBBPF_INCLUDE_DIRS})
+    target_compile_definitions(portalloc_shared PRIVATE PA_HAVE_BPF)
+    target_link_libraries(portalloc_shared PRIVATE ${CMAKE_DL_LIBS})
+  endif()
 endif()

@@ -18,13 +18,6 @@ if(PORTALLOC_SHARED)
   target_compile_definitions(portalloc_shared PRIVATE _GNU_SOURCE)
   target_link_libraries(portalloc_shared PRIVATE PkgConfig::INIH
     PkgConfig::SQLITE3 Threads::Threads)
-  if(PORTALLOC_BPF)
-    add_dependencies(portalloc_shared portalloc_bpf_skel)
-    target_include_directories(portalloc_shared PRIVATE
-      ${PROJECT_BINARY_DIR}/bpf)
-    target_compile_definitions(portalloc_shared PRIVATE PA_HAVE_BPF)
-    target_link_libraries(portalloc_shared PRIVATE PkgConfig::LIBBPF)
-  endif()
   set(_pa_shared portalloc_shared)
 endif()
 

@@ -1,7 +1,7 @@
 /*
  * `portalloc accel` on Linux: loads the BPF task_file iterator of
- * bpf/sockfd.bpf.c (through the skeleton bpftool generates at build time)
- * and pins its link in bpffs, so that later readers (procfd.c's
+ * bpf/sockfd.bpf.c (the object embedded in the skeleton bpftool generates
+ * at build time, through libbpf opened at run time) and pins its link in bpffs, so that later readers (procfd.c's
  * pa__pin_holders) learn every socket's holders from one read.  Also says
  * what is pinned and why it cannot be used.
  *
@@ -34,6 +34,7 @@
 #include "os/linux/bpf/sockfd.h"
 
 #ifdef PA_HAVE_BPF
+#include <dlfcn.h>
 #include <bpf/libbpf.h>
 #include "sockfd.skel.h"
 #endif
@@ -295,25 +296,78 @@ bpf_fail(struct pa_error *err, int e, const char *what)
 	    what, strerror(e), bpf_msg[0] ? "; libbpf: " : "", bpf_msg);
 }
 
-/* Loads the program and pins an iterator link of it at path. */
+/*
+ * libbpf, opened at run time: only `accel on` needs it, and linking it
+ * would make every command load libbpf, libelf and libz at start.
+ */
+struct libbpf {
+	libbpf_print_fn_t (*set_print)(libbpf_print_fn_t fn);
+	struct bpf_object *(*open_mem)(const void *buf, size_t size,
+	    const struct bpf_object_open_opts *opts);
+	int (*load)(struct bpf_object *obj);
+	struct bpf_program *(*find_program)(const struct bpf_object *obj,
+	    const char *name);
+	struct bpf_link *(*attach_iter)(const struct bpf_program *prog,
+	    const struct bpf_iter_attach_opts *opts);
+	int (*pin)(struct bpf_link *link, const char *path);
+	int (*link_destroy)(struct bpf_link *link);
+	void (*close)(struct bpf_object *obj);
+};
+
+static int
+open_libbpf(struct libbpf *lb, struct pa_error *err)
+{
+	static const char *const names[] = {
+		"libbpf_set_print", "bpf_object__open_mem", "bpf_object__load",
+		"bpf_object__find_program_by_name", "bpf_program__attach_iter",
+		"bpf_link__pin", "bpf_link__destroy", "bpf_object__close",
+	};
+	void *h = dlopen("libbpf.so.1", RTLD_NOW | RTLD_LOCAL), *f;
+	void **slots = (void **)lb;
+	size_t i;
+
+	if (h == NULL)
+		return pa__err(err, PA_ENOTSUP, "cannot load libbpf.so.1 "
+		    "(Debian: libbpf1): %s", dlerror());
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((f = dlsym(h, names[i])) == NULL)
+			return pa__err(err, PA_ENOTSUP, "libbpf.so.1 has no "
+			    "%s", names[i]);
+		memcpy(&slots[i], &f, sizeof(f));
+	}
+	return 0;   /* h stays open: the functions live in it */
+}
+
+/* Loads the program of the skeleton and pins an iterator link at path. */
 static int
 load_and_pin(const char *path, struct pa_error *err)
 {
-	struct sockfd_bpf *skel;
-	struct bpf_link *link;
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+	struct bpf_link *link = NULL;
+	struct libbpf lb;
+	const void *elf;
+	size_t size;
 	int rc = 0;
 
+	if ((rc = open_libbpf(&lb, err)) != 0)
+		return rc;
 	bpf_msg[0] = '\0';
-	libbpf_set_print(keep_message);
-	if ((skel = sockfd_bpf__open_and_load()) == NULL)
-		return bpf_fail(err, errno, "load");
-	if ((link = bpf_program__attach_iter(skel->progs.sockfd,
-	    NULL)) == NULL)
+	lb.set_print(keep_message);
+	elf = sockfd_bpf__elf_bytes(&size);
+	if ((obj = lb.open_mem(elf, size, NULL)) == NULL)
+		return bpf_fail(err, errno, "open");
+	if (lb.load(obj) != 0)
+		rc = bpf_fail(err, errno, "load");
+	else if ((prog = lb.find_program(obj, "sockfd")) == NULL)
+		rc = bpf_fail(err, ENOENT, "find");
+	else if ((link = lb.attach_iter(prog, NULL)) == NULL)
 		rc = bpf_fail(err, errno, "attach");
-	else if (bpf_link__pin(link, path) != 0)
+	else if (lb.pin(link, path) != 0)
 		rc = bpf_fail(err, errno, "pin");
-	bpf_link__destroy(link);
-	sockfd_bpf__destroy(skel);
+	if (link != NULL)
+		lb.link_destroy(link);
+	lb.close(obj);
 	return rc;
 }
 
