@@ -2,7 +2,7 @@
  * `portalloc accel` on Linux: loads the BPF task_file iterator of
  * bpf/sockfd.bpf.c (the object embedded in the skeleton bpftool generates
  * at build time, through libbpf opened at run time) and pins its link in bpffs, so that later readers (procfd.c's
- * pa__pin_holders) learn every socket's holders from one read.  Also says
+ * pa__pin_read) learn every socket's holders from one read.  Also says
  * what is pinned and why it cannot be used.
  *
  * The pin's name carries the record format's version; `on` keeps a good pin

@@ -56,12 +56,16 @@ int pa__procfd_scan(const char *procdir, const uint64_t *inodes, size_t n,
     struct pa_error *err);
 
 /*
- * The same pairs from a pinned sockfd iterator (bpf/sockfd.h) at pin: one
- * read, no /proc.  PA_ENOENT when there is no pin, PA_EPERM when this
- * process may not read it, PA_EDATA when it is of another version.
+ * The same pairs from a pinned sockfd iterator (bpf/sockfd.h): one read,
+ * no /proc.  pa__pin_read reads the whole pin at pin into a malloc'd *buf:
+ * PA_ENOENT when there is none, PA_EPERM when this process may not read
+ * it, PA_EDATA when it is of another version.  pa__pin_join picks from it
+ * the pairs of inodes[0..n) (sorted, unique), sorted as above.
  */
-int pa__pin_holders(const char *pin, const uint64_t *inodes, size_t n,
-    struct pa__inopid **out, size_t *nout, struct pa_error *err);
+int pa__pin_read(const char *pin, char **buf, size_t *len,
+    struct pa_error *err);
+int pa__pin_join(const char *buf, size_t len, const uint64_t *inodes,
+    size_t n, struct pa__inopid **out, size_t *nout, struct pa_error *err);
 
 /*
  * portalloc accel (accel.c): the ops of struct pa_os, and for the sockets

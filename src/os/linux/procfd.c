@@ -3,7 +3,7 @@
  * relative to directory descriptors (openat, getdents64, readlinkat), so no
  * path is built or resolved per descriptor.  Or, where `portalloc accel`
  * pinned its BPF iterator and this process may read it, the same pairs
- * from one read of the pin (pa__pin_holders).
+ * from one read of the pin (pa__pin_read, pa__pin_join).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -358,37 +358,44 @@ read_pin(const char *pin, char **buf, size_t *len, struct pa_error *err)
 }
 
 int
-pa__pin_holders(const char *pin, const uint64_t *inodes, size_t n,
-    struct pa__inopid **out, size_t *nout, struct pa_error *err)
+pa__pin_read(const char *pin, char **buf, size_t *len, struct pa_error *err)
 {
-	struct scan sc = { inodes, n, NULL, 0, 0, NULL };
 	const struct pa_sockfd_rec *r;
-	size_t len, i, k;
-	char *buf;
 	int rc;
 
-	*out = NULL;
-	*nout = 0;
-	if ((rc = read_pin(pin, &buf, &len, err)) != 0) {
-		free(buf);
+	if ((rc = read_pin(pin, buf, len, err)) != 0) {
+		free(*buf);
+		*buf = NULL;
 		return rc;
 	}
-	r = (const struct pa_sockfd_rec *)(void *)buf;
-	if (len < sizeof(*r) || len % sizeof(*r) != 0 ||
+	r = (const struct pa_sockfd_rec *)(void *)*buf;
+	if (*len < sizeof(*r) || *len % sizeof(*r) != 0 ||
 	    r->tgid != PA_SOCKFD_MAGIC || r->fd != PA_SOCKFD_VERSION ||
 	    r->inode != sizeof(*r)) {
-		free(buf);
+		free(*buf);
+		*buf = NULL;
 		return pa__err(err, PA_EDATA, "%s: not a portalloc sockfd "
 		    "iterator of version %u", pin, PA_SOCKFD_VERSION);
 	}
+	return 0;
+}
+
+int
+pa__pin_join(const char *buf, size_t len, const uint64_t *inodes, size_t n,
+    struct pa__inopid **out, size_t *nout, struct pa_error *err)
+{
+	struct scan sc = { inodes, n, NULL, 0, 0, NULL };
+	const struct pa_sockfd_rec *r = (const void *)buf;
+	size_t i, k;
+
+	*out = NULL;
+	*nout = 0;
 	for (i = 1; i < len / sizeof(*r); i++)
 		if (wanted(&sc, r[i].inode) &&
 		    record(&sc, r[i].inode, r[i].tgid) != 0) {
-			free(buf);
 			free(sc.out);
 			return pa__err(err, PA_ENOMEM, "out of memory");
 		}
-	free(buf);
 	/* threads with descriptor tables of their own repeat a pair */
 	if (sc.nout > 1)
 		qsort(sc.out, sc.nout, sizeof(*sc.out), by_inode_pid);

@@ -4,6 +4,7 @@
  * pinned BPF iterator of `portalloc accel` where this process may read it,
  * else one scan of /proc, for the inodes found.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,35 +105,71 @@ source_name(const char *table, int how)
 	return strcmp(table, "sock_diag") == 0 ? diag[how] : procnet[how];
 }
 
-/* The pairs from the pinned iterator when it can be read, else from a
- * scan of /proc; t->source says which, and why. */
-static int
-holder_pairs(struct pa_socktab *t, const uint64_t *inodes, size_t ni,
-    struct pa__inopid **pairs, size_t *np, struct pa_error *err)
-{
-	char pin[256];
-	int rc, how;
+/*
+ * The pin is read in a thread while the sock_diag dumps run: both are
+ * mostly kernel time, and the pin holds every socket, so it need not wait
+ * for the inodes the dumps find.
+ */
+struct pin_read {
+	pthread_t thread;
+	int started, rc;
+	char path[256];
+	char *buf;
+	size_t len;
+};
 
-	if (pa__accel_pin(pin, sizeof(pin)) != 0)
-		how = 4;
-	else if ((rc = pa__pin_holders(pin, inodes, ni, pairs, np,
-	    err)) == 0)
-		how = 0;
-	else
-		how = rc == PA_ENOENT ? 1 : rc == PA_EPERM ? 2 :
-		    rc == PA_EDATA ? 3 : 5;
+static void *
+pin_thread(void *arg)
+{
+	struct pin_read *p = arg;
+
+	p->rc = pa__pin_read(p->path, &p->buf, &p->len, NULL);
+	return NULL;
+}
+
+/* Starts reading the pin, unless PORTALLOC_ACCEL=0 (rc PA_ENOTSUP). */
+static void
+pin_start(struct pin_read *p)
+{
+	memset(p, 0, sizeof(*p));
+	if ((p->rc = pa__accel_pin(p->path, sizeof(p->path))) != 0)
+		return;
+	p->started = pthread_create(&p->thread, NULL, pin_thread, p) == 0;
+	if (!p->started)
+		pin_thread(p);
+}
+
+static void
+pin_finish(struct pin_read *p)
+{
+	if (p->started)
+		pthread_join(p->thread, NULL);
+	p->started = 0;
+}
+
+/* The pairs from the pin when it could be read, else from a scan of
+ * /proc; t->source says which, and why. */
+static int
+holder_pairs(struct pa_socktab *t, const struct pin_read *p,
+    const uint64_t *inodes, size_t ni, struct pa__inopid **pairs,
+    size_t *np, struct pa_error *err)
+{
+	int how;
+
+	how = p->rc == 0 ? 0 : p->rc == PA_ENOTSUP ? 4 :
+	    p->rc == PA_ENOENT ? 1 : p->rc == PA_EPERM ? 2 :
+	    p->rc == PA_EDATA ? 3 : 5;
 	t->source = source_name(t->source, how);
 	if (how == 0)
-		return 0;
-	if (err != NULL)
-		memset(err, 0, sizeof(*err));
+		return pa__pin_join(p->buf, p->len, inodes, ni, pairs, np,
+		    err);
 	return pa__procfd_scan("/proc", inodes, ni, pairs, np,
 	    &t->unreadable, err);
 }
 
 static int
 find_holders(struct pa_socktab *t, const struct pa__sockvec *sv,
-    struct pa_error *err)
+    const struct pin_read *p, struct pa_error *err)
 {
 	struct pa__inopid *pairs = NULL;
 	uint64_t *inodes;
@@ -142,7 +179,7 @@ find_holders(struct pa_socktab *t, const struct pa__sockvec *sv,
 	if ((inodes = inodes_of(sv, &ni)) == NULL)
 		return pa__err(err, PA_ENOMEM, "out of memory");
 	if (ni > 0)
-		rc = holder_pairs(t, inodes, ni, &pairs, &np, err);
+		rc = holder_pairs(t, p, inodes, ni, &pairs, &np, err);
 	if (rc == 0 && attach_pids(t, pairs, np) != 0)
 		rc = pa__err(err, PA_ENOMEM, "out of memory");
 	free(pairs);
@@ -155,6 +192,7 @@ pa__linux_sockets(void *ctx, const struct pa_portq *q, size_t nq, int pids,
     struct pa_socktab *t, struct pa_error *err)
 {
 	struct pa__sockvec sv = { NULL, 0, 0 };
+	struct pin_read pin;
 	uint16_t lo = 65535, hi = 0;
 	unsigned protos = 0;
 	size_t i;
@@ -168,6 +206,8 @@ pa__linux_sockets(void *ctx, const struct pa_portq *q, size_t nq, int pids,
 		hi = q[i].last > hi ? q[i].last : hi;
 		protos |= q[i].protos;
 	}
+	if (pids && nq > 0)
+		pin_start(&pin);
 	for (i = 0; rc == 0 && nq > 0 && i < sizeof(dumps) / sizeof(dumps[0]);
 	    i++) {
 		if (!(protos & dumps[i].proto))
@@ -182,8 +222,12 @@ pa__linux_sockets(void *ctx, const struct pa_portq *q, size_t nq, int pids,
 	}
 	t->socks = sv.v;
 	t->n = sv.n;
-	if (rc == 0 && pids)
-		rc = find_holders(t, &sv, err);
+	if (pids && nq > 0) {
+		pin_finish(&pin);
+		if (rc == 0)
+			rc = find_holders(t, &sv, &pin, err);
+		free(pin.buf);
+	}
 	if (rc != 0)
 		pa__socktab_free(t);
 	return rc;
