@@ -7,7 +7,8 @@ packages=(build-essential cmake ninja-build pkg-config
   libinih-dev libsqlite3-dev libcmocka-dev
   procps   # sysctl: the reservation tests apply the drop-in with sysctl -p
   dpkg-dev groff-base  # the Debian package test; the man page test
-  clang libclang-rt-14-dev valgrind)  # ci/fuzz.sh, ci/valgrind.sh
+  clang libclang-rt-14-dev valgrind  # ci/fuzz.sh, ci/valgrind.sh
+  llvm bpftool libbpf-dev)  # portalloc accel: the BPF iterator (PORTALLOC_BPF)
 
 if [ "$(id -u)" -eq 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

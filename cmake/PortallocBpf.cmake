@@ -57,3 +57,12 @@ if(PORTALLOC_BPF)
     target_link_libraries(portalloc_shared PRIVATE ${CMAKE_DL_LIBS})
   endif()
 endif()
+
+# The unit that pins the iterator at boot (Linux; useful with any build:
+# accel on says so when this one cannot load it).
+if(NOT WIN32)
+  configure_file(contrib/systemd/portalloc-accel.service.in
+    ${PROJECT_BINARY_DIR}/portalloc-accel.service @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/portalloc-accel.service
+    DESTINATION ${CMAKE_INSTALL_PREFIX}/lib/systemd/system)
+endif()
