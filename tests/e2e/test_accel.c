@@ -6,7 +6,7 @@
  * user may not read it.  Root only, in a private network namespace so the
  * ports are the test's own; the pin goes to a directory of the test's own
  * (PORTALLOC_BPF_PIN_DIR=/sys/fs/bpf/portalloc-test-PID), removed at the
- * end.  Skipped without root, BTF or a build with PORTALLOC_BPF.
+ * end, in a bpffs of its own (a private mount namespace) where it can.  Skipped without root, BTF or a build with PORTALLOC_BPF.
  */
 #include <errno.h>
 #include <grp.h>
@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -31,6 +32,7 @@
 #define OTHER_GID 65533   /* a group that may not read the pin */
 
 static int ready;         /* root, namespace, pin: the tests can run */
+static int own_bpffs;     /* a private bpffs mounted 0700 */
 static char pindir[64];
 static char pinenv[96];
 
@@ -89,6 +91,11 @@ setup(void **state)
 		    ": skipping\n");
 		return 0;
 	}
+	/* a bpffs of our own, 0700 as systemd mounts it, where we may */
+	if (unshare(CLONE_NEWNS) == 0 &&
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+	    mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") == 0)
+		own_bpffs = 1;
 	snprintf(pindir, sizeof(pindir), "/sys/fs/bpf/portalloc-test-%d",
 	    (int)getpid());
 	snprintf(pinenv, sizeof(pinenv), "PORTALLOC_BPF_PIN_DIR=%s", pindir);
@@ -417,6 +424,12 @@ test_unprivileged(void **state)
 			pause();
 	}
 	assert_int_equal(read(p[0], &port, sizeof(port)), sizeof(port));
+	if (own_bpffs) {   /* accel on let the group through the 0700 */
+		struct stat sb;
+
+		assert_int_equal(stat("/sys/fs/bpf", &sb), 0);
+		assert_int_equal(sb.st_mode & 0777, 0711);
+	}
 	assert_int_equal(as_nobody(NOBODY, 1, port, "sock_diag, bpf pin", h),
 	    0);
 	assert_int_equal(as_nobody(OTHER_GID, 0, port,

@@ -389,6 +389,25 @@ mount_bpffs(struct pa_error *err)
 	return rc;
 }
 
+/*
+ * With a group, its members must be able to reach the pin: systemd mounts
+ * bpffs 0700, so it gets search permission (o+x, no listing); every pin in
+ * it keeps its own mode.
+ */
+static int
+bpffs_searchable(struct pa_error *err)
+{
+	struct stat sb;
+
+	if (stat(BPFFS, &sb) != 0)
+		return sys_fail(err, errno, "cannot stat", BPFFS);
+	if ((sb.st_mode & 0011) == 0011)
+		return 0;
+	if (chmod(BPFFS, (sb.st_mode & 07777) | 0011) != 0)
+		return sys_fail(err, errno, "cannot chmod", BPFFS);
+	return 0;
+}
+
 /* Root's and group's alone: 0440 root:group, or 0400 root:root. */
 static int
 set_access(const char *path, gid_t gid, int group, struct pa_error *err)
@@ -454,7 +473,8 @@ pa__linux_accel_on(void *ctx, const char *group, struct pa_accel_status *st,
 		return pa__err(err, PA_ENOTSUP, "this kernel has no task_file "
 		    "BPF iterators (Linux 5.8 or later)");
 	if ((rc = group_id(group, &gid, err)) != 0 ||
-	    (rc = mount_bpffs(err)) != 0)
+	    (rc = mount_bpffs(err)) != 0 ||
+	    (gid != 0 && (rc = bpffs_searchable(err)) != 0))
 		return rc;
 	pin_dir(dir, sizeof(dir));
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
