@@ -246,6 +246,8 @@ merge_parts(struct part *parts, size_t k, struct pa__inopid **out,
 	if ((*out = malloc((total + 1) * sizeof(**out))) == NULL)
 		return PA_ENOMEM;
 	for (i = 0; i < k; i++) {
+		if (parts[i].sc.nout == 0)
+			continue;   /* out is NULL: no memcpy from it */
 		memcpy(*out + *nout, parts[i].sc.out,
 		    parts[i].sc.nout * sizeof(**out));
 		*nout += parts[i].sc.nout;
