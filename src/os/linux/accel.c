@@ -35,6 +35,15 @@
 
 #ifdef PA_HAVE_BPF
 #include <dlfcn.h>
+/*
+ * The skeleton calls these five libbpf functions; they are renamed to ours,
+ * which call libbpf through the pointers open_libbpf fills.
+ */
+#define bpf_object__open_skeleton pa__bpf_open_skeleton
+#define bpf_object__load_skeleton pa__bpf_load_skeleton
+#define bpf_object__attach_skeleton pa__bpf_attach_skeleton
+#define bpf_object__detach_skeleton pa__bpf_detach_skeleton
+#define bpf_object__destroy_skeleton pa__bpf_destroy_skeleton
 #include <bpf/libbpf.h>
 #include "sockfd.skel.h"
 #endif
@@ -300,30 +309,62 @@ bpf_fail(struct pa_error *err, int e, const char *what)
  * libbpf, opened at run time: only `accel on` needs it, and linking it
  * would make every command load libbpf, libelf and libz at start.
  */
-struct libbpf {
+static struct libbpf {
 	libbpf_print_fn_t (*set_print)(libbpf_print_fn_t fn);
-	struct bpf_object *(*open_mem)(const void *buf, size_t size,
+	int (*open_skeleton)(struct bpf_object_skeleton *s,
 	    const struct bpf_object_open_opts *opts);
-	int (*load)(struct bpf_object *obj);
-	struct bpf_program *(*find_program)(const struct bpf_object *obj,
-	    const char *name);
+	int (*load_skeleton)(struct bpf_object_skeleton *s);
+	int (*attach_skeleton)(struct bpf_object_skeleton *s);
+	void (*detach_skeleton)(struct bpf_object_skeleton *s);
+	void (*destroy_skeleton)(struct bpf_object_skeleton *s);
 	struct bpf_link *(*attach_iter)(const struct bpf_program *prog,
 	    const struct bpf_iter_attach_opts *opts);
 	int (*pin)(struct bpf_link *link, const char *path);
 	int (*link_destroy)(struct bpf_link *link);
-	void (*close)(struct bpf_object *obj);
-};
+} lb;
+
+int
+pa__bpf_open_skeleton(struct bpf_object_skeleton *s,
+    const struct bpf_object_open_opts *opts)
+{
+	return lb.open_skeleton(s, opts);
+}
+
+int
+pa__bpf_load_skeleton(struct bpf_object_skeleton *s)
+{
+	return lb.load_skeleton(s);
+}
+
+int
+pa__bpf_attach_skeleton(struct bpf_object_skeleton *s)
+{
+	return lb.attach_skeleton(s);
+}
+
+void
+pa__bpf_detach_skeleton(struct bpf_object_skeleton *s)
+{
+	lb.detach_skeleton(s);
+}
+
+void
+pa__bpf_destroy_skeleton(struct bpf_object_skeleton *s)
+{
+	lb.destroy_skeleton(s);
+}
 
 static int
-open_libbpf(struct libbpf *lb, struct pa_error *err)
+open_libbpf(struct pa_error *err)
 {
 	static const char *const names[] = {
-		"libbpf_set_print", "bpf_object__open_mem", "bpf_object__load",
-		"bpf_object__find_program_by_name", "bpf_program__attach_iter",
-		"bpf_link__pin", "bpf_link__destroy", "bpf_object__close",
+		"libbpf_set_print", "bpf_object__open_skeleton",
+		"bpf_object__load_skeleton", "bpf_object__attach_skeleton",
+		"bpf_object__detach_skeleton", "bpf_object__destroy_skeleton",
+		"bpf_program__attach_iter", "bpf_link__pin", "bpf_link__destroy",
 	};
 	void *h = dlopen("libbpf.so.1", RTLD_NOW | RTLD_LOCAL), *f;
-	void **slots = (void **)lb;
+	void **slots = (void **)&lb;
 	size_t i;
 
 	if (h == NULL)
@@ -338,36 +379,28 @@ open_libbpf(struct libbpf *lb, struct pa_error *err)
 	return 0;   /* h stays open: the functions live in it */
 }
 
-/* Loads the program of the skeleton and pins an iterator link at path. */
+/* Loads the program through the skeleton and pins an iterator link of it
+ * at path. */
 static int
 load_and_pin(const char *path, struct pa_error *err)
 {
-	struct bpf_object *obj;
-	struct bpf_program *prog;
-	struct bpf_link *link = NULL;
-	struct libbpf lb;
-	const void *elf;
-	size_t size;
+	struct sockfd_bpf *skel;
+	struct bpf_link *link;
 	int rc = 0;
 
-	if ((rc = open_libbpf(&lb, err)) != 0)
+	if ((rc = open_libbpf(err)) != 0)
 		return rc;
 	bpf_msg[0] = '\0';
 	lb.set_print(keep_message);
-	elf = sockfd_bpf__elf_bytes(&size);
-	if ((obj = lb.open_mem(elf, size, NULL)) == NULL)
-		return bpf_fail(err, errno, "open");
-	if (lb.load(obj) != 0)
-		rc = bpf_fail(err, errno, "load");
-	else if ((prog = lb.find_program(obj, "sockfd")) == NULL)
-		rc = bpf_fail(err, ENOENT, "find");
-	else if ((link = lb.attach_iter(prog, NULL)) == NULL)
+	if ((skel = sockfd_bpf__open_and_load()) == NULL)
+		return bpf_fail(err, errno, "load");
+	if ((link = lb.attach_iter(skel->progs.sockfd, NULL)) == NULL)
 		rc = bpf_fail(err, errno, "attach");
 	else if (lb.pin(link, path) != 0)
 		rc = bpf_fail(err, errno, "pin");
 	if (link != NULL)
 		lb.link_destroy(link);
-	lb.close(obj);
+	sockfd_bpf__destroy(skel);
 	return rc;
 }
 
