@@ -468,6 +468,27 @@ group_id(const char *group, gid_t *gid, struct pa_error *err)
 	return 0;
 }
 
+/*
+ * The directory of the pins, root's and written by root alone: bpffs is
+ * often 1777, where anybody could have made it first and could then
+ * remove or rename the pin.
+ */
+static int
+make_dir(const char *dir, struct pa_error *err)
+{
+	struct stat sb;
+
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return sys_fail(err, errno, "cannot create", dir);
+	if (lstat(dir, &sb) != 0)
+		return sys_fail(err, errno, "cannot stat", dir);
+	if (!S_ISDIR(sb.st_mode) || sb.st_uid != 0 || (sb.st_mode & 022))
+		return pa__err(err, PA_EPERM, "%s is not a directory of root's "
+		    "that only root may write: remove it, then run accel on "
+		    "again", dir);
+	return 0;
+}
+
 /* The pin in place with the right access: kept if good, else made anew. */
 static int
 make_pin(const char *dir, gid_t gid, int group, struct pa_error *err)
@@ -510,8 +531,8 @@ pa__linux_accel_on(void *ctx, const char *group, struct pa_accel_status *st,
 	    (gid != 0 && (rc = bpffs_searchable(err)) != 0))
 		return rc;
 	pin_dir(dir, sizeof(dir));
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		return sys_fail(err, errno, "cannot create", dir);
+	if ((rc = make_dir(dir, err)) != 0)
+		return rc;
 	if ((rc = remove_entries(dir, 0)) != 0)
 		return sys_fail(err, -rc, "cannot remove old pins in", dir);
 	if ((rc = make_pin(dir, gid, group != NULL && group[0], err)) != 0)
