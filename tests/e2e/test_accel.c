@@ -28,6 +28,13 @@
 
 #include "helpers.h"
 
+#include <linux/bpf.h>
+#include <linux/types.h>
+#include <sys/syscall.h>
+
+#include "os/linux/linux.h"
+#include "os/linux/bpf/sockfd.h"
+
 #define NOBODY 65534      /* nobody, and nogroup */
 #define OTHER_GID 65533   /* a group that may not read the pin */
 
@@ -543,6 +550,89 @@ test_cli(void **state)
 	th_sock_close(s);
 }
 
+/* Writes recs[0..n) to a file and reads it as a pin. */
+static int
+read_fake_pin(const struct pa_sockfd_rec *recs, size_t n, char **buf,
+    size_t *len)
+{
+	char *dir = th_tmpdir(), *path;
+	FILE *f;
+	int rc;
+
+	path = th_write(dir, "pin", "");
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(recs, sizeof(*recs), n, f), n);
+	fclose(f);
+	rc = pa__pin_read(path, buf, len, NULL);
+	free(path);
+	th_rmtree(dir);
+	free(dir);
+	return rc;
+}
+
+/* A pin's records: another version's header is refused; pairs are picked
+ * by inode, sorted, once each.  Needs no root. */
+static void
+test_pin_records(void **state)
+{
+	struct pa_sockfd_rec r[5] = {
+		{ PA_SOCKFD_MAGIC, PA_SOCKFD_VERSION, sizeof(r[0]) },
+		{ 30, 4, 900 }, { 20, 3, 700 }, { 30, 9, 900 }, { 40, 1, 800 },
+	};
+	const uint64_t want[] = { 700, 900 };
+	struct pa__inopid *v;
+	size_t len, n;
+	char *buf;
+
+	(void)state;
+	assert_int_equal(read_fake_pin(r, 5, &buf, &len), 0);
+	assert_int_equal(pa__pin_join(buf, len, want, 2, &v, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	assert_true(v[0].inode == 700 && v[0].pid == 20);
+	assert_true(v[1].inode == 900 && v[1].pid == 30);
+	free(v);
+	free(buf);
+	r[0].fd = PA_SOCKFD_VERSION + 1;
+	assert_int_equal(read_fake_pin(r, 5, &buf, &len), PA_EDATA);
+	assert_null(buf);
+	r[0].fd = PA_SOCKFD_VERSION;
+	assert_int_equal(read_fake_pin(r, 0, &buf, &len), PA_EDATA);
+	assert_int_equal(pa__pin_read("/nonexistent/pin", &buf, &len, NULL),
+	    PA_ENOENT);
+}
+
+/* A pin of another version is reported and replaced by accel on. */
+static void
+test_other_version_replaced(void **state)
+{
+	union bpf_attr a;
+	char path[128];
+	struct pa_accel_status st;
+	int fd;
+
+	(void)state;
+	NEED_READY();
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_ARRAY;
+	a.key_size = 4;
+	a.value_size = 4;
+	a.max_entries = 1;
+	fd = (int)syscall(SYS_bpf, BPF_MAP_CREATE, &a, sizeof(a));
+	assert_true(fd >= 0);
+	snprintf(path, sizeof(path), "%s/sockfd-v0", pindir);
+	memset(&a, 0, sizeof(a));
+	a.pathname = (__u64)(uintptr_t)path;
+	a.bpf_fd = (__u32)fd;
+	assert_int_equal(syscall(SYS_bpf, BPF_OBJ_PIN, &a, sizeof(a)), 0);
+	close(fd);
+	assert_int_equal(pa_accel_status(&st, NULL), 0);
+	assert_true(st.other_version && st.pinned);
+	assert_int_equal(accel_on(&st, NULL), 0);
+	assert_false(st.other_version);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
 int
 main(void)
 {
@@ -555,6 +645,8 @@ main(void)
 		cmocka_unit_test(test_missing_pin_and_on_again),
 		cmocka_unit_test(test_many_readers),
 		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_pin_records),
+		cmocka_unit_test(test_other_version_replaced),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
