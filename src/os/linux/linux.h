@@ -22,9 +22,10 @@ int pa__diag_parse(const void *buf, size_t len, unsigned proto,
     const struct pa_portq *q, size_t nq, struct pa__sockvec *out,
     int *kerrno, struct pa_error *err);
 
-/* One dump of proto/family (4 or 6) filtered in the kernel to local ports
- * first..last.  PA_ENOENT when the kernel has no such dump (no netlink, no
- * udp_diag module): the caller falls back to /proc/net. */
+/* One dump of proto/family (4 or 6; 0 for TCP of both at once) filtered
+ * in the kernel to local ports first..last.  PA_ENOENT when the kernel has
+ * no such dump (no netlink, no udp_diag module): the caller falls back to
+ * /proc/net (or, for family 0, to a dump per family). */
 int pa__diag_dump(unsigned proto, int family, uint16_t first, uint16_t last,
     const struct pa_portq *q, size_t nq, struct pa__sockvec *out,
     struct pa_error *err);

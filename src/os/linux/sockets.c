@@ -187,6 +187,20 @@ find_holders(struct pa_socktab *t, const struct pa__sockvec *sv,
 	return rc;
 }
 
+/* TCP of both families in one dump; 0 (and sv as it was) where the
+ * kernel refuses it, and then a dump per family follows. */
+static int
+dump_tcp_both(uint16_t lo, uint16_t hi, const struct pa_portq *q, size_t nq,
+    struct pa__sockvec *sv)
+{
+	size_t n = sv->n;
+
+	if (pa__diag_dump(PA_TCP, 0, lo, hi, q, nq, sv, NULL) == 0)
+		return 1;
+	sv->n = n;
+	return 0;
+}
+
 int
 pa__linux_sockets(void *ctx, const struct pa_portq *q, size_t nq, int pids,
     struct pa_socktab *t, struct pa_error *err)
@@ -196,7 +210,7 @@ pa__linux_sockets(void *ctx, const struct pa_portq *q, size_t nq, int pids,
 	uint16_t lo = 65535, hi = 0;
 	unsigned protos = 0;
 	size_t i;
-	int rc = 0;
+	int rc = 0, tcp_done = 0;
 
 	(void)ctx;
 	memset(t, 0, sizeof(*t));
@@ -208,9 +222,12 @@ pa__linux_sockets(void *ctx, const struct pa_portq *q, size_t nq, int pids,
 	}
 	if (pids && nq > 0)
 		pin_start(&pin);
+	if (nq > 0 && (protos & PA_TCP))
+		tcp_done = dump_tcp_both(lo, hi, q, nq, &sv);
 	for (i = 0; rc == 0 && nq > 0 && i < sizeof(dumps) / sizeof(dumps[0]);
 	    i++) {
-		if (!(protos & dumps[i].proto))
+		if (!(protos & dumps[i].proto) ||
+		    (tcp_done && dumps[i].proto == PA_TCP))
 			continue;
 		rc = pa__diag_dump(dumps[i].proto, dumps[i].family, lo, hi, q,
 		    nq, &sv, err);
