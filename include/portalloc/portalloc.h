@@ -492,7 +492,9 @@ enum pa_accel_why {
 	PA_ACCEL_NO_BPFFS,      /* no BPF file system mounted */
 	PA_ACCEL_NO_BTF,        /* the kernel has no BTF (/sys/kernel/btf) */
 	PA_ACCEL_OLD_KERNEL,    /* no task_file iterators (before Linux 5.8) */
-	PA_ACCEL_UNSUPPORTED    /* not on this OS */
+	PA_ACCEL_UNSUPPORTED,   /* not on this OS */
+	PA_ACCEL_PIDNS          /* this process is in a PID namespace below
+	                           the host's: the pin has the host's pids */
 };
 /* "ready", "not pinned", "no permission", ... */
 const char *pa_accel_why_name(enum pa_accel_why why);

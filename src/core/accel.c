@@ -18,6 +18,7 @@ static const char *const why_names[] = {
 	"the kernel has no BTF",
 	"the kernel is too old (task_file iterators need Linux 5.8)",
 	"not supported on this OS",
+	"this process is in a PID namespace below the host's",
 };
 
 const char *

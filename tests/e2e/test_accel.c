@@ -2,8 +2,8 @@
  * portalloc accel on the real kernel: the holders who finds through the
  * pinned BPF iterator are exactly those the /proc scan finds (shared
  * listeners, SCM_RIGHTS, threads, v4 and v6, UDP, TIME-WAIT, a port nobody
- * holds), and the scan is taken, and said, when the pin is missing or this
- * user may not read it.  Root only, in a private network namespace so the
+ * holds), and the scan is taken, and said, when the pin is missing, this
+ * user may not read it, or the process is in a PID namespace of its own.  Root only, in a private network namespace so the
  * ports are the test's own; the pin goes to a directory of the test's own
  * (PORTALLOC_BPF_PIN_DIR=/sys/fs/bpf/portalloc-test-PID), removed at the
  * end, in a bpffs of its own (a private mount namespace) where it can.  Skipped without root, BTF or a build with PORTALLOC_BPF.
@@ -446,6 +446,38 @@ test_unprivileged(void **state)
 	close(p[1]);
 }
 
+/* In a PID namespace of its own, a process does not take the host's pids
+ * from the pin: it scans /proc, and says why. */
+static void
+test_pid_namespace(void **state)
+{
+	pa_socket_t s = th_listen_tcp(AF_INET, 0);
+	uint16_t port = th_sock_port(s);
+	struct row v[16];
+	const char *src;
+	pid_t pid, inner;
+	int st;
+
+	(void)state;
+	NEED_READY();
+	if ((pid = fork()) == 0) {
+		if (unshare(CLONE_NEWPID) != 0)
+			_exit(20);
+		if ((inner = fork()) == 0) {
+			who_rows(port, 1, v, 16, &src);
+			_exit(strstr(src, "/proc scan (bpf pin: in a PID "
+			    "namespace)") != NULL ? 0 : 21);
+		}
+		_exit(inner > 0 && waitpid(inner, &st, 0) == inner &&
+		    WIFEXITED(st) ? WEXITSTATUS(st) : 22);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	th_sock_close(s);
+}
+
 /* No pin: the scan, said; on again, twice and four at once: one good pin. */
 static void
 test_missing_pin_and_on_again(void **state)
@@ -645,6 +677,7 @@ main(void)
 		cmocka_unit_test(test_missing_pin_and_on_again),
 		cmocka_unit_test(test_many_readers),
 		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_pid_namespace),
 		cmocka_unit_test(test_pin_records),
 		cmocka_unit_test(test_other_version_replaced),
 	};

@@ -77,6 +77,30 @@ accel_disabled(void)
 	return v != NULL && strcmp(v, "0") == 0;
 }
 
+/*
+ * Is this process in a PID namespace below the host's?  The pin's records
+ * carry the host's pids, which mean other processes there (the NSpid line
+ * of /proc/self/status lists one pid per level).
+ */
+static int
+nested_pidns(void)
+{
+	char line[256];
+	int nested = 0;
+	FILE *f;
+
+	if ((f = fopen("/proc/self/status", "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "NSpid:", 6) == 0) {
+			nested = strchr(line + 6 + strspn(line + 6, " \t"),
+			    '\t') != NULL;
+			break;
+		}
+	fclose(f);
+	return nested;
+}
+
 int
 pa__accel_pin(char *buf, size_t len)
 {
@@ -84,6 +108,8 @@ pa__accel_pin(char *buf, size_t len)
 
 	if (accel_disabled())
 		return PA_ENOTSUP;
+	if (nested_pidns())
+		return PA_ESRCH;
 	pin_dir(dir, sizeof(dir));
 	snprintf(buf, len, "%s/%s", dir, PA_SOCKFD_PIN);
 	return 0;
@@ -224,7 +250,8 @@ pa__linux_accel_status(void *ctx, struct pa_accel_status *st,
 		st->other_version |= other_versions(dir);
 	}
 	if (st->readable)
-		st->why = accel_disabled() ? PA_ACCEL_DISABLED : PA_ACCEL_READY;
+		st->why = accel_disabled() ? PA_ACCEL_DISABLED :
+		    nested_pidns() ? PA_ACCEL_PIDNS : PA_ACCEL_READY;
 	else if (st->pinned)
 		st->why = PA_ACCEL_NO_PERMISSION;
 	else if (!bpffs_mounted())

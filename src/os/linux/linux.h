@@ -70,8 +70,9 @@ int pa__pin_join(const char *buf, size_t len, const uint64_t *inodes,
 
 /*
  * portalloc accel (accel.c): the ops of struct pa_os, and for the sockets
- * op the pin to read: 0 and its path in buf, or PA_ENOTSUP when
- * $PORTALLOC_ACCEL is "0".
+ * op the pin to read: 0 and its path in buf, PA_ENOTSUP when
+ * $PORTALLOC_ACCEL is "0", PA_ESRCH in a PID namespace below the host's
+ * (the pin has the host's pids).
  */
 int pa__linux_accel_on(void *ctx, const char *group,
     struct pa_accel_status *st, struct pa_error *err);

@@ -92,6 +92,7 @@ source_name(const char *table, int how)
 		"sock_diag, /proc scan (bpf pin of another version)",
 		"sock_diag, /proc scan (PORTALLOC_ACCEL=0)",
 		"sock_diag, /proc scan (bpf pin failed)",
+		"sock_diag, /proc scan (bpf pin: in a PID namespace)",
 	};
 	static const char *const procnet[] = {
 		"/proc/net, bpf pin",
@@ -100,6 +101,7 @@ source_name(const char *table, int how)
 		"/proc/net, /proc scan (bpf pin of another version)",
 		"/proc/net, /proc scan (PORTALLOC_ACCEL=0)",
 		"/proc/net, /proc scan (bpf pin failed)",
+		"/proc/net, /proc scan (bpf pin: in a PID namespace)",
 	};
 
 	return strcmp(table, "sock_diag") == 0 ? diag[how] : procnet[how];
@@ -158,7 +160,7 @@ holder_pairs(struct pa_socktab *t, const struct pin_read *p,
 
 	how = p->rc == 0 ? 0 : p->rc == PA_ENOTSUP ? 4 :
 	    p->rc == PA_ENOENT ? 1 : p->rc == PA_EPERM ? 2 :
-	    p->rc == PA_EDATA ? 3 : 5;
+	    p->rc == PA_EDATA ? 3 : p->rc == PA_ESRCH ? 6 : 5;
 	t->source = source_name(t->source, how);
 	if (how == 0)
 		return pa__pin_join(p->buf, p->len, inodes, ni, pairs, np,
