@@ -17,7 +17,8 @@ packages=(build-essential cmake ninja-build pkg-config
   clang libclang-rt-14-dev valgrind   # ci/fuzz.sh, ci/valgrind.sh
   python3 python3-venv python3-pytest python3-pytest-xdist  # python/
   nodejs python3-yaml  # tests/action: the GitHub Action run locally
-  iproute2 util-linux)  # tests/netns.sh: unshare -n, ip link set lo up
+  iproute2 util-linux  # tests/netns.sh: unshare -n, ip link set lo up
+  llvm bpftool libbpf-dev)  # portalloc accel: the BPF iterator (PORTALLOC_BPF)
 
 if [ "$(id -u)" -eq 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

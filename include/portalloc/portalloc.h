@@ -145,6 +145,9 @@ struct pa_config {
 #define PA_CONFIG_WARNINGS_MAX 4
 	char warnings[PA_CONFIG_WARNINGS_MAX][512];
 	size_t nwarnings;
+	char accel_group[64];     /* [portalloc] accel_group: who may read the
+	                             pinned iterator besides root; "" none */
+	struct pa_origin o_accel_group;
 };
 
 /*
@@ -404,6 +407,7 @@ struct pa_check {
 	size_t nholders;
 	unsigned count[PA_PORT_NSTATUS]; /* ports by status, free included */
 	unsigned unreadable;
+	const char *source;              /* where the holders came from */
 };
 
 /*
@@ -560,6 +564,62 @@ void pa_resv_report_free(struct pa_resv_report *r);
 /* The uid that leases made through this handle record, and that decides
  * which leases it may release (0, root: all). */
 int64_t pa_uid(const struct pa *pa);
+
+/*
+ * `portalloc accel`: a BPF iterator pinned in bpffs (Linux) that lists, in
+ * one read, which process holds which socket, so that pa_who and pa_check
+ * need not read every /proc/PID/fd link.  They use it whenever this process
+ * can read it (and $PORTALLOC_ACCEL is not "0"), else scan /proc.  Whoever
+ * can read the pin learns which process holds which socket of every user,
+ * which /proc hides from other users: it is readable by root and by the
+ * group [portalloc] accel_group only.
+ */
+enum pa_accel_why {
+	PA_ACCEL_READY,         /* pinned, and this process can read it */
+	PA_ACCEL_DISABLED,      /* $PORTALLOC_ACCEL=0 */
+	PA_ACCEL_NOT_PINNED,    /* could be pinned, is not */
+	PA_ACCEL_NO_PERMISSION, /* pinned, but this process may not read it */
+	PA_ACCEL_NO_BPFFS,      /* no BPF file system mounted */
+	PA_ACCEL_NO_BTF,        /* the kernel has no BTF (/sys/kernel/btf) */
+	PA_ACCEL_OLD_KERNEL,    /* no task_file iterators (before Linux 5.8) */
+	PA_ACCEL_UNSUPPORTED,   /* not on this OS */
+	PA_ACCEL_PIDNS          /* this process is in a PID namespace below
+	                           the host's: the pin has the host's pids */
+};
+/* "ready", "not pinned", "no permission", ... */
+const char *pa_accel_why_name(enum pa_accel_why why);
+
+struct pa_accel_status {
+	int pinned;             /* a pin of this version is in place */
+	int readable;           /* ... and this process can read it */
+	int other_version;      /* a pin of another version is there (unused) */
+	int can_load;           /* this build can load the program */
+	enum pa_accel_why why;  /* why it is not used, or PA_ACCEL_READY */
+	char path[PA_PATH_MAX]; /* the pin */
+	unsigned mode;          /* the pin's permission bits, when pinned */
+	int64_t gid;            /* the pin's group, when pinned */
+	char group[64];         /* its name, "" if unknown */
+};
+
+/* What is pinned and whether this process can use it.  Never fails for
+ * lack of privilege: that is reported in st. */
+int pa_accel_status(struct pa_accel_status *st, struct pa_error *err);
+/* Loads and pins the iterator (mounting bpffs if needed), readable by root
+ * and cfg->accel_group; a pin of this version already there is kept and
+ * given that mode; one of another version is replaced.  Safe to run twice
+ * or twice at once.  PA_EPERM (hint PA_HINT_PRIVILEGE) without the right;
+ * PA_ENOTSUP where the kernel or this build cannot.  st (may be NULL) gets
+ * the state after. */
+int pa_accel_on(const struct pa_config *cfg, struct pa_accel_status *st,
+    struct pa_error *err);
+/* Removes the pin (of every version).  No pin is no error. */
+int pa_accel_off(struct pa_accel_status *st, struct pa_error *err);
+
+/* pa_who, also saying where the holders came from ("sock_diag, bpf pin"
+ * or "sock_diag, /proc scan (...)"): a static string, into *source. */
+int pa_who_from(const struct pa_port_query *q, size_t nq,
+    struct pa_holder **out, size_t *n, unsigned *unreadable,
+    const char **source, struct pa_error *err);
 
 #ifdef __cplusplus
 }

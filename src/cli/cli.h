@@ -49,7 +49,7 @@ struct cmd_entry {
 extern const struct cmd_entry cmd_get_entry, cmd_release_entry,
     cmd_list_entry, cmd_exec_entry, cmd_gc_entry, cmd_config_entry,
     cmd_who_entry, cmd_check_entry, cmd_reserve_entry, cmd_unreserve_entry,
-    cmd_reservations_entry, cmd_map_entry;
+    cmd_reservations_entry, cmd_map_entry, cmd_accel_entry;
 
 /* Options every command takes; put CLI_COMMON_OPTIONS in each table. */
 #define CLI_OPT_HELP 'h'

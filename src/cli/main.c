@@ -21,6 +21,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_reserve_entry,
 	&cmd_unreserve_entry,
 	&cmd_reservations_entry,
+	&cmd_accel_entry,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

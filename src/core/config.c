@@ -27,7 +27,7 @@ const char pa__default_config[] =
 enum section_kind { SEC_NONE, SEC_PORTALLOC, SEC_BLOCK, SEC_BAD };
 
 enum { K_STORE = 1, K_TTL = 2, K_PORTS = 4, K_PROTOS = 8, K_RESERVE = 16,
-	K_BIND = 32, K_TRUST = 64 };
+	K_BIND = 32, K_TRUST = 64, K_ACCEL_GROUP = 128 };
 
 struct parser {
 	struct pa_config *cfg;
@@ -278,6 +278,26 @@ trust_list_ok(const char *s)
 	}
 }
 
+/* accel_group = NAME: the group that may read the pinned BPF iterator
+ * (portalloc accel); a group name, checked when the pin is made. */
+static int
+set_accel_group(struct parser *p, const char *value)
+{
+	struct pa_config *cfg = p->cfg;
+	const char *c;
+
+	if (!seen_once(p, K_ACCEL_GROUP, "accel_group"))
+		return 0;
+	for (c = value; *c; c++)
+		if (*c <= ' ' || *c == ':' || *c == '/' || *c == 0x7f)
+			return fail(p, p->line, "accel_group: '%s' is not a "
+			    "group name", value);
+	if (pa__strlcpy(cfg->accel_group, value, sizeof(cfg->accel_group)))
+		return fail(p, p->line, "accel_group name too long");
+	cfg->o_accel_group = here(p);
+	return 1;
+}
+
 static int
 set_portalloc(struct parser *p, const char *key, const char *value)
 {
@@ -315,8 +335,10 @@ set_portalloc(struct parser *p, const char *key, const char *value)
 		cfg->o_trust = here(p);
 		return 1;
 	}
+	if (strcmp(key, "accel_group") == 0)
+		return set_accel_group(p, value);
 	return fail(p, p->line, "unknown key '%s' in [portalloc] (expected "
-	    "store, lease_ttl, trust)", key);
+	    "store, lease_ttl, trust, accel_group)", key);
 }
 
 static int

@@ -269,6 +269,20 @@ struct pa_os {
 	 */
 	int (*file_read)(void *ctx, const char *path, size_t max,
 	    struct pa_file_read *f, struct pa_error *err);
+
+	/*
+	 * portalloc accel (Linux: src/os/linux/accel.c): the pinned BPF
+	 * iterator that the sockets op reads for holders when it can.  NULL
+	 * where the OS has none.  group is a group name ("" for none) that
+	 * may read the pin besides root; PA_ECONFIG when there is no such
+	 * group.  Each fills *st with the state after the call.
+	 */
+	int (*accel_on)(void *ctx, const char *group,
+	    struct pa_accel_status *st, struct pa_error *err);
+	int (*accel_off)(void *ctx, struct pa_accel_status *st,
+	    struct pa_error *err);
+	int (*accel_status)(void *ctx, struct pa_accel_status *st,
+	    struct pa_error *err);
 };
 
 /* The real operating system. */

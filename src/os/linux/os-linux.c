@@ -472,6 +472,10 @@ static const struct pa_os linux_os = {
 	linux_sock_close,
 	/* configuration files: files.c */
 	pa__linux_file_read,
+	/* the pinned BPF iterator: accel.c */
+	pa__linux_accel_on,
+	pa__linux_accel_off,
+	pa__linux_accel_status,
 };
 
 const struct pa_os *
