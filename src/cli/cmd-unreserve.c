@@ -41,15 +41,10 @@ cmd_unreserve(struct cli *cli, int argc, char **argv)
 
 const struct cmd_entry cmd_unreserve_entry = {
 	"unreserve",
-	"[-b BLOCK] [--json]",
+	"",
 	"Undo reserve: remove exactly the ports portalloc added.\n"
 	    "Take off the OS's reserved list exactly the ports portalloc added, "
 	    "and rewrite\nor remove the drop-in.  Needs root; exits 77 "
 	    "without, having changed nothing.",
-	"  -b, --block BLOCK   only BLOCK (also one no longer configured); "
-	"default: every\n"
-	"                      block portalloc reserved in this network "
-	"namespace\n"
-	"      --json          print what was done and the state as JSON\n",
 	cmd_unreserve,
 };

@@ -15,6 +15,10 @@
  * the CLI's output (Windows: no "\r" added; elsewhere nothing to do). */
 void pa__stdio_plain(void);
 
+/* The width of the terminal stdout writes to, in columns; 0 when stdout is
+ * not a terminal. */
+int pa__term_columns(void);
+
 /* Closes a socket that pa_get_listen handed to the caller. */
 void pa__fd_close(int fd);
 
