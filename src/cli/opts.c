@@ -196,10 +196,10 @@ check_name(const struct cli *cli, const struct cli_opt *o, const char *arg,
 	char shown[64];
 
 	if (arg[0] == '\0')
-		return cli_usage_error(cli, "empty %s", o->argname);
+		return cli_usage_error(cli, "empty %s", o->long_name);
 	if (o->kind == OPT_KIND_NAME && !cli_clean_text(arg)) {
 		out_text(shown, sizeof(shown), arg);
-		return cli_usage_error(cli, "bad %s '%s'", o->argname, shown);
+		return cli_usage_error(cli, "bad %s '%s'", o->long_name, shown);
 	}
 	*out = arg;
 	return 0;
@@ -338,7 +338,9 @@ cli_options(struct cli *cli, const struct cli_opt *opts, int argc,
 	return -1;
 }
 
-/* "-b BLOCK", "--tag TAG", "--json": how the option is written. */
+/* How the option is written: "-b, --block BLOCK" or "    --tag TAG" with
+ * both (the option lines), else "--block BLOCK" (the synopsis, where a
+ * reader looks for the long names). */
 static void
 spelling(char *buf, size_t len, const struct cli_opt *o, int both)
 {
@@ -348,8 +350,6 @@ spelling(char *buf, size_t len, const struct cli_opt *o, int both)
 	if (o->short_name != 0 && both)
 		snprintf(buf, len, "-%c, --%s%s%s", o->short_name, o->long_name,
 		    sp, a);
-	else if (o->short_name != 0)
-		snprintf(buf, len, "-%c%s%s", o->short_name, sp, a);
 	else
 		snprintf(buf, len, "%s--%s%s%s", both ? "    " : "",
 		    o->long_name, sp, a);
