@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 packages=(build-essential cmake ninja-build pkg-config
   libinih-dev libsqlite3-dev libcmocka-dev
   procps   # sysctl: the reservation tests apply the drop-in with sysctl -p
-  dpkg-dev groff-base  # the Debian package test; the man page test
+  dpkg-dev groff-base zsh  # the Debian package test; the man page and zsh completion tests
   clang libclang-rt-14-dev valgrind)  # ci/fuzz.sh, ci/valgrind.sh
 
 if [ "$(id -u)" -eq 0 ]; then
