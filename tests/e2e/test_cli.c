@@ -796,13 +796,17 @@ test_hostile_command_line(void **state)
 {
 	struct e2e *e = *state;
 	char *argv[] = { "\033[2J\nport 1 fake\xff\xc3", "30", NULL };
-	char pid[32];
+	pa_socket_t s = th_listen_tcp(AF_INET, 0);
+	char pid[32], port[16];
 	struct th_run r;
 	pid_t child;
 	int status;
 
+	assert_true(s != TH_BADSOCK);
+	snprintf(port, sizeof(port), "%u", th_sock_port(s));
 	child = fork();
-	if (child == 0) {
+	if (child == 0) {       /* it holds our listener, too */
+		fcntl(s, F_SETFD, 0);
 		execv("/bin/sleep", argv);
 		_exit(126);
 	}
@@ -822,6 +826,18 @@ test_hostile_command_line(void **state)
 	assert_int_equal(th_lines(r.out), 2);   /* header and one row */
 	assert_non_null(strstr(r.out, "\\x1b[2J\\nport 1 fake\\xff\\xc3"));
 	th_run_free(&r);
+	/* who: the same command line, as a holder (we hold it too) */
+	pa_run(e, &r, "who", port, NULL);
+	assert_int_equal(r.status, 0);
+	assert_true(clean_utf8(r.out));
+	assert_int_equal(th_lines(r.out), 3);   /* header, us, the child */
+	assert_non_null(strstr(r.out, "\\x1b[2J\\nport 1 fake"));
+	th_run_free(&r);
+	pa_run(e, &r, "who", port, "--json", NULL);
+	assert_true(clean_utf8(r.out));
+	assert_non_null(strstr(r.out, "\\u001b[2J\\nport 1 fake\\ufffd"));
+	th_run_free(&r);
+	th_sock_close(s);
 	kill(child, SIGKILL);
 	waitpid(child, &status, 0);
 }
