@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "os/spawn.h"
@@ -114,7 +113,8 @@ cmd_map(struct cli *cli, int argc, char **argv)
 	const struct pa_block *b;
 	struct pa_check *r;
 	struct pa_error err;
-	int rc, color = isatty(STDOUT_FILENO) && (nc == NULL || !*nc);
+	/* a terminal has a width; a file or a pipe has none */
+	int rc, color = pa__term_columns() > 0 && (nc == NULL || !*nc);
 	int width = columns();
 	size_t i;
 	const struct cli_opt opts[] = {

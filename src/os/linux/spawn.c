@@ -405,8 +405,9 @@ pa__term_columns(void)
 {
 	struct winsize ws;
 
-	if (!isatty(STDOUT_FILENO) ||
-	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0)
+	if (!isatty(STDOUT_FILENO))
 		return 0;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0)
+		return 80;
 	return ws.ws_col;
 }
