@@ -86,7 +86,8 @@ suggest(const struct cli *cli, char *buf, size_t len, int sudo,
 	    block != NULL ? block : "");
 }
 
-/* PA_HINT_RELEASE: the block is full of live leases. */
+/* PA_HINT_RELEASE: the block is full of live leases (and of ports other
+ * processes hold). */
 static void
 release_hint(const struct cli *cli, const char *block, char *buf,
     size_t len)
@@ -97,9 +98,9 @@ release_hint(const struct cli *cli, const char *block, char *buf,
 	suggest(cli, list, sizeof(list), 0, "list", block);
 	suggest(cli, check, sizeof(check), 0, "check", block);
 	suggest(cli, release, sizeof(release), 0, "release PORT...", NULL);
-	snprintf(buf, len, "the owners are alive: see them with '%s' ('%s' "
-	    "for ports held without a lease); end yours with '%s', or wait "
-	    "for the owners to exit", list, check, release);
+	snprintf(buf, len, "see who holds its ports with '%s' (leases) and "
+	    "'%s' (every process); end your own leases with '%s', or wait "
+	    "for their owners to exit", list, check, release);
 }
 
 void

@@ -388,8 +388,8 @@ test_block_full_exits_69(void **state)
 	    "than 2 free ports: 2 leased (pid "));
 	/* the owners live: gc cannot help, the hint says what can */
 	assert_null(strstr(r.err, "portalloc gc"));
-	assert_non_null(strstr(r.err, "hint: the owners are alive: see them "
-	    "with 'portalloc list -b tiny'"));
+	assert_non_null(strstr(r.err, "hint: see who holds its ports with "
+	    "'portalloc list -b tiny'"));
 	th_run_free(&r);
 	pa_run(e, &r, "list", "--json", NULL);
 	assert_int_equal(th_lines(r.out), 2); /* all or none */
