@@ -3,8 +3,8 @@
  * library returned as data becomes one sentence in the user's own terms
  * (their -c FILE, the block, the command they ran), and the PA_E* code
  * becomes an exit code.  Also the one place that loads the configuration
- * and opens the store for every command.  It calls nothing else of the
- * CLI, so every other CLI file may call it.
+ * and opens the store for every command.  Of the CLI it calls only out.c
+ * (to escape messages), so every other CLI file may call it.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -152,13 +152,15 @@ cli_hint_text(const struct cli *cli, const struct pa_error *err, char *buf,
 int
 cli_fail(const struct cli *cli, int rc, const struct pa_error *err)
 {
-	char hint[PA_PATH_MAX * 2];
+	char hint[PA_PATH_MAX * 2], msg[sizeof(err->msg) * 4];
 
 	if (err == NULL || err->msg[0] == '\0') {
 		cli_warn("%s", pa_strerror(rc));
 		return cli_exit_code(rc);
 	}
-	cli_warn("%s", err->msg);
+	/* a message may quote another user's command line */
+	out_message(msg, sizeof(msg), err->msg);
+	cli_warn("%s", msg);
 	cli_hint_text(cli, err, hint, sizeof(hint));
 	if (hint[0] != '\0')
 		cli_warn("hint: %s", hint);

@@ -171,6 +171,9 @@ void out_json_string(FILE *fp, const char *s);
 /* s for a table cell: control characters and invalid UTF-8 escaped
  * (\n, \x1b), cut to len - 1 bytes on a character boundary. */
 void out_text(char *buf, size_t len, const char *s);
+/* The same for a message (an error with another user's command line in
+ * it): backslashes stay as they are. */
+void out_message(char *buf, size_t len, const char *s);
 /* "45s", "5m", "1h55m", "2d3h". */
 void out_duration(char *buf, size_t len, int64_t seconds);
 const char *out_state(enum pa_lease_state s);

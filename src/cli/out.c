@@ -69,9 +69,10 @@ out_json_string(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
-/* How one character of a table cell is shown: into e, its length. */
+/* How one character of a table cell is shown: into e, its length.  With
+ * keep_bs a backslash stays itself (a message's Windows paths). */
 static size_t
-cell_char(const char *s, size_t *used, char e[8])
+cell_char(const char *s, size_t *used, char e[8], int keep_bs)
 {
 	uint32_t c;
 	size_t n = out_utf8(s, &c);
@@ -85,7 +86,7 @@ cell_char(const char *s, size_t *used, char e[8])
 		return (size_t)snprintf(e, 8, "\\n");
 	if (c == '\t')
 		return (size_t)snprintf(e, 8, "\\t");
-	if (c == '\\')
+	if (c == '\\' && !keep_bs)
 		return (size_t)snprintf(e, 8, "\\\\");
 	if (c < 0x20 || c == 0x7f)
 		return (size_t)snprintf(e, 8, "\\x%02x", (unsigned)c);
@@ -95,8 +96,8 @@ cell_char(const char *s, size_t *used, char e[8])
 	return n;
 }
 
-void
-out_text(char *buf, size_t len, const char *s)
+static void
+escape(char *buf, size_t len, const char *s, int keep_bs)
 {
 	size_t off = 0, used, n;
 	char e[8];
@@ -104,13 +105,25 @@ out_text(char *buf, size_t len, const char *s)
 	if (len == 0)
 		return;
 	for (; *s; s += used) {
-		n = cell_char(s, &used, e);
+		n = cell_char(s, &used, e, keep_bs);
 		if (off + n >= len)
 			break;
 		memcpy(buf + off, e, n);
 		off += n;
 	}
 	buf[off] = '\0';
+}
+
+void
+out_text(char *buf, size_t len, const char *s)
+{
+	escape(buf, len, s, 0);
+}
+
+void
+out_message(char *buf, size_t len, const char *s)
+{
+	escape(buf, len, s, 1);
 }
 
 void

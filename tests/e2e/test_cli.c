@@ -789,12 +789,31 @@ test_unwritable_result_released(void **state)
 	th_run_free(&r);
 }
 
+/* A TCP port below the ephemeral ranges that nobody holds just now. */
+static uint16_t
+unheld_port(void)
+{
+	pa_socket_t s = TH_BADSOCK;
+	uint16_t port = 0;
+	int i;
+
+	for (i = 0; i < 200 && s == TH_BADSOCK; i++) {
+		port = (uint16_t)(20000 + (getpid() * 13 + i * 41) % 8000);
+		s = th_listen_tcp(AF_INET, port);
+	}
+	assert_true(s != TH_BADSOCK);
+	th_sock_close(s);
+	return port;
+}
+
 /* A lease whose owner's command line holds an escape sequence, a newline
- * and invalid UTF-8: list --json stays valid JSON, the table one row. */
+ * and invalid UTF-8: list --json stays valid JSON, the table one row, the
+ * full block's message one clean line. */
 static void
 test_hostile_command_line(void **state)
 {
 	struct e2e *e = *state;
+	char ini[96];
 	char *argv[] = { "\033[2J\nport 1 fake\xff\xc3", "30", NULL };
 	pa_socket_t s = th_listen_tcp(AF_INET, 0);
 	char pid[32], port[16];
@@ -811,8 +830,16 @@ test_hostile_command_line(void **state)
 		_exit(126);
 	}
 	snprintf(pid, sizeof(pid), "%d", (int)child);
+	snprintf(ini, sizeof(ini), "[block one]\nports = %u\n",
+	    unheld_port());
+	free(config(e, ini));
 	pa_run(e, &r, "get", "--owner", pid, NULL);
 	assert_int_equal(r.status, 0);
+	th_run_free(&r);
+	pa_run(e, &r, "get", NULL);             /* full: says whose */
+	assert_int_equal(r.status, 69);
+	assert_true(clean_utf8(r.err));
+	assert_non_null(strstr(r.err, "\\x1b[2J\\nport 1 fake"));
 	th_run_free(&r);
 	pa_run(e, &r, "list", "--json", NULL);
 	assert_int_equal(r.status, 0);

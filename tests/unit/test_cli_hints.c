@@ -2,7 +2,7 @@
  * The CLI's wording of the hints the library returns as data: every hint
  * becomes a sentence with the user's own -c FILE, the block and the
  * command, and an error without a hint gets none.  Compiled with
- * src/cli/cli.c alone.
+ * src/cli/cli.c and out.c alone.
  */
 #include <stdio.h>
 #include <string.h>
