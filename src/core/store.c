@@ -75,6 +75,16 @@ static const char *const migrations[] = {
 	"  created INTEGER NOT NULL,"
 	"  PRIMARY KEY (netns, block)"
 	") WITHOUT ROWID;",
+	/* 2 -> 3: the owner across PID namespaces and pid reuse (owner.c),
+	 * and the stamp, a row every store has from its creation on */
+	"ALTER TABLE lease ADD COLUMN owner_pidns INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE lease ADD COLUMN owner_nspid INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE lease ADD COLUMN owner_pidid INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE stamp ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  created INTEGER NOT NULL"
+	");"
+	"INSERT INTO stamp VALUES (1, CAST(strftime('%s', 'now') AS INTEGER));",
 };
 
 static int
@@ -313,7 +323,8 @@ pa__store_rollback(struct pa_store *st)
 }
 
 #define LEASE_COLUMNS "port, protos, block, owner_pid, owner_start, " \
-	"owner_boot, uid, tag, command, created, expires"
+	"owner_boot, uid, tag, command, created, expires, owner_pidns, " \
+	"owner_nspid, owner_pidid"
 
 static void
 text_column(sqlite3_stmt *stmt, int col, char *buf, size_t len)
@@ -338,6 +349,9 @@ row_to_lease(sqlite3_stmt *stmt, struct pa_lease *l)
 	text_column(stmt, 8, l->command, sizeof(l->command));
 	l->created = sqlite3_column_int64(stmt, 9);
 	l->expires = sqlite3_column_int64(stmt, 10);
+	l->owner_pidns = (uint64_t)sqlite3_column_int64(stmt, 11);
+	l->owner_nspid = sqlite3_column_int64(stmt, 12);
+	l->owner_pidid = (uint64_t)sqlite3_column_int64(stmt, 13);
 }
 
 static int
@@ -428,7 +442,8 @@ pa__store_insert(struct pa_store *st, const struct pa_lease *l,
 	int rc;
 
 	if ((rc = prepare(st, "INSERT INTO lease (" LEASE_COLUMNS ") "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &stmt, err)) != 0)
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &stmt,
+	    err)) != 0)
 		return rc;
 	sqlite3_bind_int(stmt, 1, l->port);
 	sqlite3_bind_int(stmt, 2, (int)l->protos);
@@ -441,6 +456,9 @@ pa__store_insert(struct pa_store *st, const struct pa_lease *l,
 	sqlite3_bind_text(stmt, 9, l->command, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 10, l->created);
 	sqlite3_bind_int64(stmt, 11, l->expires);
+	sqlite3_bind_int64(stmt, 12, (int64_t)l->owner_pidns);
+	sqlite3_bind_int64(stmt, 13, l->owner_nspid);
+	sqlite3_bind_int64(stmt, 14, (int64_t)l->owner_pidid);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
@@ -461,7 +479,8 @@ pa__store_owners(struct pa_store *st, struct pa__owner **out, size_t *n,
 	*out = NULL;
 	*n = 0;
 	if ((rc = prepare(st, "SELECT DISTINCT owner_pid, owner_start, "
-	    "owner_boot FROM lease", &stmt, err)) != 0)
+	    "owner_boot, owner_pidns, owner_nspid, owner_pidid FROM lease",
+	    &stmt, err)) != 0)
 		return rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (*n == cap) {
@@ -475,6 +494,9 @@ pa__store_owners(struct pa_store *st, struct pa__owner **out, size_t *n,
 		v[*n].pid = sqlite3_column_int64(stmt, 0);
 		v[*n].start = (uint64_t)sqlite3_column_int64(stmt, 1);
 		text_column(stmt, 2, v[*n].boot, sizeof(v[*n].boot));
+		v[*n].pidns = (uint64_t)sqlite3_column_int64(stmt, 3);
+		v[*n].nspid = sqlite3_column_int64(stmt, 4);
+		v[*n].pidid = (uint64_t)sqlite3_column_int64(stmt, 5);
 		(*n)++;
 	}
 	sqlite3_finalize(stmt);
@@ -488,16 +510,17 @@ pa__store_owners(struct pa_store *st, struct pa__owner **out, size_t *n,
 }
 
 /* The WHERE clause of a reclaim: expired leases (?1 = now), or those of one
- * owner (?2 pid, ?3 start, ?4 boot). */
+ * owner (?2 pid, ?3 start, ?4 boot, ?5 PID namespace, ?6 pid there, ?7 id). */
 #define EXPIRED_WHERE "expires != 0 AND expires <= ?1"
-#define OWNER_WHERE "owner_pid = ?2 AND owner_start = ?3 AND owner_boot = ?4"
+#define OWNER_WHERE "owner_pid = ?2 AND owner_start = ?3 AND owner_boot = ?4 " \
+	"AND owner_pidns = ?5 AND owner_nspid = ?6 AND owner_pidid = ?7"
 
 static int
 take(struct pa_store *st, const char *where, int64_t now,
     const struct pa__owner *o, enum pa_lease_state state,
     struct pa_lease **out, size_t *n, size_t *cap, struct pa_error *err)
 {
-	char sql[256];
+	char sql[512];
 	sqlite3_stmt *stmt;
 	struct pa_lease l;
 	int rc, pass;
@@ -515,6 +538,9 @@ take(struct pa_store *st, const char *where, int64_t now,
 			sqlite3_bind_int64(stmt, 2, o->pid);
 			sqlite3_bind_int64(stmt, 3, (int64_t)o->start);
 			sqlite3_bind_text(stmt, 4, o->boot, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(stmt, 5, (int64_t)o->pidns);
+			sqlite3_bind_int64(stmt, 6, o->nspid);
+			sqlite3_bind_int64(stmt, 7, (int64_t)o->pidid);
 		}
 		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 			row_to_lease(stmt, &l);
