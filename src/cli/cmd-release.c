@@ -35,6 +35,44 @@ report_owners(const struct cli *cli, const struct pa_lease *v, size_t n)
 			    (long long)v[k].owner_pid, v[k].command);
 }
 
+/* Says whose leases were ended: each owner once, with its ports. */
+static void
+report_whose(const struct pa_lease *v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i && (v[j].owner_pid != v[i].owner_pid ||
+		    v[j].owner_start != v[i].owner_start ||
+		    v[j].uid != v[i].uid); j++)
+			;
+		if (j < i)
+			continue; /* this owner was told already */
+		fprintf(stderr, "portalloc: released from pid %lld (%.60s), "
+		    "uid %lld:", (long long)v[i].owner_pid, v[i].command,
+		    (long long)v[i].uid);
+		for (j = i; j < n; j++)
+			if (v[j].owner_pid == v[i].owner_pid &&
+			    v[j].owner_start == v[i].owner_start &&
+			    v[j].uid == v[i].uid)
+				fprintf(stderr, " %u", v[j].port);
+		fputc('\n', stderr);
+	}
+}
+
+/*
+ * Whose leases a selection may take: root touches other users' leases
+ * only when it names them (ports, --owner, --user UID, --all); --tag and
+ * --block alone select the caller's own.
+ */
+static void
+default_user(const struct cli *cli, struct pa_filter *f, int named)
+{
+	if (!named && f->nports == 0 && f->owner_pid == 0 && f->uid == -1 &&
+	    pa_uid(cli->pa) == 0)
+		f->uid = PA_UID_SELF;
+}
+
 static int
 cmd_release(struct cli *cli, int argc, char **argv)
 {
@@ -44,6 +82,8 @@ cmd_release(struct cli *cli, int argc, char **argv)
 		{ "owner", required_argument, NULL, 'o' },
 		{ "mine", no_argument, NULL, 'm' },
 		{ "all-mine", no_argument, NULL, 'm' },
+		{ "user", optional_argument, NULL, 'u' },
+		{ "all", no_argument, NULL, 'A' },
 		{ "block", required_argument, NULL, 'b' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
@@ -52,11 +92,11 @@ cmd_release(struct cli *cli, int argc, char **argv)
 	struct pa_lease *v = NULL;
 	struct pa_error err;
 	uint16_t *ports = NULL;
-	int c, rc, json = 0, mine = 0, i;
+	int c, rc, json = 0, mine = 0, named = 0, i;
 	long long num;
 	size_t n = 0, k;
 
-	while ((c = getopt_long(argc, argv, "hc:T:o:mb:j", opts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "hc:T:o:mb:ju", opts, NULL)) !=
 	    -1) {
 		switch (c) {
 		case 'T':
@@ -72,7 +112,20 @@ cmd_release(struct cli *cli, int argc, char **argv)
 			break;
 		case 'm':
 			mine = 1;
-			f.uid = PA_UID_SELF;
+			f.owner_pid = PA_OWNER_PARENT;
+			break;
+		case 'u':
+			if (optarg == NULL)
+				f.uid = PA_UID_SELF;
+			else if ((rc = cli_number(cli, optarg, 0, INT32_MAX,
+			    "uid", &num)) != 0)
+				return rc;
+			else
+				f.uid = num;
+			named = 1;
+			break;
+		case 'A':
+			named = 1;
 			break;
 		case 'b':
 			f.block = optarg;
@@ -86,9 +139,11 @@ cmd_release(struct cli *cli, int argc, char **argv)
 		}
 	}
 	f.nports = (size_t)(argc - optind);
-	if (f.nports == 0 && !f.tag && !f.owner_pid && !mine && !f.block)
+	if (f.nports == 0 && !f.tag && !f.owner_pid && !mine && !f.block &&
+	    !named)
 		return cli_usage_error(cli, "say which leases to release: "
-		    "PORT..., --tag TAG, --owner PID, --block BLOCK or --mine");
+		    "PORT..., --tag TAG, --owner PID, --block BLOCK, --mine, "
+		    "--user[=UID] or --all");
 	if (f.nports > 0 && (ports = calloc(f.nports, sizeof(*ports))) ==
 	    NULL)
 		return cli_fail(PA_ENOMEM, NULL);
@@ -101,6 +156,7 @@ cmd_release(struct cli *cli, int argc, char **argv)
 	f.ports = ports;
 	if ((rc = cli_open(cli, 1)) != 0)
 		goto out;
+	default_user(cli, &f, named);
 	memset(&err, 0, sizeof(err));
 	if ((rc = pa_release(cli->pa, &f, &v, &n, &err)) != 0) {
 		rc = cli_fail(rc, &err);
@@ -115,6 +171,8 @@ cmd_release(struct cli *cli, int argc, char **argv)
 		printf("\n");
 	}
 	report_owners(cli, v, n);
+	if (!json && f.nports == 0)
+		report_whose(v, n);
 	report_missing(ports, f.nports, v, n);
 	rc = EXIT_OK;
 out:
@@ -126,16 +184,22 @@ out:
 const struct cmd_entry cmd_release_entry = {
 	"release",
 	"[PORT...] [--tag TAG] [--owner PID] [--block BLOCK] [--mine] "
-	    "[--json]",
+	    "[--user[=UID]] [--all] [--json]",
 	"End leases.  The selectors combine: every one given must match.",
 	"  PORT...             the leases on these ports\n"
 	"      --tag TAG       the leases with this tag\n"
 	"  -o, --owner PID     the leases owned by PID\n"
 	"  -b, --block BLOCK   the leases in BLOCK\n"
-	"  -m, --mine          the leases made by the calling user "
-	"(--all-mine too)\n"
+	"  -m, --mine          the leases owned by the caller (the process "
+	"get would\n"
+	"                      make the owner; --all-mine too)\n"
+	"  -u, --user[=UID]    every lease of the calling user (of UID: "
+	"root)\n"
+	"      --all           every lease selected, whoever's (root)\n"
 	"      --json          print the released leases as JSON\n"
 	"A port without a lease is reported on stderr, not an error (exit 0).\n"
-	"Another user's lease is released only by root (exit 77 otherwise).\n",
+	"Another user's lease is released only by root (exit 77 otherwise),\n"
+	"and root's --tag and --block select root's own unless --user or "
+	"--all.\n",
 	cmd_release,
 };
