@@ -13,6 +13,34 @@ pa_leases_free(struct pa_lease *leases)
 	free(leases);
 }
 
+/*
+ * Callers that must not share a port must share one store file, reached by
+ * one name: never an in-memory database, an SQLite URI (its options could
+ * open the file another way) or a relative path (one store per working
+ * directory).  PA_ECONFIG with where the name came from.
+ */
+static int
+check_store_name(const struct pa_config *cfg, const char *path,
+    struct pa_error *err)
+{
+	const char *from = cfg->o_store.source == PA_FROM_ENV ?
+	    " (from $PORTALLOC_STORE)" : "";
+	const char *why = NULL;
+
+	if (strcmp(path, ":memory:") == 0 || path[0] == '\0')
+		why = "an in-memory database: every process would have its own";
+	else if (strncmp(path, "file:", 5) == 0)
+		why = "an SQLite URI: the store is named by its plain path";
+	else if (!pa__path_absolute(path))
+		why = "a relative path: every working directory would have its "
+		    "own store";
+	if (why == NULL)
+		return 0;
+	return pa__hint(err, pa__err(err, PA_ECONFIG, "store '%s'%s is %s; "
+	    "name it by its absolute path", path, from, why), PA_HINT_STORE,
+	    NULL);
+}
+
 static int
 store_path(const struct pa_config *cfg, const struct pa_os *os, char *buf,
     size_t len, struct pa_error *err)
@@ -21,7 +49,7 @@ store_path(const struct pa_config *cfg, const struct pa_os *os, char *buf,
 		return os->default_store(os->ctx, buf, len, err);
 	if (pa__strlcpy(buf, cfg->store, len))
 		return pa__err(err, PA_ESTORE, "store path too long");
-	return 0;
+	return check_store_name(cfg, buf, err);
 }
 
 int

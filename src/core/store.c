@@ -4,7 +4,8 @@
  * makes it the one writer on the host until it commits.
  *
  * A file that is not a portalloc store (not SQLite, corrupt, somebody else's
- * database, a newer schema) is reported and never written to.
+ * database, a newer schema, one that lost its -wal) is reported and never
+ * written to.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +182,100 @@ refuse:
 	}
 }
 
+/*
+ * A store's main file holds its schema and stamp from its creation on (the
+ * creation is checkpointed into it), so that a store is never made anew
+ * over one that lost its -wal; a store without its stamp is damaged.
+ */
+static int
+check_stamp(struct pa_store *st, struct pa_error *err)
+{
+	sqlite3_stmt *stmt;
+	int rc, rows = 0;
+
+	if ((rc = prepare(st, "SELECT count(*) FROM stamp", &stmt, err)) != 0)
+		return rc;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		rows = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (rows != 1)
+		return pa__hint(err, pa__err(err, PA_EIO, "store %s is damaged "
+		    "(its stamp is gone); it was left as it is: move it away",
+		    st->path), PA_HINT_STORE, NULL);
+	return 0;
+}
+
+/* Opens path + suffix for reading through SQLite's file layer: a
+ * malloc'd handle, or NULL (no such file). */
+static sqlite3_file *
+vfs_open(sqlite3_vfs *vfs, const char *path, const char *suffix)
+{
+	char name[PA_PATH_MAX + 8];
+	sqlite3_file *f;
+	int out = 0;
+
+	snprintf(name, sizeof(name), "%s%s", path, suffix);
+	if (vfs->xAccess(vfs, name, SQLITE_ACCESS_EXISTS, &out) != SQLITE_OK ||
+	    !out || (f = calloc(1, (size_t)vfs->szOsFile)) == NULL)
+		return NULL;
+	if (vfs->xOpen(vfs, name, f, SQLITE_OPEN_READONLY | SQLITE_OPEN_WAL,
+	    &out) != SQLITE_OK) {
+		if (f->pMethods != NULL)
+			f->pMethods->xClose(f);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+static void
+vfs_close(sqlite3_file *f)
+{
+	if (f != NULL) {
+		f->pMethods->xClose(f);
+		free(f);
+	}
+}
+
+/*
+ * Did the -wal lose frames the main file does not have?  SQLite's index
+ * (-shm) says how many frames the log holds (mxFrame) and how many were
+ * copied into the main file (nBackfill); a log shorter than that, or gone,
+ * lost the leases made since the last checkpoint, which SQLite would
+ * silently forget.  Read before SQLite opens the store.
+ */
+static int
+wal_lost(const char *path)
+{
+	sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
+	sqlite3_file *shm, *wal;
+	unsigned char hdr[100];
+	uint32_t mx, backfill;
+	uint16_t page;
+	sqlite3_int64 size = 0;
+
+	if (vfs == NULL || (shm = vfs_open(vfs, path, "-shm")) == NULL)
+		return 0;
+	if (shm->pMethods->xRead(shm, hdr, sizeof(hdr), 0) != SQLITE_OK ||
+	    memcmp(hdr, hdr + 48, 48) != 0 || hdr[12] == 0) {
+		vfs_close(shm);
+		return 0; /* no index, or one being written: nothing known */
+	}
+	vfs_close(shm);
+	memcpy(&page, hdr + 14, 2);
+	memcpy(&mx, hdr + 16, 4);
+	memcpy(&backfill, hdr + 96, 4);
+	if (mx <= backfill)
+		return 0; /* every frame is in the main file */
+	if ((wal = vfs_open(vfs, path, "-wal")) != NULL) {
+		if (wal->pMethods->xFileSize(wal, &size) != SQLITE_OK)
+			size = INT64_MAX;
+		vfs_close(wal);
+	}
+	return size < 32 + (sqlite3_int64)mx * (24 + (page == 1 ? 65536 :
+	    page));
+}
+
 /* Brings the schema to PA__STORE_VERSION, one step at a time. */
 static int
 migrate(struct pa_store *st, struct pa_error *err)
@@ -245,6 +340,15 @@ pa__store_open(struct pa_store **out, const char *path,
 	}
 	if ((rc = os->prepare_store(os->ctx, path, err)) != 0)
 		goto fail;
+	if (wal_lost(path)) {
+		rc = pa__hint(err, pa__err(err, PA_EIO, "store %s lost its "
+		    "write-ahead log (%s-wal is missing or cut short): the "
+		    "leases made since its last checkpoint are gone, and their "
+		    "ports could be handed out twice; it was left as it is: "
+		    "stop every portalloc using it, then move it away", path,
+		    path), PA_HINT_STORE, NULL);
+		goto fail;
+	}
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
@@ -257,11 +361,16 @@ pa__store_open(struct pa_store **out, const char *path,
 	sqlite3_wal_hook(st->db, count_frames, st);
 	if ((rc = check_version(st, &version, err)) != 0)
 		goto fail;
+	if (version >= 3 && (rc = check_stamp(st, err)) != 0)
+		goto fail;
 	if (version < PA__STORE_VERSION) {
 		if (version == 0 && (rc = enable_wal(st, err)) != 0)
 			goto fail;
 		if ((rc = migrate(st, err)) != 0)
 			goto fail;
+		/* the schema and stamp into the main file (see check_stamp) */
+		sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_FULL,
+		    NULL, NULL);
 	}
 	if ((rc = exec_sql(st, "PRAGMA synchronous = NORMAL",
 	    "cannot configure", err)) != 0)

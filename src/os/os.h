@@ -127,10 +127,11 @@ struct pa_os {
 	 * Prepares `path` for a new store: creates missing parent directories
 	 * (mode 0700, or 0755 under a system directory when root) and, if the
 	 * file does not exist, creates it empty with mode 0600 (0644 for
-	 * root's system store).  Never touches an existing file.  Refuses
-	 * (PA_EPERM) a store or directory that is a symbolic link, and a
-	 * directory every user may write to unless it is sticky and owned
-	 * by root or the caller.
+	 * root's system store; 0660 in a setgid directory, for its group).
+	 * Never touches an existing file.  Refuses (PA_EPERM) a store or
+	 * directory that is a symbolic link, and a directory every user may
+	 * write to unless it is sticky and owned by root or the caller; and
+	 * (PA_ESTORE) a store with more than one name (hard link).
 	 */
 	int (*prepare_store)(void *ctx, const char *path, struct pa_error *err);
 

@@ -520,13 +520,39 @@ check_store_file(const char *path, struct pa_error *err)
 	if (!S_ISREG(sb.st_mode))
 		return pa__err(err, PA_ESTORE, "store %s is not a regular "
 		    "file", path);
+	/* two names, two -wal files: two stores over one file */
+	if (sb.st_nlink > 1)
+		return pa__hint(err, pa__err(err, PA_ESTORE, "store %s has %ju "
+		    "names (hard links): callers using another name would "
+		    "not see its leases; remove the other links", path,
+		    (uintmax_t)sb.st_nlink), PA_HINT_STORE, NULL);
 	return 0;
 }
 
+/* Is the directory of path setgid (a group shares it)? */
+static int
+group_dir(const char *path)
+{
+	char dir[PA_PATH_MAX], *s;
+	struct stat sb;
+
+	if (pa__strlcpy(dir, path, sizeof(dir)) || (s = strrchr(dir, '/')) ==
+	    NULL)
+		return 0;
+	s[s == dir] = '\0';
+	return stat(dir, &sb) == 0 && (sb.st_mode & S_ISGID);
+}
+
+/*
+ * A new store is 0600 (root's 0644), or 0660 in a setgid directory, so
+ * that the group's users share it (SQLite gives its -wal and -shm the
+ * store's mode); the mode is set past the umask.
+ */
 static int
 linux_prepare_store(void *ctx, const char *path, struct pa_error *err)
 {
 	int root = getuid() == 0, fd, rc;
+	mode_t mode = group_dir(path) ? 0660 : root ? 0644 : 0600;
 
 	(void)ctx;
 	if ((rc = make_parents(path, root ? 0755 : 0700, err)) != 0)
@@ -535,10 +561,13 @@ linux_prepare_store(void *ctx, const char *path, struct pa_error *err)
 	    (rc = check_store_file(path, err)) != 0)
 		return rc;
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    root ? 0644 : 0600);
+	    mode);
 	if (fd >= 0) {
+		if (fchmod(fd, mode) != 0)
+			rc = pa__err(err, PA_ESTORE, "cannot set the mode of "
+			    "store %s: %s", path, strerror(errno));
 		close(fd);
-		return 0;
+		return rc;
 	}
 	if (errno == EEXIST)
 		return 0; /* an existing file is never touched here */
