@@ -85,22 +85,30 @@ has_command(const char *s)
 }
 
 /*
- * Does the script go on after its last portalloc command?  A pipe or a
- * redirection ends with it; ';', '&&', '&' or a new line followed by a
- * command goes on ('||' only runs on failure).  -1 when there is no
+ * Does the script go on after this portalloc's command (the first
+ * portalloc command whose arguments are args, else the first one)?  A pipe
+ * or a redirection ends with it; ';', '&&', '&' or a new line followed by
+ * a command goes on ('||' only runs on failure).  -1 when there is no
  * portalloc command in it.
  */
 static int
-script_goes_on(const char *script)
+script_goes_on(const char *script, const char *args)
 {
-	const char *s, *last = NULL;
+	const char *s, *first = NULL, *mine = NULL;
+	size_t len = strlen(args);
 
-	for (s = strstr(script, "portalloc"); s; s = strstr(s + 1, "portalloc"))
-		if (portalloc_word(script, s))
-			last = s;
-	if (last == NULL)
+	for (s = strstr(script, "portalloc"); s && mine == NULL;
+	    s = strstr(s + 1, "portalloc")) {
+		if (!portalloc_word(script, s))
+			continue;
+		if (first == NULL)
+			first = s;
+		if (len > 0 && s[9] == ' ' && strncmp(s + 10, args, len) == 0)
+			mine = s;
+	}
+	if ((s = mine ? mine : first) == NULL)
 		return -1;
-	for (s = last + 9; *s; s++) {
+	for (s += 9; *s; s++) {
 		if (s[0] == '|' && s[1] == '|') {
 			s++;
 			continue;
@@ -139,7 +147,7 @@ shell_script(const char *cmdline)
  * to end, so that the lease goes to the longer-lived process).
  */
 static int
-transient(const struct pa_proc *p)
+transient(const struct pa_proc *p, const char *args)
 {
 	const char *script;
 
@@ -149,7 +157,7 @@ transient(const struct pa_proc *p)
 		return 0;
 	if (strlen(p->cmdline) >= PA_CMD_MAX - 1)
 		return 1;
-	return script_goes_on(script) == 0;
+	return script_goes_on(script, args) == 0;
 }
 
 /* Is p a forked copy of its parent g (a subshell)? */
@@ -161,13 +169,14 @@ subshell(const struct pa_proc *p, const struct pa_proc *g)
 }
 
 /*
- * Walks up from p while p is a process that ends with portalloc.  Never
- * to the host's init.  *exiting is set when the walk had to stop at such a
- * process: it is likely to exit at once.
+ * Walks up from p while p is a process that ends with portalloc (args:
+ * this portalloc's arguments).  Never to the host's init.  *exiting is set
+ * when the walk had to stop at such a process: it is likely to exit at
+ * once.
  */
 static void
-walk_up(const struct pa_os *os, uint64_t self_ns, struct pa_proc *p,
-    int *exiting)
+walk_up(const struct pa_os *os, uint64_t self_ns, const char *args,
+    struct pa_proc *p, int *exiting)
 {
 	struct pa_proc g;
 	int depth, skip;
@@ -178,10 +187,10 @@ walk_up(const struct pa_os *os, uint64_t self_ns, struct pa_proc *p,
 			return; /* unreadable: nothing to judge by */
 		if (p->ppid <= 0 || os->proc(os->ctx, p->ppid, &g, NULL) != 0 ||
 		    g.start == 0) {
-			*exiting = transient(p);
+			*exiting = transient(p, args);
 			return;
 		}
-		skip = transient(p) || subshell(p, &g);
+		skip = transient(p, args) || subshell(p, &g);
 		if (!skip)
 			return;
 		if (g.pid == 1 && (self_ns == 0 || self_ns == INIT_PIDNS)) {
@@ -190,7 +199,7 @@ walk_up(const struct pa_os *os, uint64_t self_ns, struct pa_proc *p,
 		}
 		*p = g;
 	}
-	*exiting = transient(p);
+	*exiting = transient(p, args);
 }
 
 /* PORTALLOC_OWNER's pid into *pid: 1 if set, 0 if not, or PA_EUSAGE. */
@@ -215,7 +224,8 @@ int
 pa__owner_choose(const struct pa_os *os, uint64_t self_ns, int64_t want,
     struct pa_proc *owner, int *exiting, struct pa_error *err)
 {
-	const char *from = "";
+	const char *from = "", *args;
+	struct pa_proc self;
 	int64_t pid = want;
 	int rc;
 
@@ -242,8 +252,12 @@ pa__owner_choose(const struct pa_os *os, uint64_t self_ns, int64_t want,
 		    PA_HINT_OWNER, NULL);
 	if (rc != 0)
 		return rc;
-	if (want == PA_OWNER_PARENT && from[0] == '\0')
-		walk_up(os, self_ns, owner, exiting);
+	if (want == PA_OWNER_PARENT && from[0] == '\0') {
+		if (os->proc(os->ctx, os->self_pid(os->ctx), &self, NULL) != 0)
+			self.cmdline[0] = '\0';
+		args = self.cmdline + strcspn(self.cmdline, " ");
+		walk_up(os, self_ns, args + (*args == ' '), owner, exiting);
+	}
 	return 0;
 }
 

@@ -160,12 +160,14 @@ pidns_of(int64_t pid, uint64_t *ns)
 }
 
 /* pid's pid in its own namespace: the last NSpid of its status; 0 if
- * unknown. */
+ * unknown.  *levels (if not NULL) gets how many namespaces see it from
+ * ours down (1: it is in ours). */
 static int64_t
-nspid_of(int64_t pid)
+nspid_of(int64_t pid, int *levels)
 {
 	char path[64], buf[2048], *s, *end;
 	long long v = 0;
+	int n = 0;
 
 	snprintf(path, sizeof(path), "/proc/%lld/status", (long long)pid);
 	if (read_small(path, buf, sizeof(buf), NULL) <= 0 ||
@@ -178,7 +180,10 @@ nspid_of(int64_t pid)
 		if (*s < '0' || *s > '9')
 			break;
 		v = strtoll(s, &end, 10);
+		n++;
 	}
+	if (levels != NULL)
+		*levels = n;
 	return v;
 }
 
@@ -216,7 +221,7 @@ static void
 read_identity(int64_t pid, struct pa_proc *p)
 {
 	if (pidns_of(pid, &p->pidns) != 0 ||
-	    (p->nspid = nspid_of(pid)) == 0) {
+	    (p->nspid = nspid_of(pid, NULL)) == 0) {
 		p->pidns = 0;
 		p->nspid = 0;
 	}
@@ -253,6 +258,27 @@ linux_proc(void *ctx, int64_t pid, struct pa_proc *p, struct pa_error *err)
 }
 
 /*
+ * Could the process whose namespace link we may not read (even root may
+ * not stat an init's) be in another namespace?  Not when it is gone or a
+ * zombie, nor when only our namespace numbers it (one NSpid).
+ */
+static int
+hidden_ns(int64_t pid)
+{
+	char path[64], buf[2048], *s;
+	int levels;
+
+	snprintf(path, sizeof(path), "/proc/%lld/status", (long long)pid);
+	if (read_small(path, buf, sizeof(buf), NULL) <= 0 ||
+	    ((s = strstr(buf, "\nState:")) != NULL &&
+	    strchr("ZX", s[8] == '\t' ? s[9] : s[8]) != NULL))
+		return 0;
+	if (nspid_of(pid, &levels) == 0)
+		return 0; /* gone since */
+	return levels != 1;
+}
+
+/*
  * Finds the process that is nspid in namespace pidns among those of /proc:
  * see ns_proc in os.h.  A namespace nobody here can see is proven empty
  * only from the initial namespace, when every process could be read.
@@ -275,13 +301,14 @@ linux_ns_proc(void *ctx, uint64_t pidns, int64_t nspid, struct pa_proc *p,
 		if (*end != '\0' || pid <= 0)
 			continue;
 		if (pidns_of(pid, &ns) != 0) {
-			blind += errno != ENOENT && errno != ESRCH;
+			blind += errno != ENOENT && errno != ESRCH &&
+			    hidden_ns(pid);
 			continue;
 		}
 		if (ns != pidns)
 			continue;
 		seen = 1;
-		if (nspid_of(pid) != nspid)
+		if (nspid_of(pid, NULL) != nspid)
 			continue;
 		closedir(d);
 		return linux_proc(ctx, pid, p, err) == 0 ? 0 : PA_ESRCH;
