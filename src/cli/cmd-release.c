@@ -73,6 +73,83 @@ default_user(const struct cli *cli, struct pa_filter *f, int named)
 		f->uid = PA_UID_SELF;
 }
 
+/*
+ * The selection options into f (*named: --user or --all named whose):
+ * -1 when handled, -2 when c is not one of them, else an exit code.
+ */
+static int
+select_option(struct cli *cli, int c, const char *arg, struct pa_filter *f,
+    int *named)
+{
+	long long num;
+	int rc;
+
+	switch (c) {
+	case 'T':
+		if (arg[0] == '\0')
+			return cli_usage_error(cli, "empty tag");
+		f->tag = arg;
+		return -1;
+	case 'o':
+		if ((rc = cli_number(cli, arg, 1, INT32_MAX, "owner pid",
+		    &num)) != 0)
+			return rc;
+		f->owner_pid = num;
+		return -1;
+	case 'm':       /* the owner get would choose: the caller's own */
+		f->owner_pid = PA_OWNER_PARENT;
+		return -1;
+	case 'u':
+		f->uid = PA_UID_SELF;
+		if (arg != NULL && (rc = cli_number(cli, arg, 0, INT32_MAX,
+		    "uid", &num)) != 0)
+			return rc;
+		if (arg != NULL)
+			f->uid = num;
+		*named = 1;
+		return -1;
+	case 'A':
+		*named = 1;
+		return -1;
+	case 'b':
+		f->block = arg;
+		return -1;
+	}
+	return -2;
+}
+
+/* Releases what f selects and says what and whose. */
+static int
+release_and_report(struct cli *cli, struct pa_filter *f, int named,
+    int json)
+{
+	struct pa_lease *v = NULL;
+	struct pa_error err;
+	size_t n = 0, k;
+	int rc;
+
+	if ((rc = cli_open(cli, 1)) != 0)
+		return rc;
+	default_user(cli, f, named);
+	memset(&err, 0, sizeof(err));
+	if ((rc = pa_release(cli->pa, f, &v, &n, &err)) != 0)
+		return cli_fail(rc, &err);
+	if (json) {
+		out_leases_json(stdout, v, n);
+	} else {
+		printf("released %zu lease%s", n, n == 1 ? "" : "s");
+		for (k = 0; k < n; k++)
+			printf("%s%u", k ? " " : ": ", v[k].port);
+		printf("\n");
+	}
+	report_owners(cli, v, n);
+	if (!json && f->nports == 0)
+		report_whose(v, n);
+	report_missing(f->ports, f->nports, v, n);
+	pa_leases_free(v);
+	return EXIT_OK;
+}
+
 static int
 cmd_release(struct cli *cli, int argc, char **argv)
 {
@@ -89,58 +166,23 @@ cmd_release(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pa_filter f = PA_FILTER_INIT;
-	struct pa_lease *v = NULL;
-	struct pa_error err;
 	uint16_t *ports = NULL;
-	int c, rc, json = 0, mine = 0, named = 0, i;
+	int c, rc, json = 0, named = 0, i;
 	long long num;
-	size_t n = 0, k;
+	size_t k;
 
 	while ((c = getopt_long(argc, argv, "hc:T:o:mb:ju", opts, NULL)) !=
 	    -1) {
-		switch (c) {
-		case 'T':
-			if (optarg[0] == '\0')
-				return cli_usage_error(cli, "empty tag");
-			f.tag = optarg;
-			break;
-		case 'o':
-			if ((rc = cli_number(cli, optarg, 1, INT32_MAX,
-			    "owner pid", &num)) != 0)
-				return rc;
-			f.owner_pid = num;
-			break;
-		case 'm':
-			mine = 1;
-			f.owner_pid = PA_OWNER_PARENT;
-			break;
-		case 'u':
-			if (optarg == NULL)
-				f.uid = PA_UID_SELF;
-			else if ((rc = cli_number(cli, optarg, 0, INT32_MAX,
-			    "uid", &num)) != 0)
-				return rc;
-			else
-				f.uid = num;
-			named = 1;
-			break;
-		case 'A':
-			named = 1;
-			break;
-		case 'b':
-			f.block = optarg;
-			break;
-		case 'j':
+		if (c == 'j')
 			json = 1;
-			break;
-		default:
-			if ((rc = cli_common_option(cli, c, optarg)) >= 0)
-				return rc;
-		}
+		else if ((rc = select_option(cli, c, optarg, &f, &named)) ==
+		    -2 && (rc = cli_common_option(cli, c, optarg)) >= 0)
+			return rc;
+		else if (rc >= 0)
+			return rc;
 	}
 	f.nports = (size_t)(argc - optind);
-	if (f.nports == 0 && !f.tag && !f.owner_pid && !mine && !f.block &&
-	    !named)
+	if (f.nports == 0 && !f.tag && !f.owner_pid && !f.block && !named)
 		return cli_usage_error(cli, "say which leases to release: "
 		    "PORT..., --tag TAG, --owner PID, --block BLOCK, --mine, "
 		    "--user[=UID] or --all");
@@ -154,29 +196,8 @@ cmd_release(struct cli *cli, int argc, char **argv)
 		ports[k] = (uint16_t)num;
 	}
 	f.ports = ports;
-	if ((rc = cli_open(cli, 1)) != 0)
-		goto out;
-	default_user(cli, &f, named);
-	memset(&err, 0, sizeof(err));
-	if ((rc = pa_release(cli->pa, &f, &v, &n, &err)) != 0) {
-		rc = cli_fail(rc, &err);
-		goto out;
-	}
-	if (json) {
-		out_leases_json(stdout, v, n);
-	} else {
-		printf("released %zu lease%s", n, n == 1 ? "" : "s");
-		for (k = 0; k < n; k++)
-			printf("%s%u", k ? " " : ": ", v[k].port);
-		printf("\n");
-	}
-	report_owners(cli, v, n);
-	if (!json && f.nports == 0)
-		report_whose(v, n);
-	report_missing(ports, f.nports, v, n);
-	rc = EXIT_OK;
+	rc = release_and_report(cli, &f, named, json);
 out:
-	pa_leases_free(v);
 	free(ports);
 	return rc;
 }
