@@ -185,7 +185,8 @@ struct pa_lease {
 	uint64_t owner_pidid;
 	/* pa_get: the owner looks about to exit (a wrapper or a `sh -c` that
 	 * ends with portalloc, with nothing above it to own the lease), and
-	 * the lease would end with it. */
+	 * the lease would end with it; or it is the system's init, and the
+	 * lease would end only by release or expiry. */
 	int owner_exiting;
 };
 

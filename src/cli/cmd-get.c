@@ -106,11 +106,12 @@ lease_and_print(struct cli *cli, const struct pa_request *req,
 	if ((rc = pa_get(cli->pa, req, &leases, &n, &err)) != 0)
 		return cli_fail(rc, &err);
 	if (leases[0].owner_exiting)
-		cli_warn("warning: the owner, pid %lld (%.60s), looks about to "
-		    "exit, and the lease%s will end with it; run the job under "
-		    "'portalloc exec', or name the owner with --owner PID or "
-		    "PORTALLOC_OWNER=PID", (long long)leases[0].owner_pid,
-		    leases[0].command, n == 1 ? "" : "s");
+		cli_warn("warning: the %s owner, pid %lld (%.60s), is "
+		    "no process that waits for the job (it is about to exit, "
+		    "or is the system's init); run the job under 'portalloc "
+		    "exec', or name the owner with --owner PID or "
+		    "PORTALLOC_OWNER=PID", n == 1 ? "lease's" : "leases'",
+		    (long long)leases[0].owner_pid, leases[0].command);
 	if (gh != NULL)
 		print_pairs(gh, leases, n, 1);
 	print_leases(leases, n, fmt);

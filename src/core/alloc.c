@@ -455,7 +455,7 @@ lease_template(struct pa *pa, const struct pa_request *req,
 
 	memset(l, 0, sizeof(*l));
 	if ((rc = pa__owner_choose(os, pa->pidns, req->owner_pid, &owner,
-	    &exiting, err)) != 0)
+	    &exiting, NULL, NULL, err)) != 0)
 		return rc;
 	l->owner_pid = owner.pid;
 	l->owner_pidns = owner.pidns;

@@ -96,10 +96,13 @@ int pa__open_os(struct pa **out, const struct pa_config *cfg,
 /* The process that owns a new lease: want is a pid, 0 (the caller) or
  * PA_OWNER_PARENT (PORTALLOC_OWNER, else the caller's parent, skipping
  * the processes that only run portalloc and end with it).  *exiting is
- * set when the owner chosen looks about to exit.  PA_ESRCH (with
- * PA_HINT_OWNER) when there is none. */
+ * set when the owner chosen looks about to exit (or is the host's init).
+ * With passed (room for PA__OWNER_DEPTH), the processes skipped go there
+ * (*npassed of them).  PA_ESRCH (with PA_HINT_OWNER) when there is none. */
+#define PA__OWNER_DEPTH 16
 int pa__owner_choose(const struct pa_os *os, uint64_t self_ns, int64_t want,
-    struct pa_proc *owner, int *exiting, struct pa_error *err);
+    struct pa_proc *owner, int *exiting, struct pa_proc *passed, int *npassed,
+    struct pa_error *err);
 /* The identity of a live process / of a lease's owner. */
 void pa__owner_of_proc(const struct pa_os *os, const struct pa_proc *p,
     struct pa__owner *o);

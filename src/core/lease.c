@@ -205,18 +205,25 @@ resolve(const struct pa *pa, const struct pa_filter *f)
 }
 
 /* Keeps in v[0..*n) the leases owned by o, or by the process with pid
- * (live: the process there now; NULL: none lives). */
+ * (live: the process there now; NULL: none lives), or by one of
+ * also[0..nalso) (live processes). */
 static void
 keep_owned(const struct pa *pa, struct pa_lease *v, size_t *n,
-    const struct pa__owner *want, int64_t pid, const struct pa_proc *live)
+    const struct pa__owner *want, int64_t pid, const struct pa_proc *live,
+    const struct pa_proc *also, int nalso)
 {
 	struct pa__owner o;
 	size_t i, k = 0;
+	int j, keep;
 
 	for (i = 0; i < *n; i++) {
 		pa__owner_of_lease(&v[i], &o);
-		if (want != NULL ? pa__owner_same(&o, want) :
-		    pa__owner_is(pa->pidns, &o, pid, live))
+		keep = want != NULL ? pa__owner_same(&o, want) :
+		    pa__owner_is(pa->pidns, &o, pid, live);
+		for (j = 0; !keep && j < nalso; j++)
+			keep = pa__owner_is(pa->pidns, &o, also[j].pid,
+			    &also[j]);
+		if (keep)
 			v[k++] = v[i];
 	}
 	*n = k;
@@ -225,7 +232,9 @@ keep_owned(const struct pa *pa, struct pa_lease *v, size_t *n,
 /*
  * What the filter selects.  An owner pid means a process, not a number:
  * the one with that pid now, or, when none lives, the dead owners of the
- * caller's namespace that had it.
+ * caller's namespace that had it.  "Mine" (PA_OWNER_PARENT) is the owner
+ * pa_get would choose, or a launcher it went past on the way (a script
+ * whose last command releases is one, though it owned what it got).
  */
 static int
 select_leases(struct pa *pa, const struct pa_filter *f,
@@ -233,14 +242,14 @@ select_leases(struct pa *pa, const struct pa_filter *f,
 {
 	const struct pa_os *os = pa->os;
 	struct pa_filter r = resolve(pa, f);
+	struct pa_proc live, passed[PA__OWNER_DEPTH];
 	struct pa__owner want;
-	struct pa_proc live;
 	int64_t pid = r.owner_pid;
-	int have = 0, exiting, rc;
+	int have = 0, exiting, npassed = 0, rc;
 
 	if (pid == PA_OWNER_PARENT) {
 		if ((rc = pa__owner_choose(os, pa->pidns, pid, &live,
-		    &exiting, err)) != 0)
+		    &exiting, passed, &npassed, err)) != 0)
 			return rc;
 		pid = live.pid;
 		have = 1;
@@ -254,10 +263,11 @@ select_leases(struct pa *pa, const struct pa_filter *f,
 		return rc;
 	if (f->owner_of != NULL) {
 		pa__owner_of_lease(f->owner_of, &want);
-		keep_owned(pa, *out, n, &want, 0, NULL);
+		keep_owned(pa, *out, n, &want, 0, NULL, NULL, 0);
 	}
 	if (pid > 0)
-		keep_owned(pa, *out, n, NULL, pid, have ? &live : NULL);
+		keep_owned(pa, *out, n, NULL, pid, have ? &live : NULL, passed,
+		    npassed);
 	return 0;
 }
 

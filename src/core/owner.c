@@ -35,7 +35,7 @@ static const char *const shells[] = {
 /* The initial PID namespace of Linux (PROC_PID_INIT_INO). */
 #define INIT_PIDNS 0xEFFFFFFCu
 
-#define OWNER_DEPTH 16
+#define OWNER_DEPTH PA__OWNER_DEPTH
 
 static int
 in_list(const char *const *list, const char *name, size_t len)
@@ -113,6 +113,9 @@ script_goes_on(const char *script, const char *args)
 			s++;
 			continue;
 		}
+		if (*s == '&' && (s[-1] == '>' || s[-1] == '<' ||
+		    s[1] == '>'))
+			continue; /* 2>&1, >&2, &>file: a redirection */
 		if (*s == ';' || *s == '\n' || *s == '&') {
 			s += s[0] == '&' && s[1] == '&';
 			if (has_command(s + 1))
@@ -168,15 +171,21 @@ subshell(const struct pa_proc *p, const struct pa_proc *g)
 	    strcmp(g->cmdline, p->cmdline) == 0;
 }
 
+/* The processes a walk went past, for release --mine. */
+struct passed {
+	struct pa_proc *v;          /* NULL: not wanted */
+	int n;
+};
+
 /*
  * Walks up from p while p is a process that ends with portalloc (args:
- * this portalloc's arguments).  Never to the host's init.  *exiting is set
- * when the walk had to stop at such a process: it is likely to exit at
- * once.
+ * this portalloc's arguments), noting in *past those it goes past.  Never
+ * to the host's init.  *exiting is set when the walk had to stop at such a
+ * process: it is likely to exit at once.
  */
 static void
 walk_up(const struct pa_os *os, uint64_t self_ns, const char *args,
-    struct pa_proc *p, int *exiting)
+    struct pa_proc *p, int *exiting, struct passed *past)
 {
 	struct pa_proc g;
 	int depth, skip;
@@ -197,6 +206,8 @@ walk_up(const struct pa_os *os, uint64_t self_ns, const char *args,
 			*exiting = 1; /* the host's init never ends */
 			return;
 		}
+		if (past->v != NULL)
+			past->v[past->n++] = *p;
 		*p = g;
 	}
 	*exiting = transient(p, args);
@@ -222,14 +233,18 @@ env_owner(int64_t *pid, struct pa_error *err)
 
 int
 pa__owner_choose(const struct pa_os *os, uint64_t self_ns, int64_t want,
-    struct pa_proc *owner, int *exiting, struct pa_error *err)
+    struct pa_proc *owner, int *exiting, struct pa_proc *passed, int *npassed,
+    struct pa_error *err)
 {
+	struct passed past = { passed, 0 };
 	const char *from = "", *args;
 	struct pa_proc self;
 	int64_t pid = want;
 	int rc;
 
 	*exiting = 0;
+	if (npassed != NULL)
+		*npassed = 0;
 	if (want == PA_OWNER_PARENT) {
 		if ((rc = env_owner(&pid, err)) < 0)
 			return rc;
@@ -256,8 +271,15 @@ pa__owner_choose(const struct pa_os *os, uint64_t self_ns, int64_t want,
 		if (os->proc(os->ctx, os->self_pid(os->ctx), &self, NULL) != 0)
 			self.cmdline[0] = '\0';
 		args = self.cmdline + strcspn(self.cmdline, " ");
-		walk_up(os, self_ns, args + (*args == ' '), owner, exiting);
+		walk_up(os, self_ns, args + (*args == ' '), owner, exiting,
+		    &past);
 	}
+	/* the host's init owns nothing: its leases would never end */
+	if (owner->pid == 1 && owner->ppid == 0 && (self_ns == 0 ||
+	    self_ns == INIT_PIDNS))
+		*exiting = 1;
+	if (npassed != NULL)
+		*npassed = past.n;
 	return 0;
 }
 

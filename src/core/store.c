@@ -237,41 +237,64 @@ vfs_close(sqlite3_file *f)
 	}
 }
 
+/* The first 100 bytes of the -shm index (its header, twice, and the
+ * checkpoint's count); 0 when there is none or it is being written. */
+static int
+read_index(sqlite3_vfs *vfs, const char *path, unsigned char *hdr)
+{
+	sqlite3_file *shm = vfs_open(vfs, path, "-shm");
+	int ok;
+
+	if (shm == NULL)
+		return 0;
+	ok = shm->pMethods->xRead(shm, hdr, 100, 0) == SQLITE_OK &&
+	    memcmp(hdr, hdr + 48, 48) == 0 && hdr[12] != 0;
+	vfs_close(shm);
+	return ok;
+}
+
+/* The -wal's size; 0 when there is none. */
+static sqlite3_int64
+wal_size(sqlite3_vfs *vfs, const char *path)
+{
+	sqlite3_file *wal = vfs_open(vfs, path, "-wal");
+	sqlite3_int64 size = 0;
+
+	if (wal == NULL)
+		return 0;
+	if (wal->pMethods->xFileSize(wal, &size) != SQLITE_OK)
+		size = INT64_MAX;
+	vfs_close(wal);
+	return size;
+}
+
 /*
  * Did the -wal lose frames the main file does not have?  SQLite's index
  * (-shm) says how many frames the log holds (mxFrame) and how many were
  * copied into the main file (nBackfill); a log shorter than that, or gone,
  * lost the leases made since the last checkpoint, which SQLite would
- * silently forget.  Read before SQLite opens the store.
+ * silently forget.  Read before SQLite opens the store; an index that
+ * changed meanwhile (another process checkpointed) proves nothing.
  */
 static int
 wal_lost(const char *path)
 {
 	sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
-	sqlite3_file *shm, *wal;
-	unsigned char hdr[100];
+	unsigned char hdr[100], again[100];
 	uint32_t mx, backfill;
 	uint16_t page;
-	sqlite3_int64 size = 0;
+	sqlite3_int64 size;
 
-	if (vfs == NULL || (shm = vfs_open(vfs, path, "-shm")) == NULL)
+	if (vfs == NULL || !read_index(vfs, path, hdr))
 		return 0;
-	if (shm->pMethods->xRead(shm, hdr, sizeof(hdr), 0) != SQLITE_OK ||
-	    memcmp(hdr, hdr + 48, 48) != 0 || hdr[12] == 0) {
-		vfs_close(shm);
-		return 0; /* no index, or one being written: nothing known */
-	}
-	vfs_close(shm);
 	memcpy(&page, hdr + 14, 2);
 	memcpy(&mx, hdr + 16, 4);
 	memcpy(&backfill, hdr + 96, 4);
 	if (mx <= backfill)
 		return 0; /* every frame is in the main file */
-	if ((wal = vfs_open(vfs, path, "-wal")) != NULL) {
-		if (wal->pMethods->xFileSize(wal, &size) != SQLITE_OK)
-			size = INT64_MAX;
-		vfs_close(wal);
-	}
+	size = wal_size(vfs, path);
+	if (!read_index(vfs, path, again) || memcmp(hdr, again, 100) != 0)
+		return 0;
 	return size < 32 + (sqlite3_int64)mx * (24 + (page == 1 ? 65536 :
 	    page));
 }

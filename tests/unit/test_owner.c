@@ -34,6 +34,8 @@ static const struct row rows[] = {
 	{ "python3 t.py", "sh -c portalloc get", 10, 0 }, /* os.system */
 	{ "node t.js", "/bin/sh -c portalloc get -n 2", 10, 0 }, /* execSync */
 	{ "bash", "sh -c portalloc get | tr -d x", 10, 0 },
+	{ "bash", "sh -c portalloc get > ports 2>&1", 10, 0 },
+	{ "bash", "sh -c portalloc get &>ports", 10, 0 },
 	{ "bash", "sh -c echo $(portalloc get)", 10, 0 },
 	{ "bash", "sh -ec portalloc get || exit 1", 10, 0 },
 	{ "bash", "bash -c portalloc get; ./server", 20, 0 },
