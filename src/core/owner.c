@@ -275,8 +275,8 @@ pa__owner_choose(const struct pa_os *os, uint64_t self_ns, int64_t want,
 		    &past);
 	}
 	/* the host's init owns nothing: its leases would never end */
-	if (owner->pid == 1 && owner->ppid == 0 && (self_ns == 0 ||
-	    self_ns == INIT_PIDNS))
+	if (want == PA_OWNER_PARENT && owner->pid == 1 && owner->ppid == 0 &&
+	    (self_ns == 0 || self_ns == INIT_PIDNS))
 		*exiting = 1;
 	if (npassed != NULL)
 		*npassed = past.n;
