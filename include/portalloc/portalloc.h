@@ -219,6 +219,18 @@ struct pa_lease {
 	int64_t created;        /* unix seconds */
 	int64_t expires;        /* unix seconds; 0: never */
 	enum pa_lease_state state; /* filled by pa_list */
+	/* The owner across PID namespaces and pid reuse (0: not recorded):
+	 * its own PID namespace (Linux: the inode of /proc/PID/ns/pid), its
+	 * pid there, and an id no other process of the boot gets (Linux:
+	 * its pidfd's inode). */
+	uint64_t owner_pidns;
+	int64_t owner_nspid;
+	uint64_t owner_pidid;
+	/* pa_get: the owner looks about to exit (a wrapper or a `sh -c` that
+	 * ends with portalloc, with nothing above it to own the lease), and
+	 * the lease would end with it; or it is the system's init, and the
+	 * lease would end only by release or expiry. */
+	int owner_exiting;
 };
 
 struct pa; /* an open store plus the configuration it serves */
@@ -237,8 +249,11 @@ int pa_config_store(const struct pa_config *cfg, char *buf, size_t len,
 /* The path of the store the handle has open. */
 const char *pa_store_path(const struct pa *pa);
 
-/* The owner of a lease that pa_get makes: the caller's parent (what the CLI
- * uses, so that the shell that ran `portalloc get` owns the ports). */
+/* The owner of a lease that pa_get makes: $PORTALLOC_OWNER if set, else the
+ * caller's parent, skipping the processes that only run portalloc and end
+ * with it (timeout, xargs, flock, sudo..., a forked subshell, a `sh -c`
+ * whose script ends with portalloc), so that the shell or harness that ran
+ * `portalloc get` owns the ports.  What the CLI uses. */
 #define PA_OWNER_PARENT (-1)
 
 struct pa_request {
@@ -302,11 +317,17 @@ struct pa_filter {
 	size_t nports;
 	const char *block;
 	const char *tag;
-	int64_t owner_pid;
+	int64_t owner_pid;      /* 0: any; a pid: the process with that pid
+	                           now (its leases, not those of an earlier
+	                           process with the pid), or if none lives,
+	                           the dead owners that had it; PA_OWNER_PARENT:
+	                           the owner pa_get would choose ("mine") */
 	int64_t uid;            /* -1: any; PA_UID_SELF: the caller's */
+	const struct pa_lease *owner_of; /* NULL, or: only the leases whose
+	                           owner is this lease's, the same process */
 };
 #define PA_UID_SELF (-2)
-#define PA_FILTER_INIT { NULL, 0, NULL, NULL, 0, -1 }
+#define PA_FILTER_INIT { NULL, 0, NULL, NULL, 0, -1, NULL }
 
 /* Every lease the filter selects, by port, with state filled in. */
 int pa_list(struct pa *pa, const struct pa_filter *f,

@@ -101,16 +101,17 @@ join(char *buf, size_t len, char **argv)
 		    i ? " " : "", argv[i]);
 }
 
-/* Ends every lease the child owned: when it is gone, they are dead anyway. */
+/* Ends every lease the child owned (the child: the owner of l, not another
+ * process that got its pid since): when it is gone, they are dead anyway. */
 static void
-release(struct cli *cli, int64_t pid)
+release(struct cli *cli, int64_t pid, const struct pa_lease *l)
 {
 	struct pa_filter f = PA_FILTER_INIT;
 	struct pa_lease *gone;
 	struct pa_error err;
 	size_t ngone;
 
-	f.owner_pid = pid;
+	f.owner_of = l;
 	memset(&err, 0, sizeof(err));
 	if (pa_release(cli->pa, &f, &gone, &ngone, &err) != 0)
 		cli_warn("warning: leases of pid %lld not released (gc will "
@@ -175,7 +176,7 @@ run(struct cli *cli, struct pa_request *req, int listen, char **cmd)
 	if (env == NULL) {
 		pa__child_abort(child);
 		close_fds(fds, n);
-		release(cli, pid);
+		release(cli, pid, &v[0]);
 		pa_leases_free(v);
 		return cli_fail(cli, PA_ENOMEM, NULL);
 	}
@@ -185,7 +186,7 @@ run(struct cli *cli, struct pa_request *req, int listen, char **cmd)
 	close_fds(fds, n);
 	if (pa__child_wait(child, &status, &err) != 0)
 		cli_warn("%s", err.msg);
-	release(cli, pid);
+	release(cli, pid, &v[0]);
 	for (; nenv > n + 1; nenv--)
 		free(env[nenv - 1]);
 	free_env(env, n);

@@ -96,7 +96,7 @@ unlease(struct cli *cli, const struct pa_lease *v, size_t n)
 	f.ports = ports;
 	f.nports = ports != NULL ? n : 0;   /* else all of the owner's */
 	f.block = v[0].block;
-	f.owner_pid = v[0].owner_pid;
+	f.owner_of = &v[0];
 	memset(&err, 0, sizeof(err));
 	if (pa_release(cli->pa, &f, &gone, &ngone, &err) != 0)
 		cli_warn("the leases could not be released either (gc or "
@@ -106,6 +106,20 @@ unlease(struct cli *cli, const struct pa_lease *v, size_t n)
 		    ngone == 1 ? "" : "s");
 	pa_leases_free(gone);
 	free(ports);
+}
+
+/* The owner the leases got is about to exit: say so, and what to do. */
+static void
+warn_owner(const struct pa_lease *l, size_t n)
+{
+	char cmd[61];
+
+	out_text(cmd, sizeof(cmd), l->command);
+	cli_warn("warning: the %s owner, pid %lld (%s), is no process that "
+	    "waits for the job (it is about to exit, or is the system's "
+	    "init); run the job under 'portalloc exec', or name the owner "
+	    "with --owner PID or PORTALLOC_OWNER=PID", n == 1 ? "lease's" :
+	    "leases'", (long long)l->owner_pid, cmd);
 }
 
 /* Leases what req asks for and prints it; releases it if that fails. */
@@ -121,6 +135,8 @@ lease_and_print(struct cli *cli, const struct pa_request *req,
 	memset(&err, 0, sizeof(err));
 	if ((rc = pa_get(cli->pa, req, &v, &n, &err)) != 0)
 		return cli_fail(cli, rc, &err);
+	if (v[0].owner_exiting)
+		warn_owner(&v[0], n);
 	if (fmt == FMT_GITHUB)
 		failed = write_github(v, n) != 0;
 	if (!failed) {

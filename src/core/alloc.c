@@ -449,31 +449,6 @@ check_request(struct pa *pa, const struct pa_request *req,
 	return 0;
 }
 
-/*
- * The parent of this process, or, when the parent is a subshell (a forked
- * copy of its own parent: same name, same command line, as in
- * `ports=$(portalloc get | tr ...)`), the shell it was forked from: the
- * subshell exits at once and would take the lease with it.
- */
-static int64_t
-calling_shell(const struct pa_os *os)
-{
-	struct pa_proc p, g;
-	int64_t pid = os->parent_pid(os->ctx);
-	int depth;
-
-	if (os->proc(os->ctx, pid, &p, NULL) != 0)
-		return pid;
-	for (depth = 0; depth < 16 && p.ppid > 1; depth++) {
-		if (os->proc(os->ctx, p.ppid, &g, NULL) != 0 ||
-		    g.start == 0 || strcmp(g.name, p.name) != 0 ||
-		    strcmp(g.cmdline, p.cmdline) != 0)
-			break;
-		p = g;
-	}
-	return p.pid;
-}
-
 /* The lease every picked port gets, but for the port itself. */
 static int
 lease_template(struct pa *pa, const struct pa_request *req,
@@ -483,24 +458,17 @@ lease_template(struct pa *pa, const struct pa_request *req,
 	const struct pa_os *os = pa->os;
 	int64_t ttl = req->ttl < 0 ? pa->cfg->lease_ttl : req->ttl;
 	struct pa_proc owner;
-	int rc;
+	int rc, exiting;
 
 	memset(l, 0, sizeof(*l));
-	if (req->owner_pid == PA_OWNER_PARENT)
-		l->owner_pid = calling_shell(os);
-	else if (req->owner_pid > 0)
-		l->owner_pid = req->owner_pid;
-	else if (req->owner_pid == 0)
-		l->owner_pid = os->self_pid(os->ctx);
-	else
-		return pa__err(err, PA_EUSAGE, "bad owner pid %lld",
-		    (long long)req->owner_pid);
-	rc = os->proc(os->ctx, l->owner_pid, &owner, err);
-	if (rc == PA_ESRCH)
-		return pa__err(err, PA_ESRCH, "no process with pid %lld to "
-		    "own the lease", (long long)l->owner_pid);
-	if (rc != 0)
+	if ((rc = pa__owner_choose(os, pa->pidns, req->owner_pid, &owner,
+	    &exiting, NULL, NULL, err)) != 0)
 		return rc;
+	l->owner_pid = owner.pid;
+	l->owner_pidns = owner.pidns;
+	l->owner_nspid = owner.nspid;
+	l->owner_pidid = owner.pidid;
+	l->owner_exiting = exiting;
 	l->protos = protos;
 	pa__strlcpy(l->block, b->name, sizeof(l->block));
 	l->owner_start = owner.start;

@@ -50,11 +50,15 @@ int pa__store_delete(struct pa_store *st, const struct pa_lease *leases,
     size_t n, struct pa_error *err);
 int pa__store_insert(struct pa_store *st, const struct pa_lease *l,
     struct pa_error *err);
-/* Every distinct owner (pid, start, boot) with a lease. */
+/* A lease's owner as recorded: every distinct one with a lease.  pidns,
+ * nspid and pidid are 0 where unknown (see struct pa_proc). */
 struct pa__owner {
 	int64_t pid;
 	uint64_t start;
 	char boot[48];
+	uint64_t pidns;
+	int64_t nspid;
+	uint64_t pidid;
 };
 int pa__store_owners(struct pa_store *st, struct pa__owner **out, size_t *n,
     struct pa_error *err);
@@ -78,7 +82,7 @@ int pa__store_set_cursor(struct pa_store *st, const char *block,
     uint16_t cursor, struct pa_error *err);
 
 /* The schema version this build writes. */
-#define PA__STORE_VERSION 3
+#define PA__STORE_VERSION 4
 
 /*
  * Lease life (lease.c).
@@ -89,15 +93,39 @@ struct pa {
 	const struct pa_os *os;
 	struct pa_store *store;
 	const struct pa__resv_strategy *resv;  /* chosen at open */
+	uint64_t pidns;             /* the caller's PID namespace; 0 unknown */
 };
 
 /* pa_open with an explicit OS (tests pass a fake one). */
 int pa__open_os(struct pa **out, const struct pa_config *cfg,
     const struct pa_os *os, struct pa_error *err);
 
-/* Is the owner recorded in the lease still the same live process? */
-int pa__owner_alive(const struct pa_os *os, int64_t pid, uint64_t start,
-    const char *boot);
+/*
+ * Owners (owner.c).
+ */
+/* The process that owns a new lease: want is a pid, 0 (the caller) or
+ * PA_OWNER_PARENT (PORTALLOC_OWNER, else the caller's parent, skipping
+ * the processes that only run portalloc and end with it).  *exiting is
+ * set when the owner chosen looks about to exit (or is the host's init).
+ * With passed (room for PA__OWNER_DEPTH), the processes skipped go there
+ * (*npassed of them).  PA_ESRCH (with PA_HINT_OWNER) when there is none. */
+#define PA__OWNER_DEPTH 16
+int pa__owner_choose(const struct pa_os *os, uint64_t self_ns, int64_t want,
+    struct pa_proc *owner, int *exiting, struct pa_proc *passed, int *npassed,
+    struct pa_error *err);
+/* The identity of a live process / of a lease's owner. */
+void pa__owner_of_proc(const struct pa_os *os, const struct pa_proc *p,
+    struct pa__owner *o);
+void pa__owner_of_lease(const struct pa_lease *l, struct pa__owner *o);
+int pa__owner_same(const struct pa__owner *a, const struct pa__owner *b);
+/* Is the recorded owner still the same live process?  Judged from the
+ * caller's PID namespace self_ns; 1 where it cannot be proven gone. */
+int pa__owner_alive(const struct pa_os *os, uint64_t self_ns,
+    const struct pa__owner *o);
+/* Is o the process with this pid in the caller's namespace: live, the
+ * process now (NULL: no such process now, o dead under that pid)? */
+int pa__owner_is(uint64_t self_ns, const struct pa__owner *o, int64_t pid,
+    const struct pa_proc *live);
 /* The state of a lease now. */
 enum pa_lease_state pa__lease_state(const struct pa *pa,
     const struct pa_lease *l);

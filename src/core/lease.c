@@ -13,6 +13,34 @@ pa_leases_free(struct pa_lease *leases)
 	free(leases);
 }
 
+/*
+ * Callers that must not share a port must share one store file, reached by
+ * one name: never an in-memory database, an SQLite URI (its options could
+ * open the file another way) or a relative path (one store per working
+ * directory).  PA_ECONFIG with where the name came from.
+ */
+static int
+check_store_name(const struct pa_config *cfg, const char *path,
+    struct pa_error *err)
+{
+	const char *from = cfg->o_store.source == PA_FROM_ENV ?
+	    " (from $PORTALLOC_STORE)" : "";
+	const char *why = NULL;
+
+	if (strcmp(path, ":memory:") == 0 || path[0] == '\0')
+		why = "an in-memory database: every process would have its own";
+	else if (strncmp(path, "file:", 5) == 0)
+		why = "an SQLite URI: the store is named by its plain path";
+	else if (!pa__path_absolute(path))
+		why = "a relative path: every working directory would have its "
+		    "own store";
+	if (why == NULL)
+		return 0;
+	return pa__hint(err, pa__err(err, PA_ECONFIG, "store '%s'%s is %s; "
+	    "name it by its absolute path", path, from, why), PA_HINT_STORE,
+	    NULL);
+}
+
 static int
 store_path(const struct pa_config *cfg, const struct pa_os *os, char *buf,
     size_t len, struct pa_error *err)
@@ -21,7 +49,7 @@ store_path(const struct pa_config *cfg, const struct pa_os *os, char *buf,
 		return os->default_store(os->ctx, buf, len, err);
 	if (pa__strlcpy(buf, cfg->store, len))
 		return pa__err(err, PA_ESTORE, "store path too long");
-	return 0;
+	return check_store_name(cfg, buf, err);
 }
 
 int
@@ -29,6 +57,17 @@ pa_config_store(const struct pa_config *cfg, char *buf, size_t len,
     struct pa_error *err)
 {
 	return store_path(cfg, pa__os_native(), buf, len, err);
+}
+
+/* The caller's PID namespace; 0 when the OS does not say. */
+static uint64_t
+self_pidns(const struct pa_os *os)
+{
+	struct pa_proc me;
+
+	if (os->proc(os->ctx, os->self_pid(os->ctx), &me, NULL) != 0)
+		return 0;
+	return me.pidns;
 }
 
 int
@@ -49,6 +88,7 @@ pa__open_os(struct pa **out, const struct pa_config *cfg,
 	pa->cfg = cfg;
 	pa->os = os;
 	pa->resv = pa__resv_choose(os);
+	pa->pidns = self_pidns(os);
 	if ((rc = pa__store_open(&pa->store, path, os, err)) != 0) {
 		free(pa);
 		return rc;
@@ -78,37 +118,22 @@ pa_store_path(const struct pa *pa)
 	return pa__store_path(pa->store);
 }
 
-int
-pa__owner_alive(const struct pa_os *os, int64_t pid, uint64_t start,
-    const char *boot)
-{
-	struct pa_proc p;
-	int rc;
-
-	if (strcmp(boot, os->boot_id(os->ctx)) != 0)
-		return 0;
-	rc = os->proc(os->ctx, pid, &p, NULL);
-	if (rc == PA_ESRCH)
-		return 0;
-	if (rc != 0 || p.start == 0)
-		return 1; /* exists but unreadable: never reclaim on a guess */
-	return p.start == start;
-}
-
 enum pa_lease_state
 pa__lease_state(const struct pa *pa, const struct pa_lease *l)
 {
+	struct pa__owner o;
+
 	if (l->expires != 0 && l->expires <= pa->os->now(pa->os->ctx))
 		return PA_LEASE_EXPIRED;
-	if (!pa__owner_alive(pa->os, l->owner_pid, l->owner_start,
-	    l->owner_boot))
+	pa__owner_of_lease(l, &o);
+	if (!pa__owner_alive(pa->os, pa->pidns, &o))
 		return PA_LEASE_DEAD;
 	return PA_LEASE_ALIVE;
 }
 
 /* Many leases share an owner: ask the OS about each owner once. */
 struct owner_cache {
-	const struct pa_lease *v[64];
+	struct pa__owner v[64];
 	enum pa_lease_state state[64];
 	size_t n;
 };
@@ -117,22 +142,19 @@ static enum pa_lease_state
 cached_state(const struct pa *pa, struct owner_cache *c,
     const struct pa_lease *l)
 {
-	const struct pa_lease *o;
+	struct pa__owner o;
 	enum pa_lease_state s;
 	size_t i;
 
 	if (l->expires != 0 && l->expires <= pa->os->now(pa->os->ctx))
 		return PA_LEASE_EXPIRED;
-	for (i = 0; i < c->n; i++) {
-		o = c->v[i];
-		if (o->owner_pid == l->owner_pid &&
-		    o->owner_start == l->owner_start &&
-		    strcmp(o->owner_boot, l->owner_boot) == 0)
+	pa__owner_of_lease(l, &o);
+	for (i = 0; i < c->n; i++)
+		if (pa__owner_same(&c->v[i], &o))
 			return c->state[i];
-	}
 	s = pa__lease_state(pa, l);
 	if (c->n < 64) {
-		c->v[c->n] = l;
+		c->v[c->n] = o;
 		c->state[c->n++] = s;
 	}
 	return s;
@@ -165,8 +187,7 @@ pa__reclaim(struct pa *pa, struct pa_lease **out, size_t *n,
 	if ((rc = pa__store_owners(pa->store, &owners, &nowners, err)) != 0)
 		return rc;
 	for (i = 0; rc == 0 && i < nowners; i++)
-		if (!pa__owner_alive(os, owners[i].pid, owners[i].start,
-		    owners[i].boot))
+		if (!pa__owner_alive(os, pa->pidns, &owners[i]))
 			rc = pa__store_take_owner(pa->store, &owners[i], out,
 			    n, &cap, err);
 	free(owners);
@@ -184,16 +205,82 @@ resolve(const struct pa *pa, const struct pa_filter *f)
 	return r;
 }
 
+/* Keeps in v[0..*n) the leases owned by o, or by the process with pid
+ * (live: the process there now; NULL: none lives), or by one of
+ * also[0..nalso) (live processes). */
+static void
+keep_owned(const struct pa *pa, struct pa_lease *v, size_t *n,
+    const struct pa__owner *want, int64_t pid, const struct pa_proc *live,
+    const struct pa_proc *also, int nalso)
+{
+	struct pa__owner o;
+	size_t i, k = 0;
+	int j, keep;
+
+	for (i = 0; i < *n; i++) {
+		pa__owner_of_lease(&v[i], &o);
+		keep = want != NULL ? pa__owner_same(&o, want) :
+		    pa__owner_is(pa->pidns, &o, pid, live);
+		for (j = 0; !keep && j < nalso; j++)
+			keep = pa__owner_is(pa->pidns, &o, also[j].pid,
+			    &also[j]);
+		if (keep)
+			v[k++] = v[i];
+	}
+	*n = k;
+}
+
+/*
+ * What the filter selects.  An owner pid means a process, not a number:
+ * the one with that pid now, or, when none lives, the dead owners of the
+ * caller's namespace that had it.  "Mine" (PA_OWNER_PARENT) is the owner
+ * pa_get would choose, or a launcher it went past on the way (a script
+ * whose last command releases is one, though it owned what it got).
+ */
+static int
+select_leases(struct pa *pa, const struct pa_filter *f,
+    struct pa_lease **out, size_t *n, struct pa_error *err)
+{
+	const struct pa_os *os = pa->os;
+	struct pa_filter r = resolve(pa, f);
+	struct pa_proc live, passed[PA__OWNER_DEPTH];
+	struct pa__owner want;
+	int64_t pid = r.owner_pid;
+	int have = 0, exiting, npassed = 0, rc;
+
+	if (pid == PA_OWNER_PARENT) {
+		if ((rc = pa__owner_choose(os, pa->pidns, pid, &live,
+		    &exiting, passed, &npassed, err)) != 0)
+			return rc;
+		pid = live.pid;
+		have = 1;
+	} else if (pid > 0) {
+		have = os->proc(os->ctx, pid, &live, NULL) == 0 &&
+		    live.start != 0;
+	}
+	r.owner_pid = 0;
+	r.owner_of = NULL;
+	if ((rc = pa__store_select(pa->store, &r, out, n, err)) != 0)
+		return rc;
+	if (f->owner_of != NULL) {
+		pa__owner_of_lease(f->owner_of, &want);
+		keep_owned(pa, *out, n, &want, 0, NULL, NULL, 0);
+	}
+	if (pid > 0)
+		keep_owned(pa, *out, n, NULL, pid, have ? &live : NULL, passed,
+		    npassed);
+	return 0;
+}
+
 int
 pa_list(struct pa *pa, const struct pa_filter *f, struct pa_lease **out,
     size_t *n, struct pa_error *err)
 {
-	struct pa_filter r = resolve(pa, f);
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = pa__store_select(pa->store, &r, out, n, err)) != 0) {
+	if ((rc = select_leases(pa, f, out, n, err)) != 0) {
 		free(*out);
 		*out = NULL;
 		*n = 0;
@@ -232,12 +319,11 @@ static int
 release_locked(struct pa *pa, const void *arg, struct pa_lease **out,
     size_t *n, struct pa_error *err)
 {
-	struct pa_filter f = resolve(pa, arg);
 	int64_t uid = pa->os->self_uid(pa->os->ctx);
 	size_t i;
 	int rc;
 
-	if ((rc = pa__store_select(pa->store, &f, out, n, err)) != 0)
+	if ((rc = select_leases(pa, arg, out, n, err)) != 0)
 		return rc;
 	for (i = 0; uid != 0 && i < *n; i++)
 		if ((*out)[i].uid != uid)

@@ -4,7 +4,8 @@
  * makes it the one writer on the host until it commits.
  *
  * A file that is not a portalloc store (not SQLite, corrupt, somebody else's
- * database, a newer schema) is reported and never written to.
+ * database, a newer schema, one that lost its -wal) is reported and never
+ * written to.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,16 @@ static const char *const migrations[] = {
 	"  persistent, created FROM reservation;"
 	"DROP TABLE reservation;"
 	"ALTER TABLE reservation3 RENAME TO reservation;",
+	/* 3 -> 4: the owner across PID namespaces and pid reuse (owner.c),
+	 * and the stamp, a row every store has from its creation on */
+	"ALTER TABLE lease ADD COLUMN owner_pidns INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE lease ADD COLUMN owner_nspid INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE lease ADD COLUMN owner_pidid INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE stamp ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  created INTEGER NOT NULL"
+	");"
+	"INSERT INTO stamp VALUES (1, CAST(strftime('%s', 'now') AS INTEGER));",
 };
 
 static int
@@ -191,6 +202,123 @@ refuse:
 	}
 }
 
+/*
+ * A store's main file holds its schema and stamp from its creation on (the
+ * creation is checkpointed into it), so that a store is never made anew
+ * over one that lost its -wal; a store without its stamp is damaged.
+ */
+static int
+check_stamp(struct pa_store *st, struct pa_error *err)
+{
+	sqlite3_stmt *stmt;
+	int rc, rows = 0;
+
+	if ((rc = prepare(st, "SELECT count(*) FROM stamp", &stmt, err)) != 0)
+		return rc;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		rows = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (rows != 1)
+		return pa__hint(err, pa__err(err, PA_EIO, "store %s is damaged "
+		    "(its stamp is gone); it was left as it is: move it away",
+		    st->path), PA_HINT_STORE, NULL);
+	return 0;
+}
+
+/* Opens path + suffix for reading through SQLite's file layer: a
+ * malloc'd handle, or NULL (no such file). */
+static sqlite3_file *
+vfs_open(sqlite3_vfs *vfs, const char *path, const char *suffix)
+{
+	char name[PA_PATH_MAX + 8];
+	sqlite3_file *f;
+	int out = 0;
+
+	snprintf(name, sizeof(name), "%s%s", path, suffix);
+	if (vfs->xAccess(vfs, name, SQLITE_ACCESS_EXISTS, &out) != SQLITE_OK ||
+	    !out || (f = calloc(1, (size_t)vfs->szOsFile)) == NULL)
+		return NULL;
+	if (vfs->xOpen(vfs, name, f, SQLITE_OPEN_READONLY | SQLITE_OPEN_WAL,
+	    &out) != SQLITE_OK) {
+		if (f->pMethods != NULL)
+			f->pMethods->xClose(f);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+static void
+vfs_close(sqlite3_file *f)
+{
+	if (f != NULL) {
+		f->pMethods->xClose(f);
+		free(f);
+	}
+}
+
+/* The first 100 bytes of the -shm index (its header, twice, and the
+ * checkpoint's count); 0 when there is none or it is being written. */
+static int
+read_index(sqlite3_vfs *vfs, const char *path, unsigned char *hdr)
+{
+	sqlite3_file *shm = vfs_open(vfs, path, "-shm");
+	int ok;
+
+	if (shm == NULL)
+		return 0;
+	ok = shm->pMethods->xRead(shm, hdr, 100, 0) == SQLITE_OK &&
+	    memcmp(hdr, hdr + 48, 48) == 0 && hdr[12] != 0;
+	vfs_close(shm);
+	return ok;
+}
+
+/* The -wal's size; 0 when there is none. */
+static sqlite3_int64
+wal_size(sqlite3_vfs *vfs, const char *path)
+{
+	sqlite3_file *wal = vfs_open(vfs, path, "-wal");
+	sqlite3_int64 size = 0;
+
+	if (wal == NULL)
+		return 0;
+	if (wal->pMethods->xFileSize(wal, &size) != SQLITE_OK)
+		size = INT64_MAX;
+	vfs_close(wal);
+	return size;
+}
+
+/*
+ * Did the -wal lose frames the main file does not have?  SQLite's index
+ * (-shm) says how many frames the log holds (mxFrame) and how many were
+ * copied into the main file (nBackfill); a log shorter than that, or gone,
+ * lost the leases made since the last checkpoint, which SQLite would
+ * silently forget.  Read before SQLite opens the store; an index that
+ * changed meanwhile (another process checkpointed) proves nothing.
+ */
+static int
+wal_lost(const char *path)
+{
+	sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
+	unsigned char hdr[100], again[100];
+	uint32_t mx, backfill;
+	uint16_t page;
+	sqlite3_int64 size;
+
+	if (vfs == NULL || !read_index(vfs, path, hdr))
+		return 0;
+	memcpy(&page, hdr + 14, 2);
+	memcpy(&mx, hdr + 16, 4);
+	memcpy(&backfill, hdr + 96, 4);
+	if (mx <= backfill)
+		return 0; /* every frame is in the main file */
+	size = wal_size(vfs, path);
+	if (!read_index(vfs, path, again) || memcmp(hdr, again, 100) != 0)
+		return 0;
+	return size < 32 + (sqlite3_int64)mx * (24 + (page == 1 ? 65536 :
+	    page));
+}
+
 /* Brings the schema to PA__STORE_VERSION, one step at a time. */
 static int
 migrate(struct pa_store *st, struct pa_error *err)
@@ -255,6 +383,15 @@ pa__store_open(struct pa_store **out, const char *path,
 	}
 	if ((rc = os->prepare_store(os->ctx, path, err)) != 0)
 		goto fail;
+	if (wal_lost(path)) {
+		rc = pa__hint(err, pa__err(err, PA_EIO, "store %s lost its "
+		    "write-ahead log (%s-wal is missing or cut short): the "
+		    "leases made since its last checkpoint are gone, and their "
+		    "ports could be handed out twice; it was left as it is: "
+		    "stop every portalloc using it, then move it away", path,
+		    path), PA_HINT_STORE, NULL);
+		goto fail;
+	}
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
@@ -267,11 +404,16 @@ pa__store_open(struct pa_store **out, const char *path,
 	sqlite3_wal_hook(st->db, count_frames, st);
 	if ((rc = check_version(st, &version, err)) != 0)
 		goto fail;
+	if (version >= 3 && (rc = check_stamp(st, err)) != 0)
+		goto fail;
 	if (version < PA__STORE_VERSION) {
 		if (version == 0 && (rc = enable_wal(st, err)) != 0)
 			goto fail;
 		if ((rc = migrate(st, err)) != 0)
 			goto fail;
+		/* the schema and stamp into the main file (see check_stamp) */
+		sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_FULL,
+		    NULL, NULL);
 	}
 	if ((rc = exec_sql(st, "PRAGMA synchronous = NORMAL",
 	    "cannot configure", err)) != 0)
@@ -333,7 +475,8 @@ pa__store_rollback(struct pa_store *st)
 }
 
 #define LEASE_COLUMNS "port, protos, block, owner_pid, owner_start, " \
-	"owner_boot, uid, tag, command, created, expires"
+	"owner_boot, uid, tag, command, created, expires, owner_pidns, " \
+	"owner_nspid, owner_pidid"
 
 static void
 text_column(sqlite3_stmt *stmt, int col, char *buf, size_t len)
@@ -358,6 +501,9 @@ row_to_lease(sqlite3_stmt *stmt, struct pa_lease *l)
 	text_column(stmt, 8, l->command, sizeof(l->command));
 	l->created = sqlite3_column_int64(stmt, 9);
 	l->expires = sqlite3_column_int64(stmt, 10);
+	l->owner_pidns = (uint64_t)sqlite3_column_int64(stmt, 11);
+	l->owner_nspid = sqlite3_column_int64(stmt, 12);
+	l->owner_pidid = (uint64_t)sqlite3_column_int64(stmt, 13);
 }
 
 static int
@@ -448,7 +594,8 @@ pa__store_insert(struct pa_store *st, const struct pa_lease *l,
 	int rc;
 
 	if ((rc = prepare(st, "INSERT INTO lease (" LEASE_COLUMNS ") "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &stmt, err)) != 0)
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &stmt,
+	    err)) != 0)
 		return rc;
 	sqlite3_bind_int(stmt, 1, l->port);
 	sqlite3_bind_int(stmt, 2, (int)l->protos);
@@ -461,6 +608,9 @@ pa__store_insert(struct pa_store *st, const struct pa_lease *l,
 	sqlite3_bind_text(stmt, 9, l->command, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 10, l->created);
 	sqlite3_bind_int64(stmt, 11, l->expires);
+	sqlite3_bind_int64(stmt, 12, (int64_t)l->owner_pidns);
+	sqlite3_bind_int64(stmt, 13, l->owner_nspid);
+	sqlite3_bind_int64(stmt, 14, (int64_t)l->owner_pidid);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
@@ -481,7 +631,8 @@ pa__store_owners(struct pa_store *st, struct pa__owner **out, size_t *n,
 	*out = NULL;
 	*n = 0;
 	if ((rc = prepare(st, "SELECT DISTINCT owner_pid, owner_start, "
-	    "owner_boot FROM lease", &stmt, err)) != 0)
+	    "owner_boot, owner_pidns, owner_nspid, owner_pidid FROM lease",
+	    &stmt, err)) != 0)
 		return rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (*n == cap) {
@@ -495,6 +646,9 @@ pa__store_owners(struct pa_store *st, struct pa__owner **out, size_t *n,
 		v[*n].pid = sqlite3_column_int64(stmt, 0);
 		v[*n].start = (uint64_t)sqlite3_column_int64(stmt, 1);
 		text_column(stmt, 2, v[*n].boot, sizeof(v[*n].boot));
+		v[*n].pidns = (uint64_t)sqlite3_column_int64(stmt, 3);
+		v[*n].nspid = sqlite3_column_int64(stmt, 4);
+		v[*n].pidid = (uint64_t)sqlite3_column_int64(stmt, 5);
 		(*n)++;
 	}
 	sqlite3_finalize(stmt);
@@ -508,16 +662,17 @@ pa__store_owners(struct pa_store *st, struct pa__owner **out, size_t *n,
 }
 
 /* The WHERE clause of a reclaim: expired leases (?1 = now), or those of one
- * owner (?2 pid, ?3 start, ?4 boot). */
+ * owner (?2 pid, ?3 start, ?4 boot, ?5 PID namespace, ?6 pid there, ?7 id). */
 #define EXPIRED_WHERE "expires != 0 AND expires <= ?1"
-#define OWNER_WHERE "owner_pid = ?2 AND owner_start = ?3 AND owner_boot = ?4"
+#define OWNER_WHERE "owner_pid = ?2 AND owner_start = ?3 AND owner_boot = ?4 " \
+	"AND owner_pidns = ?5 AND owner_nspid = ?6 AND owner_pidid = ?7"
 
 static int
 take(struct pa_store *st, const char *where, int64_t now,
     const struct pa__owner *o, enum pa_lease_state state,
     struct pa_lease **out, size_t *n, size_t *cap, struct pa_error *err)
 {
-	char sql[256];
+	char sql[512];
 	sqlite3_stmt *stmt;
 	struct pa_lease l;
 	int rc, pass;
@@ -535,6 +690,9 @@ take(struct pa_store *st, const char *where, int64_t now,
 			sqlite3_bind_int64(stmt, 2, o->pid);
 			sqlite3_bind_int64(stmt, 3, (int64_t)o->start);
 			sqlite3_bind_text(stmt, 4, o->boot, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(stmt, 5, (int64_t)o->pidns);
+			sqlite3_bind_int64(stmt, 6, o->nspid);
+			sqlite3_bind_int64(stmt, 7, (int64_t)o->pidid);
 		}
 		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 			row_to_lease(stmt, &l);

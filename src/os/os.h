@@ -20,6 +20,15 @@ struct pa_proc {
 	int64_t ppid;
 	uint64_t start;             /* start time, OS units; 0 if unknown */
 	int64_t uid;                /* -1 if unknown */
+	/*
+	 * Identity across PID namespaces and pid reuse (0 where unknown or
+	 * the OS has none): the inode of the process's own PID namespace, its
+	 * pid there (the last NSpid of Linux), and an id no other process of
+	 * this boot ever gets (Linux >= 6.9: the pidfd's inode).
+	 */
+	uint64_t pidns;
+	int64_t nspid;
+	uint64_t pidid;
 	char name[64];
 	char cmdline[PA_CMD_MAX];   /* arguments joined by spaces */
 };
@@ -210,10 +219,11 @@ struct pa_os {
 	 * Prepares `path` for a new store: creates missing parent directories
 	 * (mode 0700, or 0755 under a system directory when root) and, if the
 	 * file does not exist, creates it empty with mode 0600 (0644 for
-	 * root's system store).  Never touches an existing file.  Refuses
-	 * (PA_EPERM) a store or directory that is a symbolic link, and a
-	 * directory every user may write to unless it is sticky and owned
-	 * by root or the caller.
+	 * root's system store; 0660 in a setgid directory, for its group).
+	 * Never touches an existing file.  Refuses (PA_EPERM) a store or
+	 * directory that is a symbolic link, and a directory every user may
+	 * write to unless it is sticky and owned by root or the caller; and
+	 * (PA_ESTORE) a store with more than one name (hard link).
 	 */
 	int (*prepare_store)(void *ctx, const char *path, struct pa_error *err);
 
@@ -283,6 +293,18 @@ struct pa_os {
 	    struct pa_error *err);
 	int (*accel_status)(void *ctx, struct pa_accel_status *st,
 	    struct pa_error *err);
+
+	/*
+	 * Optional (NULL where the OS has no PID namespaces).  Looks among
+	 * the processes this one can see for the one that is pid nspid of
+	 * PID namespace pidns (its own namespace), and fills *p.  0 found;
+	 * PA_ESRCH when it is provably gone: processes of that namespace are
+	 * visible and none is nspid, or this is the initial namespace, every
+	 * process could be read, and none is in pidns; PA_ENOENT when this
+	 * caller cannot tell (the namespace is not visible from here).
+	 */
+	int (*ns_proc)(void *ctx, uint64_t pidns, int64_t nspid,
+	    struct pa_proc *p, struct pa_error *err);
 };
 
 /* The real operating system. */

@@ -34,6 +34,7 @@
 #include <sqlite3.h>
 
 #include "helpers.h"
+#include "core/core.h"
 
 #include "core/core.h"      /* PA__STORE_VERSION */
 

@@ -41,6 +41,7 @@ struct pa_fake {
 	unsigned dumps;
 	struct pa_os os;
 	int64_t now, self, parent, uid;
+	int initial_ns;             /* the caller sees every process */
 	char boot[48];
 	struct fake_proc procs[MAX_PROCS];
 	size_t nprocs;
@@ -101,6 +102,25 @@ fake_proc(void *ctx, int64_t pid, struct pa_proc *p, struct pa_error *err)
 	}
 	*p = fp->p;
 	return 0;
+}
+
+/* ns_proc of os.h over the table of processes. */
+static int
+fake_ns_proc(void *ctx, uint64_t pidns, int64_t nspid, struct pa_proc *p,
+    struct pa_error *err)
+{
+	struct pa_fake *f = ctx;
+	int seen = 0;
+	size_t i;
+
+	for (i = 0; i < f->nprocs; i++) {
+		if (f->procs[i].p.pidns != pidns)
+			continue;
+		seen = 1;
+		if (f->procs[i].p.nspid == nspid)
+			return fake_proc(f, f->procs[i].p.pid, p, err);
+	}
+	return seen || f->initial_ns ? PA_ESRCH : PA_ENOENT;
 }
 
 /* Is port bound by one of the core's sockets of a protocol in protos? */
@@ -294,6 +314,7 @@ pa_fake_new(void)
 	f->os.parent_pid = fake_parent;
 	f->os.self_uid = fake_uid;
 	f->os.proc = fake_proc;
+	f->os.ns_proc = fake_ns_proc;
 	f->os.boot_id = fake_boot;
 	f->os.probe = fake_probe;
 	f->os.ephemeral_range = fake_ephemeral;
@@ -368,6 +389,35 @@ pa_fake_add_proc(struct pa_fake *f, int64_t pid, int64_t ppid,
 	fp->p.uid = uid;
 	pa__strlcpy(fp->p.cmdline, cmdline, sizeof(fp->p.cmdline));
 	pa__strlcpy(fp->p.name, cmdline, sizeof(fp->p.name));
+}
+
+void
+pa_fake_set_ns(struct pa_fake *f, int64_t pid, uint64_t pidns, int64_t nspid,
+    uint64_t pidid)
+{
+	struct fake_proc *fp = find(f, pid);
+
+	if (fp == NULL)
+		abort();
+	fp->p.pidns = pidns;
+	fp->p.nspid = nspid;
+	fp->p.pidid = pidid;
+}
+
+void
+pa_fake_set_initial_ns(struct pa_fake *f, int initial)
+{
+	f->initial_ns = initial;
+}
+
+void
+pa_fake_set_parent(struct pa_fake *f, int64_t ppid)
+{
+	struct fake_proc *fp = find(f, f->self);
+
+	f->parent = ppid;
+	if (fp != NULL)
+		fp->p.ppid = ppid;
 }
 
 void

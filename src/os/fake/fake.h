@@ -26,6 +26,19 @@ void pa_fake_add_proc(struct pa_fake *f, int64_t pid, int64_t ppid,
 /* A process that exists but cannot be read (another user's, hidepid). */
 void pa_fake_add_hidden_proc(struct pa_fake *f, int64_t pid);
 void pa_fake_kill(struct pa_fake *f, int64_t pid);
+/*
+ * PID namespaces: a process's own namespace, its pid there, and an id no
+ * other process gets (0: unknown, as for every process until set).  The
+ * table holds the processes the caller can see; ns_proc sees a namespace
+ * when one of them is in it.  With initial set, the caller is in the
+ * initial namespace and sees every process, so a namespace none of them
+ * is in is empty.  The caller's own namespace is its process's (self).
+ */
+void pa_fake_set_ns(struct pa_fake *f, int64_t pid, uint64_t pidns,
+    int64_t nspid, uint64_t pidid);
+void pa_fake_set_initial_ns(struct pa_fake *f, int initial);
+/* The parent of the caller: 0 makes it pid 1 of its namespace. */
+void pa_fake_set_parent(struct pa_fake *f, int64_t ppid);
 /* Makes probe binds of port fail (PA_EINUSE) for the given protocols. */
 void pa_fake_hold(struct pa_fake *f, uint16_t port, unsigned protos);
 void pa_fake_unhold(struct pa_fake *f, uint16_t port);

@@ -1,6 +1,8 @@
 /* The real operating system on Linux: /proc, probe binds, the store's home. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
@@ -9,6 +11,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +24,11 @@
 #include "os/linux/reserve-linux.h"
 
 #define SYSTEM_STORE_DIR "/var/lib/portalloc"
+
+/* The initial PID namespace (PROC_PID_INIT_INO) and pidfs (Linux >= 6.9,
+ * where a pidfd's inode is never reused within a boot). */
+#define INIT_PIDNS 0xEFFFFFFCu
+#define PIDFS_MAGIC 0x50494446
 
 static int64_t
 linux_now(void *ctx)
@@ -137,6 +146,89 @@ read_cmdline(int64_t pid, struct pa_proc *p)
 	p->cmdline[n] = '\0';
 }
 
+/* The inode of pid's PID namespace into *ns; -1 with errno if unreadable. */
+static int
+pidns_of(int64_t pid, uint64_t *ns)
+{
+	char path[64];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "/proc/%lld/ns/pid", (long long)pid);
+	if (stat(path, &sb) != 0)
+		return -1;
+	*ns = (uint64_t)sb.st_ino;
+	return 0;
+}
+
+/* pid's pid in its own namespace: the last NSpid of its status; 0 if
+ * unknown.  *levels (if not NULL) gets how many namespaces see it from
+ * ours down (1: it is in ours). */
+static int64_t
+nspid_of(int64_t pid, int *levels)
+{
+	char path[64], buf[2048], *s, *end;
+	long long v = 0;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%lld/status", (long long)pid);
+	if (read_small(path, buf, sizeof(buf), NULL) <= 0 ||
+	    (s = strstr(buf, "\nNSpid:")) == NULL)
+		return 0;
+	for (s += 7; *s == ' ' || *s == '\t' || (*s >= '0' && *s <= '9');
+	    s = end) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s < '0' || *s > '9')
+			break;
+		v = strtoll(s, &end, 10);
+		n++;
+	}
+	if (levels != NULL)
+		*levels = n;
+	return v;
+}
+
+/*
+ * An id of the process no other process of this boot gets: the inode of
+ * a pidfd on pidfs (Linux >= 6.9); 0 where pidfds share one inode.
+ */
+static uint64_t
+pidid_of(int64_t pid)
+{
+#ifdef SYS_pidfd_open
+	static int pidfs = -1;
+	struct statfs sf;
+	struct stat sb;
+	uint64_t id = 0;
+	int fd;
+
+	if (pidfs == 0 || (fd = (int)syscall(SYS_pidfd_open, (pid_t)pid,
+	    0)) < 0)
+		return 0;
+	if (pidfs < 0)
+		pidfs = fstatfs(fd, &sf) == 0 && sf.f_type == PIDFS_MAGIC;
+	if (pidfs == 1 && fstat(fd, &sb) == 0)
+		id = (uint64_t)sb.st_ino;
+	close(fd);
+	return id;
+#else
+	(void)pid;
+	return 0;
+#endif
+}
+
+/* The identity across namespaces and pid reuse (see struct pa_proc). */
+static void
+read_identity(int64_t pid, struct pa_proc *p)
+{
+	if (pidns_of(pid, &p->pidns) != 0 ||
+	    (p->nspid = nspid_of(pid, NULL)) == 0) {
+		p->pidns = 0;
+		p->nspid = 0;
+	}
+	p->pidid = pidid_of(pid);
+}
+
 static int
 linux_proc(void *ctx, int64_t pid, struct pa_proc *p, struct pa_error *err)
 {
@@ -162,7 +254,71 @@ linux_proc(void *ctx, int64_t pid, struct pa_proc *p, struct pa_error *err)
 		return PA_ESRCH;
 	p->uid = st.st_uid;
 	read_cmdline(pid, p);
+	read_identity(pid, p);
 	return 0;
+}
+
+/*
+ * Could the process whose namespace link we may not read (even root may
+ * not stat an init's) be in another namespace?  Not when it is gone or a
+ * zombie, nor when only our namespace numbers it (one NSpid).
+ */
+static int
+hidden_ns(int64_t pid)
+{
+	char path[64], buf[2048], *s;
+	int levels;
+
+	snprintf(path, sizeof(path), "/proc/%lld/status", (long long)pid);
+	if (read_small(path, buf, sizeof(buf), NULL) <= 0 ||
+	    ((s = strstr(buf, "\nState:")) != NULL &&
+	    strchr("ZX", s[8] == '\t' ? s[9] : s[8]) != NULL))
+		return 0;
+	if (nspid_of(pid, &levels) == 0)
+		return 0; /* gone since */
+	return levels != 1;
+}
+
+/*
+ * Finds the process that is nspid in namespace pidns among those of /proc:
+ * see ns_proc in os.h.  A namespace nobody here can see is proven empty
+ * only from the initial namespace, when every process could be read.
+ */
+static int
+linux_ns_proc(void *ctx, uint64_t pidns, int64_t nspid, struct pa_proc *p,
+    struct pa_error *err)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	uint64_t ns;
+	int seen = 0, blind = 0;
+	long long pid;
+	char *end;
+
+	if (d == NULL)
+		return PA_ENOENT;
+	while ((e = readdir(d)) != NULL) {
+		pid = strtoll(e->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0)
+			continue;
+		if (pidns_of(pid, &ns) != 0) {
+			blind += errno != ENOENT && errno != ESRCH &&
+			    hidden_ns(pid);
+			continue;
+		}
+		if (ns != pidns)
+			continue;
+		seen = 1;
+		if (nspid_of(pid, NULL) != nspid)
+			continue;
+		closedir(d);
+		return linux_proc(ctx, pid, p, err) == 0 ? 0 : PA_ESRCH;
+	}
+	closedir(d);
+	if (seen || (blind == 0 && pidns_of(getpid(), &ns) == 0 &&
+	    ns == INIT_PIDNS))
+		return PA_ESRCH;
+	return PA_ENOENT;
 }
 
 static const char *
@@ -392,13 +548,39 @@ check_store_file(const char *path, struct pa_error *err)
 	if (!S_ISREG(sb.st_mode))
 		return pa__err(err, PA_ESTORE, "store %s is not a regular "
 		    "file", path);
+	/* two names, two -wal files: two stores over one file */
+	if (sb.st_nlink > 1)
+		return pa__hint(err, pa__err(err, PA_ESTORE, "store %s has %ju "
+		    "names (hard links): callers using another name would "
+		    "not see its leases; remove the other links", path,
+		    (uintmax_t)sb.st_nlink), PA_HINT_STORE, NULL);
 	return 0;
 }
 
+/* Is the directory of path setgid (a group shares it)? */
+static int
+group_dir(const char *path)
+{
+	char dir[PA_PATH_MAX], *s;
+	struct stat sb;
+
+	if (pa__strlcpy(dir, path, sizeof(dir)) || (s = strrchr(dir, '/')) ==
+	    NULL)
+		return 0;
+	s[s == dir] = '\0';
+	return stat(dir, &sb) == 0 && (sb.st_mode & S_ISGID);
+}
+
+/*
+ * A new store is 0600 (root's 0644), or 0660 in a setgid directory, so
+ * that the group's users share it (SQLite gives its -wal and -shm the
+ * store's mode); the mode is set past the umask.
+ */
 static int
 linux_prepare_store(void *ctx, const char *path, struct pa_error *err)
 {
 	int root = getuid() == 0, fd, rc;
+	mode_t mode = group_dir(path) ? 0660 : root ? 0644 : 0600;
 
 	(void)ctx;
 	if ((rc = make_parents(path, root ? 0755 : 0700, err)) != 0)
@@ -407,10 +589,13 @@ linux_prepare_store(void *ctx, const char *path, struct pa_error *err)
 	    (rc = check_store_file(path, err)) != 0)
 		return rc;
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    root ? 0644 : 0600);
+	    mode);
 	if (fd >= 0) {
+		if (fchmod(fd, mode) != 0)
+			rc = pa__err(err, PA_ESTORE, "cannot set the mode of "
+			    "store %s: %s", path, strerror(errno));
 		close(fd);
-		return 0;
+		return rc;
 	}
 	if (errno == EEXIST)
 		return 0; /* an existing file is never touched here */
@@ -476,6 +661,8 @@ static const struct pa_os linux_os = {
 	pa__linux_accel_on,
 	pa__linux_accel_off,
 	pa__linux_accel_status,
+	/* PID namespaces */
+	linux_ns_proc,
 };
 
 const struct pa_os *
