@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "os/spawn.h"
 
 enum format { FMT_PLAIN, FMT_ENV, FMT_JSON, FMT_GITHUB, FMT_DOTENV };
 static const char *const formats[] = { "plain", "env", "json", "github",
@@ -122,18 +123,50 @@ warn_owner(const struct pa_lease *l, size_t n)
 	    "leases'", (long long)l->owner_pid, cmd);
 }
 
+/*
+ * pa_get; with wait_s (seconds; -1: for ever), a block without enough free
+ * ports is tried again until they are free or the time is up, saying once
+ * on stderr what it waits for.  Between tries it sleeps 2 ms, doubling up
+ * to 50 ms: a port is taken within about 50 ms of its release, and a
+ * waiter costs one short transaction per 50 ms.
+ */
+static int
+get_waiting(struct cli *cli, const struct pa_request *req, int64_t wait_s,
+    struct pa_lease **v, size_t *n, struct pa_error *err)
+{
+	int64_t now, deadline = pa__monotonic_ms() + wait_s * 1000;
+	unsigned delay = 2;
+	int rc;
+
+	for (;;) {
+		memset(err, 0, sizeof(*err));
+		rc = pa_get(cli->pa, req, v, n, err);
+		if (rc != PA_EFULL || wait_s == 0)
+			return rc;
+		now = pa__monotonic_ms();
+		if (wait_s > 0 && now >= deadline)
+			return rc;
+		if (delay == 2)
+			cli_warn("waiting for %u port%s: %s", req->count,
+			    req->count == 1 ? "" : "s", err->msg);
+		if (wait_s > 0 && deadline - now < delay)
+			delay = (unsigned)(deadline - now);
+		pa__sleep_ms(delay);
+		delay = delay < 25 ? delay * 2 : 50;
+	}
+}
+
 /* Leases what req asks for and prints it; releases it if that fails. */
 static int
 lease_and_print(struct cli *cli, const struct pa_request *req,
-    enum format fmt)
+    int64_t wait_s, enum format fmt)
 {
 	struct pa_lease *v;
 	struct pa_error err;
 	size_t n;
 	int rc, failed = 0;
 
-	memset(&err, 0, sizeof(err));
-	if ((rc = pa_get(cli->pa, req, &v, &n, &err)) != 0)
+	if ((rc = get_waiting(cli, req, wait_s, &v, &n, &err)) != 0)
 		return cli_fail(cli, rc, &err);
 	if (v[0].owner_exiting)
 		warn_owner(&v[0], n);
@@ -159,6 +192,7 @@ cmd_get(struct cli *cli, int argc, char **argv)
 	struct pa_request req = { NULL, 1, 0, PA_OWNER_PARENT, -1, NULL, NULL,
 	    0 };
 	int rc, fmt = FMT_PLAIN;
+	int64_t wait_s = -2;        /* not given */
 	const struct cli_opt opts[] = {
 		OPT_BLOCK(&req.block, "lease from BLOCK (default: the first "
 		    "block)"),
@@ -182,6 +216,9 @@ cmd_get(struct cli *cli, int argc, char **argv)
 		    "$GITHUB_OUTPUT) or dotenv (GitLab CI:\nPORTALLOC_PORT0=.. "
 		    "unquoted)"),
 		OPT_SET("json", &fmt, FMT_JSON, "the same as --format json"),
+		OPT_DURATION('w', "wait", &wait_s, "when the block is full, wait "
+		    "up to DUR (never: for\never) for enough ports to be "
+		    "free (exit 69 after)"),
 		OPT_END
 	};
 
@@ -195,7 +232,11 @@ cmd_get(struct cli *cli, int argc, char **argv)
 	}
 	if ((rc = cli_open(cli, 1)) != 0)
 		return rc;
-	return lease_and_print(cli, &req, (enum format)fmt);
+	if (wait_s == -2)
+		wait_s = 0;         /* no waiting */
+	else if (wait_s == 0)
+		wait_s = -1;        /* --wait never: for ever */
+	return lease_and_print(cli, &req, wait_s, (enum format)fmt);
 }
 
 const struct cmd_entry cmd_get_entry = {

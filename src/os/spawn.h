@@ -20,6 +20,11 @@ void pa__stdio_plain(void);
  * terminal does not say); 0 when stdout is not a terminal. */
 int pa__term_columns(void);
 
+/* Milliseconds on a clock that never jumps (for timeouts). */
+int64_t pa__monotonic_ms(void);
+/* Sleeps ms milliseconds (less if a signal comes). */
+void pa__sleep_ms(unsigned ms);
+
 /* Closes a socket that pa_get_listen handed to the caller. */
 void pa__fd_close(int fd);
 

@@ -270,3 +270,15 @@ pa__term_columns(void)
 		return 0;
 	return info.srWindow.Right - info.srWindow.Left + 1;
 }
+
+int64_t
+pa__monotonic_ms(void)
+{
+	return (int64_t)GetTickCount64();
+}
+
+void
+pa__sleep_ms(unsigned ms)
+{
+	Sleep(ms);
+}
