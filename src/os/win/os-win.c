@@ -65,11 +65,52 @@ parent_of(DWORD pid)
 	return ppid;
 }
 
+/* The creation time of process pid (FILETIME units) into *t: 0, or -1
+ * when it cannot be read. */
+static int
+created_at(DWORD pid, uint64_t *t)
+{
+	FILETIME c, e, k, u;
+	HANDLE h;
+	int rc = -1;
+
+	if ((h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE,
+	    pid)) == NULL)
+		return -1;
+	if (GetProcessTimes(h, &c, &e, &k, &u)) {
+		*t = ((uint64_t)c.dwHighDateTime << 32) | c.dwLowDateTime;
+		rc = 0;
+	}
+	CloseHandle(h);
+	return rc;
+}
+
+/*
+ * The parent of pid, created at start (0: unknown), or 0.  Windows keeps
+ * the parent's pid when the parent exits, and may give the pid to a new
+ * process: a "parent" created after its child is not its parent.
+ */
+static int64_t
+parent_checked(DWORD pid, uint64_t start)
+{
+	int64_t ppid = parent_of(pid);
+	uint64_t pstart;
+
+	if (ppid > 0 && start != 0 && created_at((DWORD)ppid, &pstart) == 0 &&
+	    pstart > start)
+		return 0;
+	return ppid;
+}
+
 static int64_t
 win_parent_pid(void *ctx)
 {
+	uint64_t start = 0;
+	DWORD self = GetCurrentProcessId();
+
 	(void)ctx;
-	return parent_of(GetCurrentProcessId());
+	created_at(self, &start);
+	return parent_checked(self, start);
 }
 
 /*
@@ -255,7 +296,7 @@ win_proc(void *ctx, int64_t pid, struct pa_proc *p, struct pa_error *err)
 	if (h == NULL) {
 		/* another user's, or a protected one: it exists, unread */
 		if (GetLastError() == ERROR_ACCESS_DENIED) {
-			p->ppid = parent_of((DWORD)pid);
+			p->ppid = parent_checked((DWORD)pid, 0);
 			return 0;
 		}
 		return PA_ESRCH;
@@ -270,7 +311,7 @@ win_proc(void *ctx, int64_t pid, struct pa_proc *p, struct pa_error *err)
 	if (GetProcessTimes(h, &created, &exited, &kernel, &user))
 		p->start = ((uint64_t)created.dwHighDateTime << 32) |
 		    created.dwLowDateTime;
-	p->ppid = parent_of((DWORD)pid);
+	p->ppid = parent_checked((DWORD)pid, p->start);
 	p->uid = process_uid(h);
 	process_names(h, p);
 	CloseHandle(h);
@@ -368,6 +409,47 @@ store_fail(struct pa_error *err, DWORD e, const char *what, const char *path)
 	return PA_ESTORE;
 }
 
+static int
+slash(char c)
+{
+	return c == '\\' || c == '/';
+}
+
+/* The end of the n-th path component of p from "at" on (after its
+ * slash), or where p ends. */
+static size_t
+skip_parts(const char *p, size_t at, int n)
+{
+	for (; n > 0 && p[at] != '\0'; n--) {
+		while (p[at] != '\0' && !slash(p[at]))
+			at++;
+		if (p[at] != '\0')
+			at++;
+	}
+	return at;
+}
+
+/*
+ * How much of path is its root, which exists or cannot be made:
+ * "C:\", "\", "\\server\share\", "\\?\C:\", "\\?\UNC\server\share\"
+ * (also with "\\.\").
+ */
+size_t
+pa__win_root_len(const char *p)
+{
+	if (slash(p[0]) && slash(p[1]) && (p[2] == '?' || p[2] == '.') &&
+	    slash(p[3])) {
+		if (strncmp(p + 4, "UNC", 3) == 0 && slash(p[7]))
+			return skip_parts(p, 8, 2);
+		return skip_parts(p, 4, 1);
+	}
+	if (slash(p[0]) && slash(p[1]))
+		return skip_parts(p, 2, 2);
+	if (p[0] != '\0' && p[1] == ':')
+		return slash(p[2]) ? 3 : 2;
+	return slash(p[0]) ? 1 : 0;
+}
+
 /* Creates every missing directory above path (either slash). */
 static int
 make_parents(const char *path, struct pa_error *err)
@@ -378,10 +460,9 @@ make_parents(const char *path, struct pa_error *err)
 
 	if (pa__strlcpy(dir, path, sizeof(dir)))
 		return pa__err(err, PA_ESTORE, "store path too long");
-	for (s = dir; *s != '\0'; s++) {
-		if ((*s != '\\' && *s != '/') || s == dir ||
-		    s[-1] == ':' || s[-1] == '\\' || s[-1] == '/')
-			continue;   /* a root ("C:\", "\\", "/") exists */
+	for (s = dir + pa__win_root_len(dir); *s != '\0'; s++) {
+		if (!slash(*s) || slash(s[-1]))
+			continue;   /* doubled slashes: one directory */
 		c = *s;
 		*s = '\0';
 		if ((w = pa__win_wide(dir)) == NULL)
@@ -449,6 +530,9 @@ pa__win_os_init(struct pa__win *w, const struct pa__win_api *api)
 	w->os.bind_port = pa__win_bind_port;
 	w->os.sock_close = pa__win_sock_close;
 	w->os.file_read = pa__win_file_read;
+	w->os.listen = pa__win_listen;
+	w->os.unlisten = pa__win_unlisten;
+	InitializeSRWLock(&w->lock);
 }
 
 const struct pa_os *

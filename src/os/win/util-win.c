@@ -138,9 +138,18 @@ pa__win_socket(const struct pa_addr *a, unsigned proto)
 	SOCKET s;
 	int e;
 
-	s = socket(a->family == 6 ? AF_INET6 : AF_INET, proto == PA_UDP ?
-	    SOCK_DGRAM : SOCK_STREAM, proto == PA_UDP ? IPPROTO_UDP :
-	    IPPROTO_TCP);
+	int af = a->family == 6 ? AF_INET6 : AF_INET;
+	int type = proto == PA_UDP ? SOCK_DGRAM : SOCK_STREAM;
+	int ip = proto == PA_UDP ? IPPROTO_UDP : IPPROTO_TCP;
+
+	s = WSASocketW(af, type, ip, NULL, 0, WSA_FLAG_OVERLAPPED |
+	    WSA_FLAG_NO_HANDLE_INHERIT);
+	if (s == INVALID_SOCKET && WSAGetLastError() == WSAEINVAL) {
+		/* Windows 7 before SP1 has no such flag */
+		if ((s = socket(af, type, ip)) != INVALID_SOCKET)
+			SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT,
+			    0);
+	}
 	if (s == INVALID_SOCKET)
 		return s;
 	/* the v6 socket must not also claim the v4 port: that has its own */

@@ -1,0 +1,219 @@
+/*
+ * The Windows backend's real OS table (os-win.c, net-win.c, util-win.c,
+ * paths-win.c), run under Wine in CI: processes, the boot, probes, the
+ * store's home (also on \\?\ paths), the config search's places, the error
+ * map, and sockets that no child inherits.
+ */
+#include "test_win.h"
+
+/*
+ * The real OS table: processes, boot, probes, store.
+ */
+static void
+test_real_processes(void **state)
+{
+	const struct pa_os *os = pa__os_native();
+	struct pa_proc p, q;
+	struct pa_error err;
+	const char *boot;
+	char user[64];
+
+	(void)state;
+	assert_int_equal(os->proc(os->ctx, os->self_pid(os->ctx), &p, &err),
+	    0);
+	assert_int_equal(p.pid, (int64_t)GetCurrentProcessId());
+	assert_true(p.start != 0);
+	assert_string_equal(p.name, "test_win_os.exe");
+	assert_non_null(strstr(p.cmdline, "test_win_os"));
+	assert_int_equal(p.ppid, os->parent_pid(os->ctx));
+	assert_int_equal(p.uid, os->self_uid(os->ctx));
+	assert_true(p.uid > 0);
+	os->user_name(os->ctx, p.uid, user, sizeof(user));
+	assert_true(user[0] != '\0');
+	/* the same start each time: what lease ownership rests on */
+	assert_int_equal(os->proc(os->ctx, p.pid, &q, &err), 0);
+	assert_true(q.start == p.start);
+	/* pid 0 (the System Idle process) is no process */
+	assert_int_equal(os->proc(os->ctx, 0, &q, &err), PA_ESRCH);
+	assert_int_equal(os->proc(os->ctx, 0x7ffffff0, &q, &err), PA_ESRCH);
+	boot = os->boot_id(os->ctx);
+	assert_non_null(strstr(boot, "win-boot-"));
+	assert_string_equal(os->boot_id(os->ctx), boot);
+}
+
+static void
+test_real_probe(void **state)
+{
+	const struct pa_os *os = pa__os_native();
+	struct pa_addr a[3];
+	struct pa_error err;
+	pa_socket_t l, s;
+
+	(void)state;
+	pa__addr_parse("127.0.0.1", &a[0]);
+	pa__addr_parse("0.0.0.0", &a[1]);
+	pa__addr_parse("::", &a[2]);
+	l = th_listen_tcp(AF_INET, 28960);
+	assert_true(l != TH_BADSOCK);
+	assert_int_equal(os->probe(os->ctx, a, 3, 28960, PA_TCP, &err),
+	    PA_EINUSE);
+	/* the wildcard probe alone sees the loopback listener: it is
+	 * exclusive, so its bind fails where anybody holds the port */
+	assert_int_equal(os->probe(os->ctx, &a[1], 1, 28960, PA_TCP, &err),
+	    PA_EINUSE);
+	assert_int_equal(os->probe(os->ctx, a, 3, 28960, PA_UDP, &err), 0);
+	assert_int_equal(os->probe(os->ctx, a, 3, 28961, PA_BOTH, &err), 0);
+	th_sock_close(l);
+	/* a bound socket holds its port against probes */
+	assert_int_equal(os->bind_port(os->ctx, PA_UDP, &a[0], 28962, &s,
+	    &err), 0);
+	assert_int_equal(th_sock_port(s), 28962);
+	assert_int_equal(os->probe(os->ctx, a, 3, 28962, PA_UDP, &err),
+	    PA_EINUSE);
+	assert_int_equal(os->bind_port(os->ctx, PA_UDP, &a[0], 28962, &l,
+	    &err), PA_EINUSE);
+	os->sock_close(os->ctx, s);
+	assert_int_equal(os->probe(os->ctx, a, 3, 28962, PA_UDP, &err), 0);
+}
+
+static void
+test_real_store_home(void **state)
+{
+	const struct pa_os *os = pa__os_native();
+	char *dir = th_tmpdir(), path[600], buf[PA_PATH_MAX];
+	struct pa_error err;
+	uint16_t first, last;
+	FILE *fp;
+
+	(void)state;
+	assert_int_equal(os->default_store(os->ctx, buf, sizeof(buf), &err),
+	    0);
+	assert_non_null(strstr(buf, "\\portalloc\\leases.db"));
+	/* nested directories, either slash; an existing file is left be */
+	snprintf(path, sizeof(path), "%s\\a/b\\leases.db", dir);
+	assert_int_equal(os->prepare_store(os->ctx, path, &err), 0);
+	assert_non_null(fp = fopen(path, "r+"));
+	fputs("x", fp);
+	fclose(fp);
+	assert_int_equal(os->prepare_store(os->ctx, path, &err), 0);
+	assert_non_null(fp = fopen(path, "r"));
+	assert_int_equal(fgetc(fp), 'x');
+	fclose(fp);
+	assert_int_equal(os->ephemeral_range(os->ctx, &first, &last), 0);
+	assert_int_equal(first, 49152);
+	assert_int_equal(last, 65535);
+	th_rmtree(dir);
+	free(dir);
+}
+
+static void
+test_paths(void **state)
+{
+	(void)state;
+	assert_true(pa__path_absolute("C:\\Users\\x\\l.db"));
+	assert_true(pa__path_absolute("c:/x/l.db"));
+	assert_true(pa__path_absolute("\\\\server\\share\\l.db"));
+	assert_true(pa__path_absolute("/var/tmp/l.db"));
+	assert_false(pa__path_absolute("C:l.db"));
+	assert_false(pa__path_absolute("x\\l.db"));
+	assert_false(pa__path_absolute(""));
+}
+
+static void
+test_error_codes(void **state)
+{
+	struct pa_error err;
+
+	(void)state;
+	assert_int_equal(pa__win_code(ERROR_ACCESS_DENIED), PA_EPERM);
+	assert_int_equal(pa__win_code(WSAEACCES), PA_EPERM);
+	assert_int_equal(pa__win_code(ERROR_SHARING_VIOLATION), PA_EINUSE);
+	assert_int_equal(pa__win_code(WSAEADDRINUSE), PA_EINUSE);
+	assert_int_equal(pa__win_code(WSAEOPNOTSUPP), PA_ENOTSUP);
+	assert_int_equal(pa__win_code(ERROR_NOT_FOUND), PA_ENOENT);
+	assert_int_equal(pa__win_code(ERROR_INVALID_PARAMETER), PA_EOS);
+	assert_int_equal(pa__win_err(&err, ERROR_ACCESS_DENIED, "doing %s",
+	    "it"), PA_EPERM);
+	assert_int_equal(err.code, PA_EPERM);
+	assert_non_null(strstr(err.msg, "doing it: "));
+	assert_non_null(strstr(err.msg, "(5)"));
+}
+
+/* The root of a path is never created; what follows it is. */
+static void
+test_roots(void **state)
+{
+	char *dir = th_tmpdir(), path[700];
+	struct pa_error err;
+	const struct pa_os *os = pa__os_native();
+
+	(void)state;
+	assert_int_equal(pa__win_root_len("C:\\x\\l.db"), 3);
+	assert_int_equal(pa__win_root_len("\\\\srv\\share\\d\\l.db"), 12);
+	assert_int_equal(pa__win_root_len("\\\\?\\C:\\d\\l.db"), 7);
+	assert_int_equal(pa__win_root_len("\\\\?\\UNC\\srv\\share\\d"), 18);
+	assert_int_equal(pa__win_root_len("//srv/share/d"), 12);
+	assert_int_equal(pa__win_root_len("\\x"), 1);
+	/* a store under \\?\: made, directories and all */
+	snprintf(path, sizeof(path), "\\\\?\\%s\\n1\\n2\\l.db", dir);
+	assert_int_equal(os->prepare_store(os->ctx, path, &err), 0);
+	snprintf(path, sizeof(path), "%s\\n1\\n2\\l.db", dir);
+	assert_true(GetFileAttributesA(path) != INVALID_FILE_ATTRIBUTES);
+	th_rmtree(dir);
+	free(dir);
+}
+
+/* Issue 16, item 2: the config search's places are the user's roaming
+ * folder and ProgramData, never a drive's \etc. */
+static void
+test_config_places(void **state)
+{
+	char user[PA_PATH_MAX], sys[PA_PATH_MAX], pd[MAX_PATH];
+
+	(void)state;
+	pa__config_paths(user, sizeof(user), sys, sizeof(sys));
+	print_message("user %s\nsystem %s\n", user, sys);
+	assert_non_null(strstr(user, "\\portalloc\\portalloc.ini"));
+	assert_non_null(strstr(sys, "\\portalloc\\portalloc.ini"));
+	assert_true(pa__path_absolute(user) && pa__path_absolute(sys));
+	assert_null(strstr(sys, "etc\\portalloc"));
+	assert_null(strstr(sys, "/etc"));
+	assert_true(GetEnvironmentVariableA("ProgramData", pd, sizeof(pd)) >
+	    0);
+	assert_true(_strnicmp(sys, pd, strlen(pd)) == 0);
+}
+
+/* Issue 16, item 6: the backend's sockets are not inheritable. */
+static void
+test_sockets_not_inherited(void **state)
+{
+	struct pa_addr lo;
+	DWORD flags = 0;
+	SOCKET s;
+
+	(void)state;
+	assert_int_equal(pa__win_wsa(NULL), 0);
+	pa__addr_parse("127.0.0.1", &lo);
+	s = pa__win_socket(&lo, PA_TCP);
+	assert_true(s != INVALID_SOCKET);
+	assert_true(GetHandleInformation((HANDLE)s, &flags));
+	assert_int_equal(flags & HANDLE_FLAG_INHERIT, 0);
+	closesocket(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_real_processes),
+		cmocka_unit_test(test_real_probe),
+		cmocka_unit_test(test_real_store_home),
+		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_error_codes),
+		cmocka_unit_test(test_roots),
+		cmocka_unit_test(test_config_places),
+		cmocka_unit_test(test_sockets_not_inherited),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
