@@ -12,8 +12,9 @@
  *   since (NtQuerySystemInformation, SystemTimeOfDayInformation), the same
  *   for the whole boot.  Creation times are wall-clock times, so a pid and
  *   start from before a reboot hardly match anything anyway.
- * - the ephemeral range: Windows' default, 49152-65535, not read from the
- *   system (netsh int ipv4 show dynamicport tcp shows the real one).
+ * - the ephemeral range: TCP's, as `netsh int ipv4 show dynamicport tcp`
+ *   shows it (Hyper-V and WSL move it), read once per process; Windows'
+ *   default, 49152-65535, where netsh cannot say.
  */
 #include <fcntl.h>
 #include <io.h>
@@ -357,12 +358,34 @@ win_boot_id(void *ctx)
 	return id;
 }
 
+/* The TCP dynamic port range, read once per process from netsh
+ * (netsh-win.c says why netsh); Windows' default where it cannot be read. */
+static BOOL CALLBACK
+read_dynamic(PINIT_ONCE once, PVOID param, PVOID *ctx)
+{
+	uint16_t *r = param;
+	char *text = pa__win_netsh(L"int ipv4 show dynamicport tcp");
+
+	(void)once;
+	(void)ctx;
+	if (text == NULL || pa__win_parse_dynamic(text, &r[0], &r[1]) != 0) {
+		r[0] = 49152;
+		r[1] = 65535;
+	}
+	free(text);
+	return TRUE;
+}
+
 static int
 win_ephemeral_range(void *ctx, uint16_t *first, uint16_t *last)
 {
+	static INIT_ONCE once = INIT_ONCE_STATIC_INIT;
+	static uint16_t range[2];
+
 	(void)ctx;
-	*first = 49152;
-	*last = 65535;
+	InitOnceExecuteOnce(&once, read_dynamic, range, NULL);
+	*first = range[0];
+	*last = range[1];
 	return 0;
 }
 

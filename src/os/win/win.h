@@ -200,4 +200,29 @@ int pa__win_table_read(const struct pa__win_api *api, unsigned proto,
 /* MIB_TCP_STATE_* as PA_SOCK_*. */
 int pa__win_tcp_state(DWORD state);
 
+/*
+ * netsh (netsh-win.c): the dynamic port range and the excluded ranges,
+ * which Windows has no public function for.
+ */
+struct pa__win_range {
+	uint16_t first, last;
+	int administered;           /* "*": added with netsh, not by Hyper-V
+	                               or WinNAT at run time */
+};
+/* netsh's output for args ("int ipv4 show dynamicport tcp"), malloc'd;
+ * NULL when netsh cannot be run. */
+char *pa__win_netsh(const wchar_t *args);
+/* "show dynamicport" output: the range; 0, or -1 when unreadable. */
+int pa__win_parse_dynamic(const char *text, uint16_t *first,
+    uint16_t *last);
+/* "show excludedportrange" output: up to max ranges into v, *n of them;
+ * 0, or -1 when there were more. */
+int pa__win_parse_excluded(const char *text, struct pa__win_range *v,
+    size_t max, size_t *n);
+/* The ranges excluded for proto (PA_TCP, PA_UDP) now, netsh's "show
+ * excludedportrange": portalloc's own persistent reservations among them.
+ * PA_ENOTSUP when netsh cannot be run. */
+int pa__win_excluded(unsigned proto, struct pa__win_range *v, size_t max,
+    size_t *n, struct pa_error *err);
+
 #endif
