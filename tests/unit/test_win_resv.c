@@ -263,21 +263,19 @@ static struct pa__win_api fake_api = {
 	.udp_table = GetExtendedUdpTable,
 };
 
+/* Create, lookup, overlap, busy ports, refusals, delete. */
 static void
-test_fake_reservations(void **state)
+test_fake_create_delete(void **state)
 {
 	const struct pa__resv_range_ops *rg;
 	struct pa__win w;
-	struct pa_addr lo;
 	struct pa_error err;
-	pa_socket_t s, s2;
-	uint16_t port;
+	pa_socket_t s;
 
 	(void)state;
 	fake_reset();
 	pa__win_os_init(&w, &fake_api);
 	rg = w.os.resv_range;
-	pa__addr_parse("127.0.0.1", &lo);
 	assert_int_equal(rg->lookup(&w, PA_TCP, 28810, 28819, &err),
 	    PA_ENOENT);
 	assert_int_equal(rg->create(&w, PA_TCP, 28810, 28819, &err),
@@ -306,6 +304,42 @@ test_fake_reservations(void **state)
 	assert_non_null(strstr(err.msg, "port 28827 is in use"));
 	th_sock_close(s);
 	fake_busy = 0;
+	/* not elevated */
+	fake_denied = 1;
+	assert_int_equal(rg->create(&w, PA_UDP, 28810, 28819, &err),
+	    PA_EPERM);
+	assert_non_null(strstr(err.msg, "CreatePersistentUdpPortReservation "
+	    "of ports 28810-28819"));
+	assert_non_null(strstr(err.msg, "(5)"));
+	assert_int_equal(rg->remove(&w, PA_TCP, 28810, 28819, &err),
+	    PA_EPERM);
+	fake_denied = 0;
+	assert_int_equal(rg->remove(&w, PA_TCP, 28810, 28819, &err),
+	    0);
+	assert_int_equal(rg->remove(&w, PA_TCP, 28810, 28819, &err),
+	    PA_ENOENT);
+	assert_int_equal(rg->lookup(&w, PA_TCP, 28810, 28819, &err),
+	    PA_ENOENT);
+}
+
+/* Sockets from the reservation, through its token. */
+static void
+test_fake_resv_bind(void **state)
+{
+	const struct pa__resv_range_ops *rg;
+	struct pa__win w;
+	struct pa_addr lo;
+	struct pa_error err;
+	pa_socket_t s, s2;
+	uint16_t port;
+
+	(void)state;
+	fake_reset();
+	pa__win_os_init(&w, &fake_api);
+	rg = w.os.resv_range;
+	pa__addr_parse("127.0.0.1", &lo);
+	assert_int_equal(rg->create(&w, PA_TCP, 28810, 28819, &err),
+	    0);
 	/* a socket from the reservation: bound inside it, held */
 	assert_int_equal(rg->bind(&w, 28810, 28819, PA_TCP, &lo, &port,
 	    &s, &err), 0);
@@ -334,22 +368,8 @@ test_fake_reservations(void **state)
 	assert_int_equal(rg->bind(&w, 28810, 28819, PA_TCP, &lo, &port,
 	    &s, &err), PA_EFULL);
 	assoc_error = 0;
-	/* not elevated */
-	fake_denied = 1;
-	assert_int_equal(rg->create(&w, PA_UDP, 28810, 28819, &err),
-	    PA_EPERM);
-	assert_non_null(strstr(err.msg, "CreatePersistentUdpPortReservation "
-	    "of ports 28810-28819"));
-	assert_non_null(strstr(err.msg, "(5)"));
-	assert_int_equal(rg->remove(&w, PA_TCP, 28810, 28819, &err),
-	    PA_EPERM);
-	fake_denied = 0;
 	assert_int_equal(rg->remove(&w, PA_TCP, 28810, 28819, &err),
 	    0);
-	assert_int_equal(rg->remove(&w, PA_TCP, 28810, 28819, &err),
-	    PA_ENOENT);
-	assert_int_equal(rg->lookup(&w, PA_TCP, 28810, 28819, &err),
-	    PA_ENOENT);
 }
 
 /* Where iphlpapi.dll has no such functions (Wine): "not supported here",
@@ -412,27 +432,14 @@ open_on(struct pa__win *w, const char *dir, const char *blocks,
 	return pa;
 }
 
-/* The core on the Windows backend with the fake iphlpapi: reserve, leases
- * from the OS's pick, a kept socket, unreserve, refusals. */
+/* pa_reserve on SELF_BLOCK: refused while not elevated (nothing made),
+ * then done. */
 static void
-test_core_on_fake_iphlpapi(void **state)
+reserve_as_admin(struct pa *pa)
 {
-	struct pa_request req = { NULL, 2, 0, 0, -1, NULL, NULL, 0 };
-	char *dir = th_tmpdir();
 	struct pa_resv_report *r;
-	struct pa_config *cfg;
-	struct pa_lease *v, l;
 	struct pa_error err;
-	struct pa__win w;
-	struct pa *pa;
-	pa_socket_t s;
-	size_t n;
 
-	(void)state;
-	fake_reset();
-	pa__win_os_init(&w, &fake_api);
-	pa = open_on(&w, dir, SELF_BLOCK, &cfg);
-	/* not elevated: refused, nothing made */
 	fake_denied = 1;
 	assert_int_equal(pa_reserve(pa, NULL, &r, &err), PA_EPERM);
 	assert_int_equal(err.hint, PA_HINT_PRIVILEGE);
@@ -446,6 +453,46 @@ test_core_on_fake_iphlpapi(void **state)
 	pa_resv_report_free(r);
 	assert_int_equal(fres[0][0].first, 28800);
 	assert_int_equal(fres[1][0].first, 28800);
+}
+
+/* pa_unreserve: refused while not elevated, then done. */
+static void
+unreserve_as_admin(struct pa *pa)
+{
+	struct pa_resv_report *r;
+	struct pa_error err;
+
+	fake_denied = 1;
+	assert_int_equal(pa_unreserve(pa, NULL, &r, &err), PA_EPERM);
+	assert_true(fres[0][0].used && fres[1][0].used);
+	fake_denied = 0;
+	assert_int_equal(pa_unreserve(pa, NULL, &r, &err), 0);
+	assert_int_equal(r->actions[0].protos, PA_BOTH);
+	assert_string_equal(r->now, "");
+	pa_resv_report_free(r);
+	assert_false(fres[0][0].used || fres[1][0].used);
+}
+
+/* The core on the Windows backend with the fake iphlpapi: reserve, leases
+ * from the OS's pick, a kept socket, unreserve, refusals. */
+static void
+test_core_on_fake_iphlpapi(void **state)
+{
+	struct pa_request req = { NULL, 2, 0, 0, -1, NULL, NULL, 0 };
+	char *dir = th_tmpdir();
+	struct pa_config *cfg;
+	struct pa_lease *v, l;
+	struct pa_error err;
+	struct pa__win w;
+	struct pa *pa;
+	pa_socket_t s;
+	size_t n;
+
+	(void)state;
+	fake_reset();
+	pa__win_os_init(&w, &fake_api);
+	pa = open_on(&w, dir, SELF_BLOCK, &cfg);
+	reserve_as_admin(pa);
 	/* leases the OS picks from the reservation */
 	assert_int_equal(pa_get(pa, &req, &v, &n, &err), 0);
 	assert_int_equal(n, 2);
@@ -469,16 +516,7 @@ test_core_on_fake_iphlpapi(void **state)
 	pa_leases_free(v);
 	assert_int_equal(assoc_calls, 1);
 	assoc_error = 0;
-	/* unreserve: refused, then done */
-	fake_denied = 1;
-	assert_int_equal(pa_unreserve(pa, NULL, &r, &err), PA_EPERM);
-	assert_true(fres[0][0].used && fres[1][0].used);
-	fake_denied = 0;
-	assert_int_equal(pa_unreserve(pa, NULL, &r, &err), 0);
-	assert_int_equal(r->actions[0].protos, PA_BOTH);
-	assert_string_equal(r->now, "");
-	pa_resv_report_free(r);
-	assert_false(fres[0][0].used || fres[1][0].used);
+	unreserve_as_admin(pa);
 	pa_close(pa);
 	pa_config_free(cfg);
 	th_rmtree(dir);
@@ -678,7 +716,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fake_reservations),
+		cmocka_unit_test(test_fake_create_delete),
+		cmocka_unit_test(test_fake_resv_bind),
 		cmocka_unit_test(test_missing_functions),
 		cmocka_unit_test(test_core_on_fake_iphlpapi),
 		cmocka_unit_test(test_own_reservation_refuses_plain_binds),

@@ -83,7 +83,21 @@ test_walk_tcp4(void **state)
 	assert_int_equal(rows.socks.n, 1);
 	assert_int_equal(rows.pids[0], 77);
 	pa__win_rows_free(&rows);
-	/* a count that runs past the buffer is refused, not read */
+}
+
+/* A count that runs past the buffer is refused, not read; an empty table
+ * is empty. */
+static void
+test_walk_bad_counts(void **state)
+{
+	struct {
+		DWORD n;
+		MIB_TCPROW_OWNER_PID r[4];
+	} t;
+	struct pa__win_rows rows;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
 	t.n = 5;
 	rows = walk(&t, sizeof(t), PA_TCP, 4, 1, 65535, PA_EDATA);
 	pa__win_rows_free(&rows);
@@ -92,7 +106,6 @@ test_walk_tcp4(void **state)
 	pa__win_rows_free(&rows);
 	rows = walk(&t, 2, PA_TCP, 4, 1, 65535, PA_EDATA);
 	pa__win_rows_free(&rows);
-	/* an empty table */
 	t.n = 0;
 	rows = walk(&t, sizeof(DWORD), PA_TCP, 4, 1, 65535, 0);
 	assert_int_equal(rows.socks.n, 0);
@@ -110,10 +123,6 @@ test_walk_v6_and_udp(void **state)
 		DWORD n;
 		MIB_UDPROW_OWNER_PID r[2];
 	} u4;
-	struct {
-		DWORD n;
-		MIB_UDP6ROW_OWNER_PID r[1];
-	} u6;
 	struct pa__win_rows rows;
 
 	(void)state;
@@ -155,6 +164,18 @@ test_walk_v6_and_udp(void **state)
 	assert_int_equal(rows.pids[1], 6);
 	pa__win_rows_free(&rows);
 
+}
+
+static void
+test_walk_udp6(void **state)
+{
+	struct {
+		DWORD n;
+		MIB_UDP6ROW_OWNER_PID r[1];
+	} u6;
+	struct pa__win_rows rows;
+
+	(void)state;
 	memset(&u6, 0, sizeof(u6));
 	u6.n = 1;
 	u6.r[0].dwLocalPort = htons(28904);
@@ -366,7 +387,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_walk_tcp4),
+		cmocka_unit_test(test_walk_bad_counts),
 		cmocka_unit_test(test_walk_v6_and_udp),
+		cmocka_unit_test(test_walk_udp6),
 		cmocka_unit_test(test_tcp_states),
 		cmocka_unit_test(test_table_grows),
 		cmocka_unit_test(test_real_tables),
