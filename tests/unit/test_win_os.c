@@ -6,6 +6,8 @@
  */
 #include "test_win.h"
 
+#include <sddl.h>
+
 /*
  * The real OS table: processes, boot, probes, store.
  */
@@ -258,6 +260,50 @@ test_excluded_now(void **state)
 		assert_int_equal(n, 0);
 }
 
+/* Issue 16, item 2: who may write the system config, from its security
+ * descriptor (SDDL: O: owner, D: allow ACEs; BA Administrators, SY
+ * SYSTEM, BU Users, CO creator owner). */
+static int
+sddl_admin_only(const wchar_t *sddl, int leaf)
+{
+	PSECURITY_DESCRIPTOR sd;
+	char why[300];
+	int rc;
+
+	assert_true(ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl,
+	    SDDL_REVISION_1, &sd, NULL));
+	rc = pa__win_sd_admin_only(sd, leaf, why, sizeof(why));
+	print_message("%ls: %d %s\n", sddl, rc, rc ? "" : why);
+	LocalFree(sd);
+	return rc;
+}
+
+static void
+test_admin_only(void **state)
+{
+	char why[400];
+
+	(void)state;
+	/* ProgramData's portalloc folder as an Administrator makes it */
+	assert_true(sddl_admin_only(L"O:BAD:(A;;FA;;;SY)(A;;FA;;;BA)"
+	    L"(A;;0x1200a9;;;BU)", 1));
+	/* made by a user: the user owns it */
+	assert_false(sddl_admin_only(L"O:BUD:(A;;FA;;;SY)", 1));
+	/* users may add files to it: portalloc.ini could be planted */
+	assert_false(sddl_admin_only(L"O:SYD:(A;;FA;;;BA)(A;;0x2;;;BU)", 1));
+	/* ProgramData itself: users add folders, may not replace ours */
+	assert_true(sddl_admin_only(L"O:SYD:(A;;FA;;;SY)(A;;FA;;;BA)"
+	    L"(A;;0x1200a9;;;BU)(A;CI;0x6;;;BU)(A;OICIIO;GA;;;CO)", 0));
+	assert_false(sddl_admin_only(L"O:SYD:(A;;FA;;;SY)(A;;0x40;;;BU)", 0));
+	/* no DACL: everyone may */
+	assert_false(sddl_admin_only(L"O:BA", 1));
+	/* a real path is read (Wine's own descriptors say what they say) */
+	assert_int_not_equal(pa__win_admin_only("relative\\x.ini", why,
+	    sizeof(why)), 1);
+	print_message("C:\\windows\\win.ini: %d\n", pa__win_admin_only(
+	    "C:\\windows\\win.ini", why, sizeof(why)));
+}
+
 /* The ephemeral range the OS table gives: netsh's on Windows, the
  * default where netsh says nothing (Wine's is a stub). */
 static void
@@ -291,6 +337,7 @@ main(void)
 		cmocka_unit_test(test_netsh_parsers),
 		cmocka_unit_test(test_ephemeral_range),
 		cmocka_unit_test(test_excluded_now),
+		cmocka_unit_test(test_admin_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -201,6 +201,18 @@ int pa__win_table_read(const struct pa__win_api *api, unsigned proto,
 int pa__win_tcp_state(DWORD state);
 
 /*
+ * Who may write a file (acl-win.c): 1 when only SYSTEM, Administrators
+ * and TrustedInstaller own and may write the file and its folder, and may
+ * replace what is in the folders above; 0 when not, -1 when unreadable
+ * (why says which and why either way).
+ */
+int pa__win_admin_only(const char *path, char *why, size_t len);
+/* The same for one security descriptor: of the file or its folder
+ * (leaf), or of a folder above. */
+int pa__win_sd_admin_only(PSECURITY_DESCRIPTOR sd, int leaf, char *why,
+    size_t len);
+
+/*
  * netsh (netsh-win.c): the dynamic port range and the excluded ranges,
  * which Windows has no public function for.
  */
