@@ -145,14 +145,17 @@ static void
 test_who(void **state)
 {
 	struct e2e *e = *state;
+	char arg[32], local[40];
 	struct th_run r;
 	pa_socket_t l;
 
-	l = th_listen_tcp(AF_INET, 28790);
+	l = th_listen_tcp(AF_INET, 0);
 	assert_true(l != TH_BADSOCK);
-	pa_run(e, &r, "who", "28790/tcp", NULL);
+	snprintf(arg, sizeof(arg), "%u/tcp", th_sock_port(l));
+	snprintf(local, sizeof(local), "127.0.0.1:%u", th_sock_port(l));
+	pa_run(e, &r, "who", arg, NULL);
 	print_message("%s%s", r.out, r.err);
-	assert_non_null(strstr(r.out, "127.0.0.1:28790"));
+	assert_non_null(strstr(r.out, local));
 	assert_non_null(strstr(r.out, "LISTEN"));
 	/* Wine before 9.17 reports pid 0; later Wine and Windows ours */
 	if (GetProcAddress(GetModuleHandleW(L"ntdll.dll"),

@@ -43,6 +43,20 @@ test_real_processes(void **state)
 	assert_string_equal(os->boot_id(os->ctx), boot);
 }
 
+/* A port nobody holds right now: one the OS picked, let go. */
+static uint16_t
+free_port(int udp)
+{
+	pa_socket_t s = udp ? th_bind_udp(AF_INET, 0) :
+	    th_listen_tcp(AF_INET, 0);
+	uint16_t p;
+
+	assert_true(s != TH_BADSOCK);
+	p = th_sock_port(s);
+	th_sock_close(s);
+	return p;
+}
+
 static void
 test_real_probe(void **state)
 {
@@ -50,32 +64,35 @@ test_real_probe(void **state)
 	struct pa_addr a[3];
 	struct pa_error err;
 	pa_socket_t l, s;
+	uint16_t p;
 
 	(void)state;
 	pa__addr_parse("127.0.0.1", &a[0]);
 	pa__addr_parse("0.0.0.0", &a[1]);
 	pa__addr_parse("::", &a[2]);
-	l = th_listen_tcp(AF_INET, 28960);
+	l = th_listen_tcp(AF_INET, 0);
 	assert_true(l != TH_BADSOCK);
-	assert_int_equal(os->probe(os->ctx, a, 3, 28960, PA_TCP, &err),
+	p = th_sock_port(l);
+	assert_int_equal(os->probe(os->ctx, a, 3, p, PA_TCP, &err),
 	    PA_EINUSE);
 	/* the wildcard probe alone sees the loopback listener: it is
 	 * exclusive, so its bind fails where anybody holds the port */
-	assert_int_equal(os->probe(os->ctx, &a[1], 1, 28960, PA_TCP, &err),
+	assert_int_equal(os->probe(os->ctx, &a[1], 1, p, PA_TCP, &err),
 	    PA_EINUSE);
-	assert_int_equal(os->probe(os->ctx, a, 3, 28960, PA_UDP, &err), 0);
-	assert_int_equal(os->probe(os->ctx, a, 3, 28961, PA_BOTH, &err), 0);
 	th_sock_close(l);
+	p = free_port(0);
+	assert_int_equal(os->probe(os->ctx, a, 3, p, PA_TCP, &err), 0);
 	/* a bound socket holds its port against probes */
-	assert_int_equal(os->bind_port(os->ctx, PA_UDP, &a[0], 28962, &s,
-	    &err), 0);
-	assert_int_equal(th_sock_port(s), 28962);
-	assert_int_equal(os->probe(os->ctx, a, 3, 28962, PA_UDP, &err),
+	p = free_port(1);
+	assert_int_equal(os->bind_port(os->ctx, PA_UDP, &a[0], p, &s, &err),
+	    0);
+	assert_int_equal(th_sock_port(s), p);
+	assert_int_equal(os->probe(os->ctx, a, 3, p, PA_UDP, &err),
 	    PA_EINUSE);
-	assert_int_equal(os->bind_port(os->ctx, PA_UDP, &a[0], 28962, &l,
-	    &err), PA_EINUSE);
+	assert_int_equal(os->bind_port(os->ctx, PA_UDP, &a[0], p, &l, &err),
+	    PA_EINUSE);
 	os->sock_close(os->ctx, s);
-	assert_int_equal(os->probe(os->ctx, a, 3, 28962, PA_UDP, &err), 0);
+	assert_int_equal(os->probe(os->ctx, a, 3, p, PA_UDP, &err), 0);
 }
 
 static void
@@ -169,6 +186,7 @@ test_config_places(void **state)
 	char user[PA_PATH_MAX], sys[PA_PATH_MAX], pd[MAX_PATH];
 
 	(void)state;
+	th_unsetenv("XDG_CONFIG_HOME");
 	pa__config_paths(user, sizeof(user), sys, sizeof(sys));
 	print_message("user %s\nsystem %s\n", user, sys);
 	assert_non_null(strstr(user, "\\portalloc\\portalloc.ini"));

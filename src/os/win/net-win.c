@@ -149,14 +149,17 @@ token_bind_port(struct pa__win *w, SOCKET s, const struct pa_addr *a,
 	struct sockaddr_storage ss;
 	struct pa__win_own r;
 	ULONG64 token;
-	int len;
+	int len, e;
 
 	if (!pa__win_own_find(w, PA_TCP, port, &r) ||
-	    pa__win_token(w, PA_TCP, r.first, r.last, &token, err) != 0 ||
-	    (len = pa__addr_sockaddr(a, port, &ss),
-	    w->api->assoc_bind(s, token, (struct sockaddr *)&ss, len)) != 0)
+	    pa__win_token(w, PA_TCP, r.first, r.last, &token, err) != 0)
 		return refused_inside(port, err);
-	return 0;
+	len = pa__addr_sockaddr(a, port, &ss);
+	e = w->api->assoc_bind(s, token, (struct sockaddr *)&ss, len);
+	/* taken after all (a bound socket the tables did not show) */
+	if (e == WSAEADDRINUSE)
+		return PA_EINUSE;
+	return e != 0 ? refused_inside(port, err) : 0;
 }
 
 int
