@@ -322,6 +322,61 @@ test_admin_only(void **state)
 	    "C:\\windows\\win.ini", why, sizeof(why)));
 }
 
+/* The same descriptors as the core's file facts (uid 0: an
+ * Administrator's; mode bits for others' rights). */
+static void
+test_file_facts(void **state)
+{
+	static const struct {
+		const wchar_t *sddl;
+		int dir;
+		int64_t uid;
+		unsigned mode;
+	} c[] = {
+		{ L"O:BAD:(A;;FA;;;SY)(A;;FA;;;BA)(A;;0x1200a9;;;BU)", 0, 0,
+		    0644 },
+		{ L"O:SYD:(A;;FA;;;SY)(A;;FA;;;BA)(A;;0x1200a9;;;BU)"
+		    L"(A;CI;0x6;;;BU)(A;OICIIO;GA;;;CO)", 1, 0, 01777 },
+		{ L"O:BAD:(A;;FA;;;BA)(A;;0x2;;;BU)", 0, 0, 0666 },
+		{ L"O:BAD:(A;;FA;;;BA)(A;;0x40;;;BU)", 1, 0, 0777 },
+		{ L"O:BA", 0, 0, 0777 },
+	};
+	const struct pa_os *os = pa__os_native();
+	char *dir = th_tmpdir(), *path;
+	PSECURITY_DESCRIPTOR sd;
+	struct pa_file_read f;
+	struct pa_error err;
+	unsigned mode;
+	int64_t uid;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		assert_true(ConvertStringSecurityDescriptorToSecurityDescriptorW(
+		    c[i].sddl, SDDL_REVISION_1, &sd, NULL));
+		assert_int_equal(pa__win_sd_facts(sd, c[i].dir, &uid, &mode), 0);
+		LocalFree(sd);
+		assert_int_equal(uid, c[i].uid);
+		assert_int_equal(mode, c[i].mode);
+	}
+	/* a file of this user's: the user's or an Administrator's, nobody
+	 * else may write it, and every folder above is listed */
+	path = th_write(dir, "p.ini", "[block x]\nports = 3-4\n");
+	assert_int_equal(os->file_read(os->ctx, path, 4096, &f, &err), 0);
+	print_message("%s: uid %lld mode %o, %lu folders above\n", f.path,
+	    (long long)f.file.uid, f.file.mode, (unsigned long)f.ndirs);
+	assert_true(pa__path_absolute(f.path));
+	assert_true(f.file.uid == os->self_uid(os->ctx) || f.file.uid == 0);
+	assert_int_equal(f.file.mode & 0022, 0);
+	assert_true(f.ndirs >= 2);
+	assert_int_equal(f.dirs[0].kind, PA_FILE_DIR);
+	assert_true(f.dirs[f.ndirs - 1].uid >= 0);
+	pa__file_read_free(&f);
+	free(path);
+	th_rmtree(dir);
+	free(dir);
+}
+
 /* The ephemeral range the OS table gives: netsh's on Windows, the
  * default where netsh says nothing (Wine's is a stub). */
 static void
@@ -356,6 +411,7 @@ main(void)
 		cmocka_unit_test(test_ephemeral_range),
 		cmocka_unit_test(test_excluded_now),
 		cmocka_unit_test(test_admin_only),
+		cmocka_unit_test(test_file_facts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -152,3 +152,73 @@ pa__win_admin_only(const char *path, char *why, size_t len)
 	}
 	return -1;
 }
+
+/* The RID (last sub-authority) of sid: the backend's uid; -1 if none. */
+static int64_t
+rid(PSID sid)
+{
+	UCHAR n;
+
+	if (!IsValidSid(sid) || (n = *GetSidSubAuthorityCount(sid)) == 0)
+		return -1;
+	return (int64_t)*GetSidSubAuthority(sid, n - 1);
+}
+
+int
+pa__win_sd_facts(PSECURITY_DESCRIPTOR sd, int dir, int64_t *uid,
+    unsigned *mode)
+{
+	BOOL present = FALSE, dflt = FALSE;
+	ACCESS_ALLOWED_ACE *ace;
+	PSID owner = NULL, who;
+	PACL dacl = NULL;
+	DWORD i;
+
+	*mode = dir ? 0755 : 0644;
+	if (!GetSecurityDescriptorOwner(sd, &owner, &dflt) || owner == NULL)
+		return -1;
+	*uid = trusted(owner) ? 0 : rid(owner);
+	if (!GetSecurityDescriptorDacl(sd, &present, &dacl, &dflt) ||
+	    !present || dacl == NULL) {
+		*mode |= 0777;  /* no access list: everyone may */
+		return 0;
+	}
+	for (i = 0; i < dacl->AceCount; i++) {
+		if (!GetAce(dacl, i, (void **)&ace) ||
+		    ace->Header.AceType != ACCESS_ALLOWED_ACE_TYPE ||
+		    (ace->Header.AceFlags & INHERIT_ONLY_ACE))
+			continue;
+		who = (PSID)&ace->SidStart;
+		if (trusted(who) || EqualSid(who, owner))
+			continue;
+		if ((ace->Mask & (ANCESTOR_RIGHTS | DELETE)) ||
+		    (!dir && (ace->Mask & LEAF_RIGHTS)))
+			*mode = (*mode & ~01000u) | 0022;
+		else if (dir && (ace->Mask & LEAF_RIGHTS) && !(*mode & 0002))
+			*mode |= 01777; /* may add entries, not replace them */
+	}
+	return 0;
+}
+
+int
+pa__win_path_facts(const char *path, int dir, int64_t *uid, unsigned *mode)
+{
+	PSECURITY_DESCRIPTOR sd = NULL;
+	wchar_t *w = pa__win_wide(path);
+	DWORD e;
+	int rc;
+
+	*uid = -1;
+	*mode = 0;
+	if (w == NULL)
+		return -1;
+	e = GetNamedSecurityInfoW(w, SE_FILE_OBJECT,
+	    OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, NULL, NULL,
+	    NULL, NULL, &sd);
+	free(w);
+	if (e != ERROR_SUCCESS)
+		return -1;
+	rc = pa__win_sd_facts(sd, dir, uid, mode);
+	LocalFree(sd);
+	return rc;
+}

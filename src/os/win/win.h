@@ -211,6 +211,19 @@ int pa__win_admin_only(const char *path, char *why, size_t len);
  * (leaf), or of a folder above. */
 int pa__win_sd_admin_only(PSECURITY_DESCRIPTOR sd, int leaf, char *why,
     size_t len);
+/*
+ * The owner and the writers of a file or directory as the core's file
+ * facts (os.h) state them: uid 0 for SYSTEM, Administrators or
+ * TrustedInstaller, else the owner's RID (the backend's uid); mode 0644
+ * (0755 a directory), with 0022 when another SID may write, delete or
+ * change the ACL or owner, and for a directory where others may only add
+ * entries, 01777 (sticky: they cannot replace what is there).  0, or -1
+ * when the descriptor cannot be read.
+ */
+int pa__win_sd_facts(PSECURITY_DESCRIPTOR sd, int dir, int64_t *uid,
+    unsigned *mode);
+int pa__win_path_facts(const char *path, int dir, int64_t *uid,
+    unsigned *mode);
 
 /*
  * netsh (netsh-win.c): the dynamic port range and the excluded ranges,
