@@ -432,45 +432,11 @@ store_fail(struct pa_error *err, DWORD e, const char *what, const char *path)
 	return PA_ESTORE;
 }
 
+/* A path separator, either kind. */
 static int
 slash(char c)
 {
 	return c == '\\' || c == '/';
-}
-
-/* The end of the n-th path component of p from "at" on (after its
- * slash), or where p ends. */
-static size_t
-skip_parts(const char *p, size_t at, int n)
-{
-	for (; n > 0 && p[at] != '\0'; n--) {
-		while (p[at] != '\0' && !slash(p[at]))
-			at++;
-		if (p[at] != '\0')
-			at++;
-	}
-	return at;
-}
-
-/*
- * How much of path is its root, which exists or cannot be made:
- * "C:\", "\", "\\server\share\", "\\?\C:\", "\\?\UNC\server\share\"
- * (also with "\\.\").
- */
-size_t
-pa__win_root_len(const char *p)
-{
-	if (slash(p[0]) && slash(p[1]) && (p[2] == '?' || p[2] == '.') &&
-	    slash(p[3])) {
-		if (strncmp(p + 4, "UNC", 3) == 0 && slash(p[7]))
-			return skip_parts(p, 8, 2);
-		return skip_parts(p, 4, 1);
-	}
-	if (slash(p[0]) && slash(p[1]))
-		return skip_parts(p, 2, 2);
-	if (p[0] != '\0' && p[1] == ':')
-		return slash(p[2]) ? 3 : 2;
-	return slash(p[0]) ? 1 : 0;
 }
 
 /* Creates every missing directory above path (either slash). */
