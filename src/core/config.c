@@ -584,7 +584,6 @@ pa_config_parse_string(struct pa_config **out, const char *text,
  * Files, and who could have written them.
  */
 #define CONFIG_MAX (1024 * 1024)
-#define HOST_CONFIG "/etc/portalloc/portalloc.ini"
 #define HOST_CONFIG_ENV "PORTALLOC_HOST_CONFIG"
 
 /* The OS that reads files: a table without file_read (a test's fake)
@@ -862,18 +861,23 @@ struct loader {
 /*
  * The host's policy file into l->host: $PORTALLOC_HOST_CONFIG (a test's
  * stand-in, honoured for root only when root alone can write it), else
- * /etc/portalloc/portalloc.ini.  Like a file the search finds, it must be
- * the caller's or root's, and no one else's to write.
+ * the OS's system file (/etc/portalloc/portalloc.ini; Windows:
+ * %ProgramData%\portalloc\portalloc.ini).  Like a file the search finds,
+ * it must be the caller's or root's, and no one else's to write.
  */
 static int
 load_host(struct loader *l, struct pa_error *err)
 {
-	const char *env = getenv(HOST_CONFIG_ENV);
-	const char *path = env != NULL && *env != '\0' ? env : HOST_CONFIG;
+	const char *env = getenv(HOST_CONFIG_ENV), *path;
+	char user[PA_PATH_MAX], sys[PA_PATH_MAX], why[256];
 	struct pa_file_read f;
-	char why[256];
 	int rc;
 
+	/* the OS says where (Linux /etc/portalloc, Windows %ProgramData%) */
+	pa__config_paths(user, sizeof(user), sys, sizeof(sys));
+	path = env != NULL && *env != '\0' ? env : sys;
+	if (path[0] == '\0')
+		return 0;
 	if ((rc = read_file(l->os, path, 1, &f, err)) == 0 &&
 	    user_why(l->os, &f, l->me, why, sizeof(why)))
 		rc = pa__err_at(err, PA_ECONFIG, path, 0, "the host's "
@@ -907,22 +911,17 @@ take_file(struct pa_config **out, struct loader *l, const char *path,
 	return parse_read(out, l->os, path, f, err);
 }
 
-/* The search before the host's file: ./portalloc.ini, then the XDG
+/* The search before the host's file: ./portalloc.ini, then the user's
  * file; "" where there is none. */
 static void
 search_paths(char cand[2][PA_PATH_MAX])
 {
-	const char *env, *home;
+	char sys[PA_PATH_MAX];
 
 	snprintf(cand[0], PA_PATH_MAX, "portalloc.ini");
-	cand[1][0] = '\0';
-	if ((env = getenv("XDG_CONFIG_HOME")) != NULL &&
-	    pa__path_absolute(env))
-		snprintf(cand[1], PA_PATH_MAX, "%s/portalloc/portalloc.ini",
-		    env);
-	else if ((home = getenv("HOME")) != NULL && pa__path_absolute(home))
-		snprintf(cand[1], PA_PATH_MAX,
-		    "%s/.config/portalloc/portalloc.ini", home);
+	/* the OS says where (Linux $XDG_CONFIG_HOME or ~/.config,
+	 * Windows %APPDATA%) */
+	pa__config_paths(cand[1], PA_PATH_MAX, sys, sizeof(sys));
 }
 
 /*
@@ -1020,11 +1019,14 @@ apply_host(struct pa_config *cfg, const struct loader *l,
 {
 	const struct pa_config *h = l->host;
 	const char *env = getenv("PORTALLOC_STORE");
+	char user[PA_PATH_MAX], sys[PA_PATH_MAX];
 
-	if (!l->is_host && cfg->o_trust.source == PA_FROM_FILE)
+	if (!l->is_host && cfg->o_trust.source == PA_FROM_FILE) {
+		pa__config_paths(user, sizeof(user), sys, sizeof(sys));
 		return pa__err_at(err, PA_ECONFIG, cfg->file, cfg->o_trust.line,
 		    "'trust' is read only from the host's configuration (%s)",
-		    HOST_CONFIG);
+		    sys);
+	}
 	if (h == NULL)
 		return 0;
 	pa__strlcpy(cfg->host_file, h->file, sizeof(cfg->host_file));

@@ -310,6 +310,16 @@ struct pa_os {
 /* The real operating system. */
 const struct pa_os *pa__os_native(void);
 
+/*
+ * Where the config search looks after ./portalloc.ini, as the OS has it:
+ * the user's file (Linux: $XDG_CONFIG_HOME/portalloc/portalloc.ini or
+ * ~/.config/...; Windows: %APPDATA%\portalloc\portalloc.ini) and the
+ * system's (Linux: /etc/portalloc/portalloc.ini; Windows:
+ * %ProgramData%\portalloc\portalloc.ini, never a drive's \etc, which any
+ * user may create).  "" where there is none.
+ */
+void pa__config_paths(char *user, size_t ulen, char *sys, size_t slen);
+
 /* Is path absolute here ("/x"; Windows also "C:\x", "C:/x")? */
 int pa__path_absolute(const char *path);
 

@@ -36,7 +36,8 @@ void pa__fd_close(int fd);
  * created by pa__child_go, bound to live no longer than portalloc.
  */
 struct pa_child;
-/* Starts argv (PATH searched) held before exec.  *pid gets the pid that is
+/* Starts argv (PATH searched; Windows: PATH and PATHEXT, never the
+ * current folder, a batch file through cmd.exe) held before exec.  *pid gets the pid that is
  * to own the leases: the child's (POSIX), or portalloc's own (Windows). */
 int pa__child_start(char *const argv[], struct pa_child **c, int64_t *pid,
     struct pa_error *err);
@@ -53,7 +54,10 @@ int pa__child_wait(struct pa_child *c, int *status, struct pa_error *err);
 /*
  * pa__child_go, also handing the child fds[0..nfds) as its descriptors
  * 3..3+nfds-1 (open across exec; nothing else of portalloc's is).  The
- * caller still owns fds and closes them.
+ * caller still owns fds and closes them.  Windows: the sockets are
+ * inherited as they are, their handle values listed in order in
+ * PORTALLOC_LISTEN_HANDLES ("h0,h1,..."); the child inherits those and
+ * the standard handles, nothing else.
  */
 int pa__child_go_fds(struct pa_child *c, char *const env[], int n,
     const int *fds, int nfds, struct pa_error *err);

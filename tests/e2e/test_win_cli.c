@@ -12,6 +12,7 @@
 #include "helpers.h"
 
 #include <windows.h>
+#include <shellapi.h>
 
 #define BLOCK "[block t]\nports = 28700-28709\n"
 
@@ -138,25 +139,28 @@ test_exec(void **state)
 	th_run_free(&r);
 }
 
-/* who finds a listener in the owner-PID table; under Wine with no
- * process, since Wine reports pid 0. */
+/* who finds a listener in the owner-PID table, held by this program (or,
+ * under Wine before 9.17, which reports pid 0, by no process). */
 static void
 test_who(void **state)
 {
 	struct e2e *e = *state;
+	char arg[32], local[40];
 	struct th_run r;
 	pa_socket_t l;
 
-	l = th_listen_tcp(AF_INET, 28790);
+	l = th_listen_tcp(AF_INET, 0);
 	assert_true(l != TH_BADSOCK);
-	pa_run(e, &r, "who", "28790/tcp", NULL);
+	snprintf(arg, sizeof(arg), "%u/tcp", th_sock_port(l));
+	snprintf(local, sizeof(local), "127.0.0.1:%u", th_sock_port(l));
+	pa_run(e, &r, "who", arg, NULL);
 	print_message("%s%s", r.out, r.err);
-	assert_non_null(strstr(r.out, "127.0.0.1:28790"));
+	assert_non_null(strstr(r.out, local));
 	assert_non_null(strstr(r.out, "LISTEN"));
+	/* Wine before 9.17 reports pid 0; later Wine and Windows ours */
 	if (GetProcAddress(GetModuleHandleW(L"ntdll.dll"),
-	    "wine_get_version") != NULL)
-		assert_non_null(strstr(r.out, "(no process)"));
-	else
+	    "wine_get_version") == NULL || strstr(r.out, "(no process)") ==
+	    NULL)
 		assert_non_null(strstr(r.out, "test_win_cli.exe"));
 	th_run_free(&r);
 	th_sock_close(l);
@@ -178,7 +182,137 @@ test_reserve_unsupported(void **state)
 	th_run_free(&r);
 }
 
-/* In the child: "ports" prints PORTALLOC_PORTS; "exit N" exits N. */
+/*
+ * exec --listen (issue 16, item 1): the command gets listening sockets by
+ * handle (PORTALLOC_LISTEN_HANDLES), on the ports it is told, and a client
+ * reaches them; the leases end with it.
+ */
+static void
+test_exec_listen(void **state)
+{
+	struct e2e *e = *state;
+	char self[MAX_PATH];
+	struct th_run r;
+
+	assert_true(GetModuleFileNameA(NULL, self, sizeof(self)) > 0);
+	pa_run(e, &r, "exec", "--listen", "2", "--", self, "--child",
+	    "listen", NULL);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "accepted 2"));
+	th_run_free(&r);
+	pa_run(e, &r, "list", "--json", NULL);
+	assert_string_equal(r.out, "[]\n");
+	th_run_free(&r);
+}
+
+/* Runs portalloc with a wide command line (the test's own th_run speaks
+ * the ANSI code page); its exit code. */
+static int
+run_wide(struct e2e *e, const wchar_t *args)
+{
+	wchar_t line[2048], bin[MAX_PATH];
+	PROCESS_INFORMATION pi;
+	STARTUPINFOW si;
+	DWORD code = 99;
+	size_t i;
+
+	for (i = 0; e->env[i] != NULL; i++)
+		assert_int_equal(putenv(e->env[i]), 0);
+	MultiByteToWideChar(CP_ACP, 0, e->bin, -1, bin, MAX_PATH);
+	_snwprintf(line, 2047, L"\"%ls\" %ls", bin, args);
+	line[2047] = L'\0';
+	memset(&si, 0, sizeof(si));
+	si.cb = sizeof(si);
+	assert_true(CreateProcessW(bin, line, NULL, NULL, FALSE, 0, NULL, NULL,
+	    &si, &pi));
+	WaitForSingleObject(pi.hProcess, INFINITE);
+	GetExitCodeProcess(pi.hProcess, &code);
+	CloseHandle(pi.hProcess);
+	CloseHandle(pi.hThread);
+	return (int)code;
+}
+
+/*
+ * Issue 16, item 7: a non-ASCII argument reaches the command unchanged
+ * (portalloc.exe's manifest makes its code page UTF-8; Wine 8 honours it,
+ * Windows from 10 1903).  Without the manifest portalloc says "not UTF-8"
+ * and exits 126, in a test whose own code page is 1252.
+ */
+static void
+test_exec_non_ascii(void **state)
+{
+	struct e2e *e = *state;
+	wchar_t self[MAX_PATH], args[1024];
+	int status;
+
+	assert_true(GetModuleFileNameW(NULL, self, MAX_PATH) > 0);
+	_snwprintf(args, 1023, L"exec -- \"%ls\" --child wide "
+	    L"\"\u00e9t\u00e9 \u20ac\"", self);
+	args[1023] = L'\0';
+	status = run_wide(e, args);
+	print_message("exit %d, ANSI code page %u\n", status, GetACP());
+	assert_int_equal(status, 0);
+}
+
+/* In the child, "listen": accepts one connection on each socket of
+ * PORTALLOC_LISTEN_HANDLES, checked against PORTALLOC_PORTn. */
+static int
+child_listen(void)
+{
+	const char *h = getenv("PORTALLOC_LISTEN_HANDLES"), *p;
+	char name[32];
+	WSADATA d;
+	SOCKET s, c, a;
+	int n = 0;
+
+	if (h == NULL || WSAStartup(MAKEWORD(2, 2), &d) != 0)
+		return 4;
+	for (; *h != '\0'; n++) {
+		s = (SOCKET)strtoull(h, (char **)&h, 10);
+		if (*h == ',')
+			h++;
+		snprintf(name, sizeof(name), "PORTALLOC_PORT%d", n);
+		if ((p = getenv(name)) == NULL ||
+		    th_sock_port((pa_socket_t)s) != (uint16_t)atoi(p))
+			return 5;
+		c = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+		{
+			struct sockaddr_in sin;
+
+			memset(&sin, 0, sizeof(sin));
+			sin.sin_family = AF_INET;
+			sin.sin_port = htons((u_short)atoi(p));
+			sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			if (connect(c, (struct sockaddr *)&sin,
+			    sizeof(sin)) != 0)
+				return 6;
+		}
+		if ((a = accept(s, NULL, NULL)) == INVALID_SOCKET)
+			return 7;
+		closesocket(a);
+		closesocket(c);
+	}
+	printf("accepted %d\n", n);
+	return 0;
+}
+
+/* In the child, "wide": its argument, read as UTF-16, is "été €". */
+static int
+child_wide(void)
+{
+	wchar_t **v;
+	int n, ok;
+
+	if ((v = CommandLineToArgvW(GetCommandLineW(), &n)) == NULL)
+		return 4;
+	ok = n == 4 && wcscmp(v[3], L"\u00e9t\u00e9 \u20ac") == 0;
+	LocalFree(v);
+	return ok ? 0 : 3;
+}
+
+/* In the child: "ports" prints PORTALLOC_PORTS; "exit N" exits N;
+ * "listen" and "wide" as above. */
 static int
 child_main(int argc, char **argv)
 {
@@ -186,6 +320,10 @@ child_main(int argc, char **argv)
 
 	if (argc == 4 && strcmp(argv[2], "exit") == 0)
 		return atoi(argv[3]);
+	if (argc == 3 && strcmp(argv[2], "listen") == 0)
+		return child_listen();
+	if (argc >= 3 && strcmp(argv[2], "wide") == 0)
+		return child_wide();
 	if (argc == 3 && strcmp(argv[2], "ports") == 0 && v != NULL) {
 		printf("ports=%s\n", v);
 		return 0;
@@ -201,6 +339,10 @@ main(int argc, char **argv)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_exec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_who, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_listen, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_exec_non_ascii, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_reserve_unsupported,
 		    setup, teardown),
 	};

@@ -12,8 +12,9 @@
  *   since (NtQuerySystemInformation, SystemTimeOfDayInformation), the same
  *   for the whole boot.  Creation times are wall-clock times, so a pid and
  *   start from before a reboot hardly match anything anyway.
- * - the ephemeral range: Windows' default, 49152-65535, not read from the
- *   system (netsh int ipv4 show dynamicport tcp shows the real one).
+ * - the ephemeral range: TCP's, as `netsh int ipv4 show dynamicport tcp`
+ *   shows it (Hyper-V and WSL move it), read once per process; Windows'
+ *   default, 49152-65535, where netsh cannot say.
  */
 #include <fcntl.h>
 #include <io.h>
@@ -65,11 +66,52 @@ parent_of(DWORD pid)
 	return ppid;
 }
 
+/* The creation time of process pid (FILETIME units) into *t: 0, or -1
+ * when it cannot be read. */
+static int
+created_at(DWORD pid, uint64_t *t)
+{
+	FILETIME c, e, k, u;
+	HANDLE h;
+	int rc = -1;
+
+	if ((h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE,
+	    pid)) == NULL)
+		return -1;
+	if (GetProcessTimes(h, &c, &e, &k, &u)) {
+		*t = ((uint64_t)c.dwHighDateTime << 32) | c.dwLowDateTime;
+		rc = 0;
+	}
+	CloseHandle(h);
+	return rc;
+}
+
+/*
+ * The parent of pid, created at start (0: unknown), or 0.  Windows keeps
+ * the parent's pid when the parent exits, and may give the pid to a new
+ * process: a "parent" created after its child is not its parent.
+ */
+static int64_t
+parent_checked(DWORD pid, uint64_t start)
+{
+	int64_t ppid = parent_of(pid);
+	uint64_t pstart;
+
+	if (ppid > 0 && start != 0 && created_at((DWORD)ppid, &pstart) == 0 &&
+	    pstart > start)
+		return 0;
+	return ppid;
+}
+
 static int64_t
 win_parent_pid(void *ctx)
 {
+	uint64_t start = 0;
+	DWORD self = GetCurrentProcessId();
+
 	(void)ctx;
-	return parent_of(GetCurrentProcessId());
+	created_at(self, &start);
+	return parent_checked(self, start);
 }
 
 /*
@@ -255,7 +297,7 @@ win_proc(void *ctx, int64_t pid, struct pa_proc *p, struct pa_error *err)
 	if (h == NULL) {
 		/* another user's, or a protected one: it exists, unread */
 		if (GetLastError() == ERROR_ACCESS_DENIED) {
-			p->ppid = parent_of((DWORD)pid);
+			p->ppid = parent_checked((DWORD)pid, 0);
 			return 0;
 		}
 		return PA_ESRCH;
@@ -270,7 +312,7 @@ win_proc(void *ctx, int64_t pid, struct pa_proc *p, struct pa_error *err)
 	if (GetProcessTimes(h, &created, &exited, &kernel, &user))
 		p->start = ((uint64_t)created.dwHighDateTime << 32) |
 		    created.dwLowDateTime;
-	p->ppid = parent_of((DWORD)pid);
+	p->ppid = parent_checked((DWORD)pid, p->start);
 	p->uid = process_uid(h);
 	process_names(h, p);
 	CloseHandle(h);
@@ -316,12 +358,34 @@ win_boot_id(void *ctx)
 	return id;
 }
 
+/* The TCP dynamic port range, read once per process from netsh
+ * (netsh-win.c says why netsh); Windows' default where it cannot be read. */
+static BOOL CALLBACK
+read_dynamic(PINIT_ONCE once, PVOID param, PVOID *ctx)
+{
+	uint16_t *r = param;
+	char *text = pa__win_netsh(L"int ipv4 show dynamicport tcp");
+
+	(void)once;
+	(void)ctx;
+	if (text == NULL || pa__win_parse_dynamic(text, &r[0], &r[1]) != 0) {
+		r[0] = 49152;
+		r[1] = 65535;
+	}
+	free(text);
+	return TRUE;
+}
+
 static int
 win_ephemeral_range(void *ctx, uint16_t *first, uint16_t *last)
 {
+	static INIT_ONCE once = INIT_ONCE_STATIC_INIT;
+	static uint16_t range[2];
+
 	(void)ctx;
-	*first = 49152;
-	*last = 65535;
+	InitOnceExecuteOnce(&once, read_dynamic, range, NULL);
+	*first = range[0];
+	*last = range[1];
 	return 0;
 }
 
@@ -368,6 +432,13 @@ store_fail(struct pa_error *err, DWORD e, const char *what, const char *path)
 	return PA_ESTORE;
 }
 
+/* A path separator, either kind. */
+static int
+slash(char c)
+{
+	return c == '\\' || c == '/';
+}
+
 /* Creates every missing directory above path (either slash). */
 static int
 make_parents(const char *path, struct pa_error *err)
@@ -378,10 +449,9 @@ make_parents(const char *path, struct pa_error *err)
 
 	if (pa__strlcpy(dir, path, sizeof(dir)))
 		return pa__err(err, PA_ESTORE, "store path too long");
-	for (s = dir; *s != '\0'; s++) {
-		if ((*s != '\\' && *s != '/') || s == dir ||
-		    s[-1] == ':' || s[-1] == '\\' || s[-1] == '/')
-			continue;   /* a root ("C:\", "\\", "/") exists */
+	for (s = dir + pa__win_root_len(dir); *s != '\0'; s++) {
+		if (!slash(*s) || slash(s[-1]))
+			continue;   /* doubled slashes: one directory */
 		c = *s;
 		*s = '\0';
 		if ((w = pa__win_wide(dir)) == NULL)
@@ -449,6 +519,9 @@ pa__win_os_init(struct pa__win *w, const struct pa__win_api *api)
 	w->os.bind_port = pa__win_bind_port;
 	w->os.sock_close = pa__win_sock_close;
 	w->os.file_read = pa__win_file_read;
+	w->os.listen = pa__win_listen;
+	w->os.unlisten = pa__win_unlisten;
+	InitializeSRWLock(&w->lock);
 }
 
 const struct pa_os *

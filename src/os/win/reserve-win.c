@@ -67,7 +67,7 @@ win_range_lookup(void *ctx, unsigned proto, uint16_t first,
 {
 	ULONG64 token;
 
-	return lookup_token(ctx, proto, first, last, &token, err);
+	return pa__win_token(ctx, proto, first, last, &token, err);
 }
 
 /*
@@ -118,8 +118,10 @@ win_range_create(void *ctx, unsigned proto, uint16_t first,
 	if (fn == NULL)
 		return unsupported(err, "Create", proto);
 	e = fn(htons(first), (USHORT)(last - first + 1), &token);
-	if (e == NO_ERROR)
+	if (e == NO_ERROR) {
+		pa__win_own_note(w, proto, first, last);
 		return 0;
+	}
 	if (e == ERROR_SHARING_VIOLATION)
 		return sharing_violation(w, proto, first, last, err);
 	return pa__win_err(err, e, "CreatePersistent%sPortReservation of "
@@ -151,39 +153,13 @@ win_range_bind(void *ctx, uint16_t first, uint16_t last, unsigned proto,
     struct pa_error *err)
 {
 	struct pa__win *w = ctx;
-	struct sockaddr_storage ss;
 	ULONG64 token;
-	SOCKET s;
-	int len, e, rc;
+	int rc;
 
-	if ((rc = lookup_token(w, proto, first, last, &token, err)) != 0)
+	if ((rc = pa__win_token(w, proto, first, last, &token, err)) != 0)
 		return rc;
-	if ((rc = pa__win_wsa(err)) != 0)
-		return rc;
-	if ((s = pa__win_socket(addr, proto)) == INVALID_SOCKET)
-		return pa__win_err(err, (DWORD)WSAGetLastError(), "socket");
-	len = pa__addr_sockaddr(addr, 0, &ss);
-	if ((e = w->api->assoc_bind(s, token, (struct sockaddr *)&ss,
-	    len)) != 0) {
-		closesocket(s);
-		if (e == WSAEADDRINUSE)
-			return pa__err(err, PA_EFULL, "no port of the "
-			    "reservation %u-%u is free", first, last);
-		return pa__win_err(err, (DWORD)e, "a port from the "
-		    "reservation %u-%u (SIO_ASSOCIATE_PORT_RESERVATION, "
-		    "bind)", first, last);
-	}
-	len = (int)sizeof(ss);
-	if (getsockname(s, (struct sockaddr *)&ss, &len) != 0) {
-		e = WSAGetLastError();
-		closesocket(s);
-		return pa__win_err(err, (DWORD)e, "getsockname");
-	}
-	*port = ntohs(ss.ss_family == AF_INET6 ?
-	    ((struct sockaddr_in6 *)&ss)->sin6_port :
-	    ((struct sockaddr_in *)&ss)->sin_port);
-	*sock = (pa_socket_t)s;
-	return 0;
+	return pa__win_token_bind(w, token, first, last, proto, addr, port,
+	    sock, err);
 }
 
 const struct pa__resv_range_ops pa__win_resv_range = {
@@ -238,9 +214,21 @@ pa__win_api_real(void)
 		api.remove[0] = UNRESV("DeletePersistentTcpPortReservation");
 		api.remove[1] = UNRESV("DeletePersistentUdpPortReservation");
 		api.assoc_bind = real_assoc_bind;
+		api.bind = NULL;    /* the real bind() */
 		api.tcp_table = GetExtendedTcpTable;
 		api.udp_table = GetExtendedUdpTable;
 		InitOnceComplete(&once, 0, NULL);
 	}
 	return &api;
+}
+
+int
+pa__win_token(struct pa__win *w, unsigned proto, uint16_t first,
+    uint16_t last, ULONG64 *token, struct pa_error *err)
+{
+	int rc;
+
+	if ((rc = lookup_token(w, proto, first, last, token, err)) == 0)
+		pa__win_own_note(w, proto, first, last);
+	return rc;
 }

@@ -1,5 +1,5 @@
 /* The Windows backend's plumbing: UTF-8/UTF-16, error translation,
- * Winsock start-up and exclusive sockets. */
+ * Winsock start-up, exclusive sockets, and the roots of paths. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,9 +138,18 @@ pa__win_socket(const struct pa_addr *a, unsigned proto)
 	SOCKET s;
 	int e;
 
-	s = socket(a->family == 6 ? AF_INET6 : AF_INET, proto == PA_UDP ?
-	    SOCK_DGRAM : SOCK_STREAM, proto == PA_UDP ? IPPROTO_UDP :
-	    IPPROTO_TCP);
+	int af = a->family == 6 ? AF_INET6 : AF_INET;
+	int type = proto == PA_UDP ? SOCK_DGRAM : SOCK_STREAM;
+	int ip = proto == PA_UDP ? IPPROTO_UDP : IPPROTO_TCP;
+
+	s = WSASocketW(af, type, ip, NULL, 0, WSA_FLAG_OVERLAPPED |
+	    WSA_FLAG_NO_HANDLE_INHERIT);
+	if (s == INVALID_SOCKET && WSAGetLastError() == WSAEINVAL) {
+		/* Windows 7 before SP1 has no such flag */
+		if ((s = socket(af, type, ip)) != INVALID_SOCKET)
+			SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT,
+			    0);
+	}
 	if (s == INVALID_SOCKET)
 		return s;
 	/* the v6 socket must not also claim the v4 port: that has its own */
@@ -155,4 +164,45 @@ pa__win_socket(const struct pa_addr *a, unsigned proto)
 		return INVALID_SOCKET;
 	}
 	return s;
+}
+
+static int
+slash(char c)
+{
+	return c == '\\' || c == '/';
+}
+
+/* The end of the n-th path component of p from "at" on (after its
+ * slash), or where p ends. */
+static size_t
+skip_parts(const char *p, size_t at, int n)
+{
+	for (; n > 0 && p[at] != '\0'; n--) {
+		while (p[at] != '\0' && !slash(p[at]))
+			at++;
+		if (p[at] != '\0')
+			at++;
+	}
+	return at;
+}
+
+/*
+ * How much of path is its root, which exists or cannot be made:
+ * "C:\", "\", "\\server\share\", "\\?\C:\", "\\?\UNC\server\share\"
+ * (also with "\\.\").
+ */
+size_t
+pa__win_root_len(const char *p)
+{
+	if (slash(p[0]) && slash(p[1]) && (p[2] == '?' || p[2] == '.') &&
+	    slash(p[3])) {
+		if (strncmp(p + 4, "UNC", 3) == 0 && slash(p[7]))
+			return skip_parts(p, 8, 2);
+		return skip_parts(p, 4, 1);
+	}
+	if (slash(p[0]) && slash(p[1]))
+		return skip_parts(p, 2, 2);
+	if (p[0] != '\0' && p[1] == ':')
+		return slash(p[2]) ? 3 : 2;
+	return slash(p[0]) ? 1 : 0;
 }
