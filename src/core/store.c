@@ -19,8 +19,12 @@
 struct pa_store {
 	sqlite3 *db;
 	int wal_frames;             /* in the WAL after our last commit */
+	const struct pa_os *os;
+	intptr_t lock;              /* the OS's store lock, -1 when not held */
 	char path[PA_PATH_MAX];
 };
+
+static void store_unlock(struct pa_store *st);
 
 /*
  * Checkpoints.  Every command is a short process, and SQLite's default,
@@ -229,6 +233,8 @@ pa__store_open(struct pa_store **out, const char *path,
 	*out = NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return pa__err(err, PA_ENOMEM, "out of memory");
+	st->os = os;
+	st->lock = -1;
 	if (pa__strlcpy(st->path, path, sizeof(st->path))) {
 		free(st);
 		return pa__err(err, PA_ESTORE, "store path too long: %s", path);
@@ -268,6 +274,7 @@ pa__store_close(struct pa_store *st)
 {
 	if (st == NULL)
 		return;
+	store_unlock(st);
 	if (st->wal_frames > CHECKPOINT_FRAMES)
 		sqlite3_wal_checkpoint_v2(st->db, NULL,
 		    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
@@ -281,14 +288,74 @@ pa__store_path(const struct pa_store *st)
 	return st->path;
 }
 
+/*
+ * How long a writer waits for the store's lock before it names the
+ * process holding it: $PORTALLOC_LOCK_TIMEOUT seconds (fractions allowed,
+ * for tests), else as long as SQLite's busy timeout.
+ */
+static int
+lock_timeout_ms(void)
+{
+	const char *s = getenv("PORTALLOC_LOCK_TIMEOUT");
+	char *end;
+	double v;
+
+	if (s == NULL || *s == '\0')
+		return BUSY_TIMEOUT_MS;
+	v = strtod(s, &end);
+	if (*end != '\0' || !(v >= 0) || v > 86400)
+		return BUSY_TIMEOUT_MS;
+	return (int)(v * 1000);
+}
+
+/*
+ * Takes the OS's store lock, where it has one, so that writers queue in
+ * the kernel rather than in SQLite's sleeping busy handler.  A holder
+ * that keeps it past the timeout is named, not waited on in silence.
+ */
+static int
+store_lock(struct pa_store *st, struct pa_error *err)
+{
+	const struct pa_os *os = st->os;
+	int ms = lock_timeout_ms();
+	struct pa_proc p;
+	int64_t pid;
+	int rc;
+
+	if (os == NULL || os->store_lock == NULL || st->lock >= 0)
+		return 0;
+	rc = os->store_lock(os->ctx, st->path, ms, &st->lock, &pid, err);
+	if (rc != PA_EIO || pid <= 0)
+		return rc;
+	if (os->proc(os->ctx, pid, &p, NULL) != 0)
+		pa__strlcpy(p.name, "?", sizeof(p.name));
+	return pa__err(err, PA_EIO, "store %s is locked by pid %lld (%s), "
+	    "which has held it for more than %d.%03d s; that process may be "
+	    "stuck: nothing was changed", st->path, (long long)pid, p.name,
+	    ms / 1000, ms % 1000);
+}
+
+static void
+store_unlock(struct pa_store *st)
+{
+	if (st->lock >= 0)
+		st->os->store_unlock(st->os->ctx, st->lock);
+	st->lock = -1;
+}
+
 int
 pa__store_begin(struct pa_store *st, struct pa_error *err)
 {
-	int rc = exec_sql(st, "BEGIN IMMEDIATE", "cannot lock", err);
+	int rc;
 
-	if (rc == 0)
-		pa__fault("store.begin");
-	return rc;
+	if ((rc = store_lock(st, err)) != 0)
+		return rc;
+	if ((rc = exec_sql(st, "BEGIN IMMEDIATE", "cannot lock", err)) != 0) {
+		store_unlock(st);
+		return rc;
+	}
+	pa__fault("store.begin");
+	return 0;
 }
 
 int
@@ -298,11 +365,13 @@ pa__store_commit(struct pa_store *st, struct pa_error *err)
 
 	pa__fault("store.commit");
 	rc = exec_sql(st, "COMMIT", "cannot commit", err);
-	if (rc != 0)
+	if (rc != 0) {
 		pa__store_rollback(st);
-	else
-		pa__fault("store.committed");
-	return rc;
+		return rc;
+	}
+	store_unlock(st);
+	pa__fault("store.committed");
+	return 0;
 }
 
 void
@@ -310,6 +379,7 @@ pa__store_rollback(struct pa_store *st)
 {
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	store_unlock(st);
 }
 
 #define LEASE_COLUMNS "port, protos, block, owner_pid, owner_start, " \

@@ -481,6 +481,9 @@ static const struct pa_os linux_os = {
 	NULL,
 	linux_bind_port,
 	linux_sock_close,
+	/* the store's lock: lock.c */
+	pa__linux_store_lock,
+	pa__linux_store_unlock,
 };
 
 const struct pa_os *
