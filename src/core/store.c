@@ -519,6 +519,17 @@ pa__store_insert(struct pa_store *st, const struct pa_lease *l,
 	return 0;
 }
 
+/* What identifies an owner, in the order row_to_owner reads it. */
+#define OWNER_COLUMNS "owner_pid, owner_start, owner_boot"
+
+static void
+row_to_owner(sqlite3_stmt *stmt, int col, struct pa__owner *o)
+{
+	o->pid = sqlite3_column_int64(stmt, col);
+	o->start = (uint64_t)sqlite3_column_int64(stmt, col + 1);
+	text_column(stmt, col + 2, o->boot, sizeof(o->boot));
+}
+
 int
 pa__store_owners(struct pa_store *st, struct pa__owner **out, size_t *n,
     struct pa_error *err)
@@ -530,8 +541,8 @@ pa__store_owners(struct pa_store *st, struct pa__owner **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = prepare(st, "SELECT DISTINCT owner_pid, owner_start, "
-	    "owner_boot FROM lease", &stmt, err)) != 0)
+	if ((rc = prepare(st, "SELECT DISTINCT " OWNER_COLUMNS " FROM lease",
+	    &stmt, err)) != 0)
 		return rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (*n == cap) {
@@ -542,9 +553,7 @@ pa__store_owners(struct pa_store *st, struct pa__owner **out, size_t *n,
 			}
 			v = nv;
 		}
-		v[*n].pid = sqlite3_column_int64(stmt, 0);
-		v[*n].start = (uint64_t)sqlite3_column_int64(stmt, 1);
-		text_column(stmt, 2, v[*n].boot, sizeof(v[*n].boot));
+		row_to_owner(stmt, 0, &v[*n]);
 		(*n)++;
 	}
 	sqlite3_finalize(stmt);
@@ -618,21 +627,27 @@ pa__store_take_owner(struct pa_store *st, const struct pa__owner *o,
 }
 
 int
-pa__store_leased(struct pa_store *st, uint16_t first, uint16_t last,
-    unsigned char *bits, struct pa_error *err)
+pa__store_leased_from(struct pa_store *st, uint16_t from, uint16_t last,
+    struct pa__leased *v, size_t max, size_t *n, struct pa_error *err)
 {
 	sqlite3_stmt *stmt;
-	int rc, off;
+	int rc;
 
-	if ((rc = prepare(st, "SELECT port FROM lease WHERE port BETWEEN ? "
-	    "AND ?", &stmt, err)) != 0)
+	*n = 0;
+	if ((rc = prepare(st, "SELECT port, " OWNER_COLUMNS " FROM lease "
+	    "WHERE port >= ? AND port <= ? ORDER BY port LIMIT ?", &stmt,
+	    err)) != 0)
 		return rc;
-	sqlite3_bind_int(stmt, 1, first);
+	sqlite3_bind_int(stmt, 1, from);
 	sqlite3_bind_int(stmt, 2, last);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		off = sqlite3_column_int(stmt, 0) - first;
-		bits[off / 8] |= (unsigned char)(1u << (off % 8));
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)max);
+	while (*n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		v[*n].port = (uint16_t)sqlite3_column_int(stmt, 0);
+		row_to_owner(stmt, 1, &v[*n].owner);
+		(*n)++;
 	}
+	if (*n == max)
+		rc = SQLITE_DONE;
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
 		return store_err(st, err, rc, "cannot read leases");
