@@ -329,9 +329,9 @@ store_lock(struct pa_store *st, struct pa_error *err)
 		return rc;
 	if (os->proc(os->ctx, pid, &p, NULL) != 0)
 		pa__strlcpy(p.name, "?", sizeof(p.name));
-	return pa__err(err, PA_EIO, "store %s is locked by pid %lld (%s), "
-	    "which has held it for more than %d.%03d s; that process may be "
-	    "stuck: nothing was changed", st->path, (long long)pid, p.name,
+	return pa__err(err, PA_EIO, "store %s is locked by pid %lld (%s); "
+	    "gave up after waiting %d.%03d s for it: that process may be "
+	    "stuck; nothing was changed", st->path, (long long)pid, p.name,
 	    ms / 1000, ms % 1000);
 }
 
