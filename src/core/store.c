@@ -21,6 +21,7 @@ struct pa_store {
 	int wal_frames;             /* in the WAL after our last commit */
 	const struct pa_os *os;
 	intptr_t lock;              /* the OS's store lock, -1 when not held */
+	sqlite3_stmt *insert;       /* prepared once: a get inserts n rows */
 	char path[PA_PATH_MAX];
 };
 
@@ -275,6 +276,7 @@ pa__store_close(struct pa_store *st)
 	if (st == NULL)
 		return;
 	store_unlock(st);
+	sqlite3_finalize(st->insert);
 	if (st->wal_frames > CHECKPOINT_FRAMES)
 		sqlite3_wal_checkpoint_v2(st->db, NULL,
 		    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
@@ -497,9 +499,11 @@ pa__store_insert(struct pa_store *st, const struct pa_lease *l,
 	sqlite3_stmt *stmt;
 	int rc;
 
-	if ((rc = prepare(st, "INSERT INTO lease (" LEASE_COLUMNS ") "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &stmt, err)) != 0)
+	if (st->insert == NULL && (rc = prepare(st, "INSERT INTO lease ("
+	    LEASE_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    &st->insert, err)) != 0)
 		return rc;
+	stmt = st->insert;
 	sqlite3_bind_int(stmt, 1, l->port);
 	sqlite3_bind_int(stmt, 2, (int)l->protos);
 	sqlite3_bind_text(stmt, 3, l->block, -1, SQLITE_STATIC);
@@ -512,9 +516,12 @@ pa__store_insert(struct pa_store *st, const struct pa_lease *l,
 	sqlite3_bind_int64(stmt, 10, l->created);
 	sqlite3_bind_int64(stmt, 11, l->expires);
 	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return store_err(st, err, rc, "cannot record lease");
+		rc = store_err(st, err, rc, "cannot record lease");
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	if (rc != SQLITE_DONE)
+		return rc;
 	pa__fault("store.insert");
 	return 0;
 }
