@@ -96,8 +96,7 @@ def main():
         p(f"| {k} | {m:.0f} ms | {lo:.0f} ms | {hi:.0f} ms | {fails} |")
     with open(os.path.join(d, "leases-count.txt")) as f:
         nlines = f.read().strip()
-    p(f"\nThe 50,000-lease store listed {nlines} lines (`portalloc list`, "
-      "with its header).")
+    p(f"\nThe store of the 50,000-lease row held {nlines} leases.")
     p("\n## Peak memory (max RSS, wait4 from a small C parent)\n")
     p("| command | KiB |\n|---|---|")
     for k, v in pairs(os.path.join(d, "mem.txt")):

@@ -159,7 +159,7 @@ wait "$load_pid" 2>/dev/null || true
 load_pid=
 {
   echo "portalloc get -n 5|$(mem "$pa" get -n 5 -b bench)"
-  echo "portalloc list ($("$pa" list | wc -l) leases)|$(mem "$pa" list)"
+  echo "portalloc list ($("$pa" list | tail -n +2 | wc -l) leases)|$(mem "$pa" list)"
   echo "python3 -m portpicker|$(mem "$py" -m portpicker)"
 } >> "$res/mem.txt"
 

@@ -461,6 +461,8 @@ pa__win_os_init(struct pa__win *w, const struct pa__win_api *api)
 	w->os.resv_bind = pa__win_resv_bind;
 	w->os.bind_port = pa__win_bind_port;
 	w->os.sock_close = pa__win_sock_close;
+	w->os.store_lock = pa__win_store_lock;
+	w->os.store_unlock = pa__win_store_unlock;
 }
 
 const struct pa_os *

@@ -89,6 +89,10 @@ int pa__win_probe(void *ctx, const struct pa_addr *addrs, int n,
 int pa__win_bind_port(void *ctx, unsigned proto, const struct pa_addr *addr,
     uint16_t port, pa_socket_t *sock, struct pa_error *err);
 void pa__win_sock_close(void *ctx, pa_socket_t sock);
+/* The store's lock (lock-win.c): LockFileEx beside the store. */
+int pa__win_store_lock(void *ctx, const char *store_path, int timeout_ms,
+    intptr_t *handle, int64_t *holder, struct pa_error *err);
+void pa__win_store_unlock(void *ctx, intptr_t handle);
 
 /* The ops that use the api (reserve-win.c, sockets-win.c); ctx is the
  * struct pa__win. */
