@@ -24,7 +24,7 @@ if [ "$(id -u)" -eq 0 ]; then
   apt-get install -y -q --no-install-recommends build-essential cmake \
     ninja-build pkg-config libinih-dev libsqlite3-dev python3 \
     python3-portpicker python3-psutil iproute2 lsof psmisc hyperfine \
-    time >/dev/null
+    time clang llvm bpftool libbpf-dev >/dev/null
 fi
 
 echo "== building (Release) in build-bench/" >&2
@@ -46,6 +46,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# bench_accel's pin, removed at the end (the host's own pin is not touched)
+export PORTALLOC_BPF_PIN_DIR=/sys/fs/bpf/portalloc-test-bench$$
+trap '"$bb/portalloc" accel off >/dev/null 2>&1 || true; cleanup' EXIT
 
 pa=$bb/portalloc
 py=/usr/bin/python3
@@ -146,6 +149,55 @@ PORTALLOC_CONFIG=$work/check10k.ini "$pa" get -n 5 -b load10k >/dev/null
 PORTALLOC_CONFIG=$work/check10k.ini hf check10k -i \
   -n "portalloc check (10000 ports)" "$pa check -b load10k"
 
+# portalloc accel: who and check through the pinned BPF iterator, against
+# the /proc scan (PORTALLOC_ACCEL=0), ss -p, lsof and fuser, in one run
+# under the load of section 3.  Writes accel-who.json, accel-check.json and
+# its own table (accel.md); needs root and a build with PORTALLOC_BPF.
+bench_accel() {
+  echo "== accel: who and check with the pinned BPF iterator" >&2
+  if ! "$pa" accel on >/dev/null; then
+    echo "accel on failed: no accel rows" >&2
+    return 0
+  fi
+  "$pa" who -v 17000 2>&1 >/dev/null | grep 'bpf pin' >/dev/null ||
+    { echo "who does not read the pin: no accel rows" >&2; return 0; }
+  "$pa" who 17000 --json > "$res/accel-answer.json" || true
+  PORTALLOC_ACCEL=0 "$pa" who 17000 --json > "$res/scan-answer.json" || true
+  hf accel-who -i -n "who (bpf pin)" "$pa who 17000" \
+    -n "who (/proc scan)" "env PORTALLOC_ACCEL=0 $pa who 17000" \
+    -n "ss -Htlnp" "ss -Htlnp 'sport = :17000'" \
+    -n "lsof" "lsof -nP -iTCP:17000 -sTCP:LISTEN" \
+    -n "fuser" "fuser 17000/tcp"
+  hf accel-check -i -n "who (bpf pin)" "$pa who 17000" \
+    -n "check 1000 ports (bpf pin)" "$pa check -b load" \
+    -n "check 1000 ports (/proc scan)" \
+    "env PORTALLOC_ACCEL=0 $pa check -b load"
+  "$pa" accel off >/dev/null
+  "$py" - "$res" > "$bb/accel.md" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+def med(name):
+    with open(os.path.join(d, name)) as f:
+        return {r["command"]: r["median"] for r in json.load(f)["results"]}
+w, c = med("accel-who.json"), med("accel-check.json")
+def pids(name):
+    with open(os.path.join(d, name)) as f:
+        return sorted({h["pid"] for h in json.load(f) if h["pid"]})
+print("## portalloc accel (same run, under the load)\n")
+print("| command | median |\n|---|---|")
+for k, v in list(w.items()) + list(c.items()):
+    print(f"| {k} | {v * 1000:.1f} ms |")
+print("\n| target | measured | limit |\n|---|---|---|")
+print(f"| who with the pin vs ss -p (x faster) | "
+      f"{w['ss -Htlnp'] / w['who (bpf pin)']:.1f} | >= 10 |")
+print(f"| check 1000 ports vs one who, with the pin | "
+      f"{c['check 1000 ports (bpf pin)'] / c['who (bpf pin)']:.2f} | <= 1.2 |")
+print(f"\nholders of 17000: pin {pids('accel-answer.json')}, "
+      f"scan {pids('scan-answer.json')}")
+PY
+}
+bench_accel
+
 echo "== 5. peak memory (wait4's ru_maxrss from a small C parent)" >&2
 mem() { "$bb/maxrss" 5 "$@" | cut -d' ' -f1; }
 {
@@ -179,3 +231,4 @@ versions() {
 }
 versions > "$res/versions.txt"
 "$py" bench/report.py "$res" | tee "$bb/results.md"
+[ ! -s "$bb/accel.md" ] || tee -a "$bb/results.md" < "$bb/accel.md"

@@ -44,10 +44,21 @@ file(RELATIVE_PATH PORTALLOC_PC_TO_PREFIX
   ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
 string(REGEX REPLACE "/$" "" PORTALLOC_PC_TO_PREFIX
   "${PORTALLOC_PC_TO_PREFIX}")
-configure_file(cmake/portalloc.pc.in ${PROJECT_BINARY_DIR}/portalloc.pc
-  @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/portalloc.pc
-  DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+# With the shared library installed outside the linker's own directories,
+# -lportalloc links it and the program would not find it at run time
+# (even under --static, where the linker still prefers the .so): the .pc
+# then carries an rpath to libdir.  portalloc-static.pc always names the
+# archive itself.
+set(PORTALLOC_PC_RPATH "")
+if(PORTALLOC_SHARED AND NOT CMAKE_INSTALL_FULL_LIBDIR IN_LIST
+    CMAKE_C_IMPLICIT_LINK_DIRECTORIES)
+  set(PORTALLOC_PC_RPATH "-Wl,-rpath,\${libdir} ")
+endif()
+foreach(_pc portalloc portalloc-static)
+  configure_file(cmake/${_pc}.pc.in ${PROJECT_BINARY_DIR}/${_pc}.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/${_pc}.pc
+    DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endforeach()
 install(FILES examples/harness.c
   DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/portalloc/examples)
 

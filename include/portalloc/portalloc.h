@@ -99,7 +99,8 @@ enum pa_reserve { PA_RESERVE_NO, PA_RESERVE_RUNTIME, PA_RESERVE_PERSISTENT };
 enum pa_source { PA_FROM_DEFAULT, PA_FROM_FILE, PA_FROM_ENV };
 struct pa_origin {
 	enum pa_source source;
-	int line;             /* PA_FROM_FILE: the line in pa_config.file */
+	int line;             /* PA_FROM_FILE: the line in pa_config.file, or
+	                         in name when that is set (the host's file) */
 	const char *name;     /* PA_FROM_ENV: the variable's name */
 };
 
@@ -120,6 +121,33 @@ struct pa_config {
 	struct pa_block *blocks;
 	size_t nblocks;
 	int default_blocks;       /* 1 when blocks is the embedded default */
+	/*
+	 * Whose the file is.  system_trusted: root owns it, it has one name,
+	 * and no one else can write it nor any directory above it (a sticky
+	 * root-owned directory above its own is fine); the embedded default
+	 * and text handed to pa_config_parse_string count as trusted.  Only
+	 * such a file may make a privileged caller change system settings
+	 * (pa_reserve, pa_unreserve, a pa_get that would reserve).
+	 * untrusted_why says why not, e.g. "it belongs to uid 1000 (alice)".
+	 */
+	int system_trusted;
+	char untrusted_why[256];
+	/* The host's policy file (/etc/portalloc/portalloc.ini) when it was
+	 * read besides `file`; "" otherwise.  An origin whose name is
+	 * host_file came from there. */
+	char host_file[PA_PATH_MAX];
+	/* [portalloc] trust = patterns: files the search may use although
+	 * others own them (honoured only from the host's file). */
+	char trust[PA_PATH_MAX];
+	struct pa_origin o_trust;
+	/* Things the caller should hear about, e.g. a project file moving
+	 * the store away from the host's: complete sentences. */
+#define PA_CONFIG_WARNINGS_MAX 4
+	char warnings[PA_CONFIG_WARNINGS_MAX][512];
+	size_t nwarnings;
+	char accel_group[64];     /* [portalloc] accel_group: who may read the
+	                             pinned iterator besides root; "" none */
+	struct pa_origin o_accel_group;
 };
 
 /*
@@ -129,8 +157,23 @@ struct pa_config {
  * (it must exist), else $PORTALLOC_CONFIG (must exist), ./portalloc.ini,
  * $XDG_CONFIG_HOME/portalloc/portalloc.ini (~/.config if unset),
  * /etc/portalloc/portalloc.ini, else the embedded default.  A file that
- * defines no block gets the embedded default block.  $PORTALLOC_STORE, when
- * set, overrides `store`.  Errors: PA_ECONFIG with "FILE:LINE: what".
+ * defines no block gets the embedded default block.  Errors: PA_ECONFIG
+ * with "FILE:LINE: what".
+ *
+ * Trust: a file the search finds is used only when it belongs to the
+ * caller or to root and no one else can write it or its directory, or
+ * when the host file's `trust = PATTERN, ...` names it; otherwise
+ * PA_ECONFIG with hint PA_HINT_TRUST, and nothing else is done.  A file
+ * named by `path` or $PORTALLOC_CONFIG is the caller's choice and is used
+ * for ordinary work; for root it must be system_trusted to set `store`
+ * (and to reserve, see pa_reserve).  Only regular files are read.
+ *
+ * The store: $PORTALLOC_STORE, else the chosen file's `store`, else the
+ * host file's (/etc/portalloc/portalloc.ini, read besides the chosen
+ * file), else the per-user default.  A chosen file that moves the store
+ * away from the host's gets a warning in cfg->warnings.  The checks
+ * pa_open makes against the OS (a block in the ephemeral range without
+ * reserve) are made here too.
  */
 int pa_config_load(struct pa_config **out, const char *path,
     struct pa_error *err);
@@ -364,6 +407,7 @@ struct pa_check {
 	size_t nholders;
 	unsigned count[PA_PORT_NSTATUS]; /* ports by status, free included */
 	unsigned unreadable;
+	const char *source;              /* where the holders came from */
 };
 
 /*
@@ -376,38 +420,64 @@ int pa_check(struct pa *pa, const char *block, struct pa_check **out,
 void pa_check_free(struct pa_check *c);
 
 /*
- * OS port reservations (Linux: net.ipv4.ip_local_reserved_ports).  A
- * reserved port is never handed out automatically (bind to port 0, an
- * outgoing connection), for TCP and UDP, IPv4 and IPv6; explicit binds
- * still work.  The setting belongs to a network namespace, so every
- * reservation is recorded with the namespace it was made in.
+ * OS port reservations.  A reserved port is never handed out automatically
+ * (bind to port 0, an outgoing connection); explicit binds still work.
+ * They come in one of two shapes, which a report names:
  *
- * Windows: one persistent reservation per block and protocol
- * (CreatePersistentTcpPortReservation and its UDP twin), which outlives
- * reboots by itself, whatever reserve = says; netns is "host", there is no
- * drop-in (dropin is ""), `added` and an action's `ports` name the
- * protocols whose reservation portalloc made or deleted ("tcp,udp"), and
- * before/now list the ports of the blocks portalloc knows (configured or
- * recorded) that the OS reserves: others' reservations cannot be listed.
+ * PA_RESV_LIST (Linux: net.ipv4.ip_local_reserved_ports): a list of ports,
+ * for TCP and UDP, IPv4 and IPv6, that portalloc merges its blocks into,
+ * plus a drop-in file that sets it again at boot for persistent blocks.
+ * The list belongs to a network namespace, so every reservation is
+ * recorded with the namespace it was made in.
+ *
+ * PA_RESV_RANGE (Windows: CreatePersistentTcpPortReservation and its UDP
+ * twin): one reservation per block and protocol, host-wide, which
+ * outlives reboots by itself whatever reserve = says.  There is no
+ * namespace (netns is "") and no drop-in (dropin and dropin_ports are "",
+ * dropin_exists and dropin_changed 0); before/now list the ports of the
+ * blocks portalloc knows (configured or recorded) that the OS reserves for
+ * every protocol they serve: others' reservations cannot be listed.
  * PA_ENOTSUP where the system has no such reservations (Wine).
+ *
+ * Fields that do not apply to a shape are documented as empty ("", 0)
+ * for it.
  */
 #define PA_NETNS_MAX 64
 
+enum pa_resv_shape {
+	PA_RESV_LIST = 1,   /* a list per network namespace, and a drop-in */
+	PA_RESV_RANGE = 2   /* ranges the OS owns, per protocol, host-wide */
+};
+
 /* A block as the OS and the store see it. */
 struct pa_resv {
-	char netns[PA_NETNS_MAX];  /* where it was recorded (or looked at) */
-	int this_netns;            /* netns is the caller's namespace */
+	char netns[PA_NETNS_MAX];  /* list: where it was recorded (or looked
+	                              at); range: "" */
+	int this_netns;            /* netns is the caller's (range: always) */
 	char block[PA_NAME_MAX];
 	uint16_t first, last;
 	int configured;            /* the block is in the configuration */
 	enum pa_reserve reserve;   /* its reserve = (configured blocks) */
 	int recorded;              /* portalloc reserved it (the store says) */
-	int persistent;            /* recorded as persistent */
+	int persistent;            /* recorded as persistent (range: always) */
 	int64_t created;           /* when recorded */
-	char *added;               /* the ports portalloc itself added */
-	unsigned os_count;         /* how many of first..last the OS reserves */
+	char *added;               /* list: the ports portalloc itself added;
+	                              range: "" */
+	unsigned os_count;         /* how many of first..last the OS reserves
+	                              (range: all of them when it reserves the
+	                              block for every protocol in protos, else
+	                              0) */
 	int in_ephemeral;          /* overlaps the ephemeral range */
-	int in_dropin;             /* the drop-in reserves all of first..last */
+	int in_dropin;             /* list: the drop-in reserves all of
+	                              first..last; range: 0 */
+	/* Below: since the shapes were told apart. */
+	unsigned protos;           /* the protocols it is about: the block's;
+	                              for a row no block matches, those
+	                              portalloc reserved (range), else both */
+	unsigned added_protos;     /* range: the protocols whose reservation
+	                              portalloc itself made; list: 0 */
+	unsigned os_protos;        /* range: the protocols the OS reserves
+	                              exactly first..last for; list: 0 */
 };
 
 /* What one pa_reserve / pa_unreserve call did to one block. */
@@ -415,22 +485,42 @@ struct pa_resv_action {
 	char block[PA_NAME_MAX];
 	uint16_t first, last;
 	int persistent;
-	char *ports;               /* the ports it added or removed; "" none */
+	char *ports;               /* the ports it added or removed; "" none
+	                              (range: first-last when protos is not
+	                              0) */
+	unsigned protos;           /* range: the protocols whose reservation
+	                              it made or deleted; list: 0 (its list
+	                              covers both) */
 };
 
-/* Something about a block that needs doing, as a complete sentence that
- * says what to run. */
+/* What a warning is about; each is mended by reserving the block again
+ * (hint PA_HINT_RESERVE, hint_block the block), which the caller words. */
+enum pa_resv_warn {
+	PA_RESV_WARN_LOST = 1,     /* portalloc reserved it; the OS lost it */
+	PA_RESV_WARN_EPHEMERAL,    /* in the ephemeral range, not reserved */
+	PA_RESV_WARN_UNRESERVED,   /* has reserve = runtime/persistent, but
+	                              is not reserved */
+	PA_RESV_WARN_DROPIN        /* list: persistent, but not in the
+	                              drop-in: lost at the next boot */
+};
+
+/* Something about a block that needs doing: msg states the fact (a
+ * complete sentence); kind and hint say what it is and what mends it. */
 struct pa_resv_warning {
 	char block[PA_NAME_MAX];
 	char msg[512];
+	enum pa_resv_warn kind;
+	enum pa_hint hint;
 };
 
 struct pa_resv_report {
-	char netns[PA_NETNS_MAX];  /* the caller's network namespace */
+	char netns[PA_NETNS_MAX];  /* list: the caller's network namespace;
+	                              range: "" */
 	char *before;              /* the OS's reserved list before the call */
 	char *now;                 /* ... and now, like "1,5-9,20000-20999" */
 	uint16_t eph_first, eph_last; /* the ephemeral range; 0, 0: unknown */
-	char dropin[PA_PATH_MAX];  /* the boot-time file (a sysctl.d file) */
+	char dropin[PA_PATH_MAX];  /* list: the boot-time file (a sysctl.d
+	                              file); range: "" */
 	int dropin_exists;
 	char *dropin_ports;        /* the ports it reserves; "" none */
 	int dropin_changed;        /* this call wrote or removed it */
@@ -440,6 +530,7 @@ struct pa_resv_report {
 	size_t nactions;
 	struct pa_resv_warning *warnings; /* about this namespace */
 	size_t nwarnings;
+	enum pa_resv_shape shape;  /* which of the two the OS has */
 };
 
 /*
@@ -447,16 +538,19 @@ struct pa_resv_report {
  * or persistent, to the OS's reserved list, keeping every other entry, and
  * for persistent blocks writes the drop-in that does the same at boot.
  * Idempotent.  Serialized with every other portalloc process of the
- * namespace.  PA_EPERM when the caller may not change the list (Linux:
- * CAP_NET_ADMIN); nothing is changed then, neither the OS, nor the
- * drop-in, nor the store.  *out describes what was done.
+ * namespace.  PA_EPERM, with hint PA_HINT_PRIVILEGE, when the caller may
+ * not change the list (Linux: CAP_NET_ADMIN; Windows: an elevated
+ * Administrator); nothing is changed then, neither the OS, nor the
+ * drop-in, nor the store.  *out describes what was done.  The range
+ * shape makes one reservation per protocol the block serves instead.
  */
 int pa_reserve(struct pa *pa, const char *block,
     struct pa_resv_report **out, struct pa_error *err);
 /* Takes out of the OS's list the ports portalloc added for the named block
  * (name NULL: for every block it reserved in this namespace), leaving
- * every other entry, and rewrites or removes the drop-in.  A block with no
- * reservation is no error. */
+ * every other entry, and rewrites or removes the drop-in; the range shape
+ * deletes the reservations portalloc made.  A block with no reservation
+ * is no error.  PA_EPERM as pa_reserve. */
 int pa_unreserve(struct pa *pa, const char *block,
     struct pa_resv_report **out, struct pa_error *err);
 /* What the OS reserves now, which blocks are reserved, and warnings:
@@ -470,6 +564,62 @@ void pa_resv_report_free(struct pa_resv_report *r);
 /* The uid that leases made through this handle record, and that decides
  * which leases it may release (0, root: all). */
 int64_t pa_uid(const struct pa *pa);
+
+/*
+ * `portalloc accel`: a BPF iterator pinned in bpffs (Linux) that lists, in
+ * one read, which process holds which socket, so that pa_who and pa_check
+ * need not read every /proc/PID/fd link.  They use it whenever this process
+ * can read it (and $PORTALLOC_ACCEL is not "0"), else scan /proc.  Whoever
+ * can read the pin learns which process holds which socket of every user,
+ * which /proc hides from other users: it is readable by root and by the
+ * group [portalloc] accel_group only.
+ */
+enum pa_accel_why {
+	PA_ACCEL_READY,         /* pinned, and this process can read it */
+	PA_ACCEL_DISABLED,      /* $PORTALLOC_ACCEL=0 */
+	PA_ACCEL_NOT_PINNED,    /* could be pinned, is not */
+	PA_ACCEL_NO_PERMISSION, /* pinned, but this process may not read it */
+	PA_ACCEL_NO_BPFFS,      /* no BPF file system mounted */
+	PA_ACCEL_NO_BTF,        /* the kernel has no BTF (/sys/kernel/btf) */
+	PA_ACCEL_OLD_KERNEL,    /* no task_file iterators (before Linux 5.8) */
+	PA_ACCEL_UNSUPPORTED,   /* not on this OS */
+	PA_ACCEL_PIDNS          /* this process is in a PID namespace below
+	                           the host's: the pin has the host's pids */
+};
+/* "ready", "not pinned", "no permission", ... */
+const char *pa_accel_why_name(enum pa_accel_why why);
+
+struct pa_accel_status {
+	int pinned;             /* a pin of this version is in place */
+	int readable;           /* ... and this process can read it */
+	int other_version;      /* a pin of another version is there (unused) */
+	int can_load;           /* this build can load the program */
+	enum pa_accel_why why;  /* why it is not used, or PA_ACCEL_READY */
+	char path[PA_PATH_MAX]; /* the pin */
+	unsigned mode;          /* the pin's permission bits, when pinned */
+	int64_t gid;            /* the pin's group, when pinned */
+	char group[64];         /* its name, "" if unknown */
+};
+
+/* What is pinned and whether this process can use it.  Never fails for
+ * lack of privilege: that is reported in st. */
+int pa_accel_status(struct pa_accel_status *st, struct pa_error *err);
+/* Loads and pins the iterator (mounting bpffs if needed), readable by root
+ * and cfg->accel_group; a pin of this version already there is kept and
+ * given that mode; one of another version is replaced.  Safe to run twice
+ * or twice at once.  PA_EPERM (hint PA_HINT_PRIVILEGE) without the right;
+ * PA_ENOTSUP where the kernel or this build cannot.  st (may be NULL) gets
+ * the state after. */
+int pa_accel_on(const struct pa_config *cfg, struct pa_accel_status *st,
+    struct pa_error *err);
+/* Removes the pin (of every version).  No pin is no error. */
+int pa_accel_off(struct pa_accel_status *st, struct pa_error *err);
+
+/* pa_who, also saying where the holders came from ("sock_diag, bpf pin"
+ * or "sock_diag, /proc scan (...)"): a static string, into *source. */
+int pa_who_from(const struct pa_port_query *q, size_t nq,
+    struct pa_holder **out, size_t *n, unsigned *unreadable,
+    const char **source, struct pa_error *err);
 
 #ifdef __cplusplus
 }

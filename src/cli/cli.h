@@ -49,7 +49,7 @@ struct cmd_entry {
 extern const struct cmd_entry cmd_get_entry, cmd_release_entry,
     cmd_list_entry, cmd_exec_entry, cmd_gc_entry, cmd_config_entry,
     cmd_who_entry, cmd_check_entry, cmd_reserve_entry, cmd_unreserve_entry,
-    cmd_reservations_entry, cmd_map_entry;
+    cmd_reservations_entry, cmd_map_entry, cmd_accel_entry;
 
 /* Options every command takes; put CLI_COMMON_OPTIONS in each table. */
 #define CLI_OPT_HELP 'h'
@@ -122,6 +122,9 @@ void out_unreadable(unsigned n);
  * drop-in as lines; the warnings about the blocks it acted on,
  * "portalloc: warning: ..." on fp. */
 void out_resv_json(FILE *fp, const struct pa_resv_report *r);
+/* Where the report's reservations are: "in net:[...]" (list shape), "on
+ * this host" (range shape). */
+const char *out_resv_where(const struct pa_resv_report *r);
 void out_resv_changes(FILE *fp, const struct pa_resv_report *r);
 void out_resv_warnings(FILE *fp, const struct pa_resv_report *r);
 /* reserve and unreserve: [-b BLOCK] [--json], op, then its report. */

@@ -64,7 +64,10 @@ print_json(const struct pa_check *r)
 	for (s = 0; s < PA_PORT_NSTATUS; s++)
 		printf("%s\"%s\":%u", s ? "," : "", pa_port_status_name(s),
 		    r->count[s]);
-	printf("},\"unreadable_processes\":%u}\n", r->unreadable);
+	printf("},\"unreadable_processes\":%u,\"source\":",
+	    r->unreadable);
+	out_json_string(stdout, r->source != NULL ? r->source : "");
+	printf("}\n");
 }
 
 static int

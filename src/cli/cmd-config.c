@@ -15,7 +15,8 @@ origin(char *buf, size_t len, const struct pa_config *cfg,
 {
 	switch (o->source) {
 	case PA_FROM_FILE:
-		snprintf(buf, len, "%s:%d", cfg->file, o->line);
+		snprintf(buf, len, "%s:%d", o->name ? o->name : cfg->file,
+		    o->line);
 		return;
 	case PA_FROM_ENV:
 		snprintf(buf, len, "$%s", o->name);

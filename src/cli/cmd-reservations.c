@@ -30,6 +30,27 @@ json_str(FILE *fp, const char *key, const char *v)
 	out_json_string(fp, v);
 }
 
+const char *
+out_resv_where(const struct pa_resv_report *r)
+{
+	static char buf[PA_NETNS_MAX + 8];
+
+	if (r->shape == PA_RESV_RANGE)
+		return "on this host";
+	snprintf(buf, sizeof(buf), "in %s", r->netns);
+	return buf;
+}
+
+/* What portalloc added to an entry: ports (list shape) or the protocols
+ * whose reservation it made (range shape). */
+static const char *
+added_text(const struct pa_resv *e)
+{
+	if (e->added_protos != 0)
+		return pa_protos_name(e->added_protos);
+	return e->added;
+}
+
 /* One block or row; what the OS does is known for this namespace only. */
 static void
 entry_json(FILE *fp, const struct pa_resv *e)
@@ -50,7 +71,7 @@ entry_json(FILE *fp, const struct pa_resv *e)
 		fprintf(fp, ",\"created\":%" PRId64, e->created);
 	else
 		fputs(",\"created\":null", fp);
-	json_str(fp, "added", e->added);
+	json_str(fp, "added", added_text(e));
 	if (e->this_netns) {
 		fprintf(fp, ",\"os_reserved\":%u", e->os_count);
 		json_bool(fp, "in_ephemeral", e->in_ephemeral);
@@ -75,6 +96,9 @@ actions_json(FILE *fp, const struct pa_resv_report *r)
 		    r->actions[i].last);
 		json_bool(fp, "persistent", r->actions[i].persistent);
 		json_str(fp, "ports", r->actions[i].ports);
+		if (r->shape == PA_RESV_RANGE)
+			json_str(fp, "protos", r->actions[i].protos ?
+			    pa_protos_name(r->actions[i].protos) : "");
 		fputc('}', fp);
 	}
 	fputc(']', fp);
@@ -100,7 +124,8 @@ out_resv_json(FILE *fp, const struct pa_resv_report *r)
 	json_bool(fp, "exists", r->dropin_exists);
 	json_str(fp, "ports", r->dropin_ports);
 	json_bool(fp, "changed", r->dropin_changed);
-	fputs("},\"blocks\":[", fp);
+	fprintf(fp, "},\"shape\":\"%s\",\"blocks\":[",
+	    r->shape == PA_RESV_RANGE ? "range" : "list");
 	for (i = 0; i < r->n; i++) {
 		fputs(i ? ",\n " : "", fp);
 		entry_json(fp, &r->v[i]);
@@ -120,11 +145,12 @@ void
 out_resv_changes(FILE *fp, const struct pa_resv_report *r)
 {
 	if (r->before != NULL && strcmp(r->before, r->now) != 0)
-		fprintf(fp, "reserved ports in %s: %s -> %s\n", r->netns,
-		    list_text(r->before), list_text(r->now));
+		fprintf(fp, "reserved ports %s: %s -> %s\n",
+		    out_resv_where(r), list_text(r->before),
+		    list_text(r->now));
 	else
-		fprintf(fp, "reserved ports in %s: %s (unchanged)\n",
-		    r->netns, list_text(r->now));
+		fprintf(fp, "reserved ports %s: %s (unchanged)\n",
+		    out_resv_where(r), list_text(r->now));
 	if (r->dropin_changed && r->dropin_exists)
 		fprintf(fp, "drop-in %s: written, reserves %s at boot\n",
 		    r->dropin, r->dropin_ports);
@@ -183,8 +209,9 @@ print_table(const struct pa_resv_report *r, int64_t now)
 		since(when, sizeof(when), e, now);
 		printf("%-14s %-11s %-11s %-9s %-8s %-20s %s\n", e->block,
 		    ports, e->configured ? reserve_names[e->reserve] :
-		    "(gone)", os, e->in_dropin ? "yes" : "no",
-		    e->recorded ? list_text(e->added) : "-", when);
+		    "(gone)", os, r->shape == PA_RESV_RANGE ? "-" :
+		    e->in_dropin ? "yes" : "no",
+		    e->recorded ? list_text(added_text(e)) : "-", when);
 	}
 }
 
@@ -217,7 +244,11 @@ print_report(const struct pa_resv_report *r)
 	int64_t now = (int64_t)time(NULL);
 	size_t i;
 
-	printf("network namespace: %s\n", r->netns);
+	if (r->shape == PA_RESV_RANGE)
+		printf("reservations:      host-wide, one per block and "
+		    "protocol\n");
+	else
+		printf("network namespace: %s\n", r->netns);
 	printf("reserved ports:    %s\n", list_text(r->now));
 	if (r->eph_first != 0)
 		printf("ephemeral range:   %u-%u\n", r->eph_first,

@@ -21,15 +21,16 @@ print_actions(const struct cli *cli, const struct pa_resv_report *r,
 	for (i = 0; i < r->nactions; i++) {
 		a = &r->actions[i];
 		if (a->ports[0] != '\0')
-			printf("reserved block %s (%u-%u, %s) in %s: added "
-			    "%s\n", a->block, a->first, a->last,
+			printf("reserved block %s (%u-%u, %s) %s: added "
+			    "%s%s%s\n", a->block, a->first, a->last,
 			    a->persistent ? "persistent" : "runtime",
-			    r->netns, a->ports);
+			    out_resv_where(r), a->ports, a->protos ? " for " :
+			    "", a->protos ? pa_protos_name(a->protos) : "");
 		else
-			printf("block %s (%u-%u, %s) was reserved in %s "
+			printf("block %s (%u-%u, %s) was reserved %s "
 			    "already\n", a->block, a->first, a->last,
 			    a->persistent ? "persistent" : "runtime",
-			    r->netns);
+			    out_resv_where(r));
 	}
 }
 

@@ -14,22 +14,23 @@ print_actions(const struct cli *cli, const struct pa_resv_report *r,
 
 	(void)cli;
 	if (r->nactions == 0 && block != NULL)
-		printf("block %s has no reservation by portalloc in %s: "
-		    "nothing to undo\n", block, r->netns);
+		printf("block %s has no reservation by portalloc %s: "
+		    "nothing to undo\n", block, out_resv_where(r));
 	else if (r->nactions == 0)
-		printf("portalloc has no reservations in %s: nothing to "
-		    "undo\n", r->netns);
+		printf("portalloc has no reservations %s: nothing to "
+		    "undo\n", out_resv_where(r));
 	for (i = 0; i < r->nactions; i++) {
 		a = &r->actions[i];
 		if (a->ports[0] != '\0')
-			printf("unreserved block %s (%u-%u) in %s: removed "
-			    "%s\n", a->block, a->first, a->last, r->netns,
-			    a->ports);
+			printf("unreserved block %s (%u-%u) %s: removed "
+			    "%s%s%s\n", a->block, a->first, a->last,
+			    out_resv_where(r), a->ports, a->protos ? " for " :
+			    "", a->protos ? pa_protos_name(a->protos) : "");
 		else
-			printf("unreserved block %s (%u-%u) in %s: its ports "
+			printf("unreserved block %s (%u-%u) %s: its ports "
 			    "were reserved by somebody else before, so none "
 			    "were removed\n", a->block, a->first, a->last,
-			    r->netns);
+			    out_resv_where(r));
 	}
 }
 

@@ -123,18 +123,22 @@ cmd_who(struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 		CLI_COMMON_OPTIONS,
 		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *source;
 	struct pa_port_query *q;
 	struct pa_holder *v;
 	struct pa_error err;
 	unsigned unreadable;
 	size_t n, i, procs = 0;
-	int c, rc, json = 0, nq, k;
+	int c, rc, json = 0, verbose = 0, nq, k;
 
-	while ((c = getopt_long(argc, argv, "hc:j", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hc:jv", opts, NULL)) != -1) {
 		if (c == 'j')
 			json = 1;
+		else if (c == 'v')
+			verbose = 1;
 		else if ((rc = cli_common_option(cli, c, optarg)) >= 0)
 			return rc;
 	}
@@ -149,10 +153,12 @@ cmd_who(struct cli *cli, int argc, char **argv)
 			return rc;
 		}
 	memset(&err, 0, sizeof(err));
-	rc = pa_who(q, (size_t)nq, &v, &n, &unreadable, &err);
+	rc = pa_who_from(q, (size_t)nq, &v, &n, &unreadable, &source, &err);
 	free(q);
 	if (rc != 0)
 		return cli_fail(rc, &err);
+	if (verbose)
+		cli_warn("holders from: %s", source);
 	for (i = 0; i < n; i++)
 		procs += v[i].pid != 0;
 	if (json) {
@@ -175,13 +181,15 @@ cmd_who(struct cli *cli, int argc, char **argv)
 
 const struct cmd_entry cmd_who_entry = {
 	"who",
-	"PORT[/tcp|/udp]... [--json]",
+	"PORT[/tcp|/udp]... [--json] [-v]",
 	"Show every process holding a port, IPv4 and IPv6.\nProtocol, local and "
 	    "remote address, state, pid, user, name and command line.  A "
 	    "socket shared by\nseveral processes is shown once for each; one "
 	    "no process holds (TIME-WAIT)\nas '(no process)'.  PORT may be a "
 	    "range A-B.  Exit 0 if a process holds\none of the ports, 1 if "
 	    "none does (like fuser).",
-	"      --json          print JSON\n",
+	"      --json          print JSON\n"
+	"  -v, --verbose       say where the holders came from (bpf pin or "
+	    "/proc scan)\n",
 	cmd_who,
 };

@@ -21,6 +21,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_reserve_entry,
 	&cmd_unreserve_entry,
 	&cmd_reservations_entry,
+	&cmd_accel_entry,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -108,6 +109,12 @@ cli_fail(int rc, const struct pa_error *err)
 		cli_warn("%s", err->msg);
 	else
 		cli_warn("%s", pa_strerror(rc));
+	if (err != NULL && err->hint == PA_HINT_TRUST)
+		cli_warn("to use it anyway, name it: 'portalloc -c %s ...'; or "
+		    "let the host trust it, in /etc/portalloc/portalloc.ini: "
+		    "[portalloc] trust = %s (as root, reserve still takes "
+		    "blocks only from files that root alone can write)",
+		    err->file, err->file);
 	return cli_exit_code(rc);
 }
 
@@ -164,11 +171,16 @@ cli_open(struct cli *cli, int need_store)
 {
 	struct pa_error err;
 	int rc;
+	size_t i;
 
 	memset(&err, 0, sizeof(err));
-	if (cli->cfg == NULL &&
-	    (rc = pa_config_load(&cli->cfg, cli->config_path, &err)) != 0)
-		return cli_fail(rc, &err);
+	if (cli->cfg == NULL) {
+		rc = pa_config_load(&cli->cfg, cli->config_path, &err);
+		if (rc != 0)
+			return cli_fail(rc, &err);
+		for (i = 0; i < cli->cfg->nwarnings; i++)
+			cli_warn("warning: %s", cli->cfg->warnings[i]);
+	}
 	if (need_store && cli->pa == NULL &&
 	    (rc = pa_open(&cli->pa, cli->cfg, &err)) != 0)
 		return cli_fail(rc, &err);

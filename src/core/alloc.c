@@ -367,7 +367,7 @@ pick_os(struct walk *w, unsigned count, uint16_t *ports,
 	int rc = 0;
 
 	for (tries = 0; got < count && tries < 2 * w->size + 1; tries++) {
-		rc = os->resv_bind(os->ctx, b->first, b->last,
+		rc = os->resv_range->bind(os->ctx, b->first, b->last,
 		    first_proto(w->protos), &w->bind, &port, &s, err);
 		if (rc == PA_EFULL) {
 			rc = 0;
@@ -678,8 +678,8 @@ get(struct pa *pa, const struct pa_request *req, struct walk *w,
 		return rc;
 	if ((rc = lease_template(pa, req, w->b, w->protos, &tmpl, err)) != 0)
 		return rc;
-	w->os_pick = os->resv_bind != NULL && w->b->reserve != PA_RESERVE_NO &&
-	    w->fds == NULL;
+	w->os_pick = os->resv_range != NULL && os->resv_range->bind != NULL &&
+	    w->b->reserve != PA_RESERVE_NO && w->fds == NULL;
 	w->size = (unsigned)w->b->last - w->b->first + 1;
 	w->probed = malloc(w->size);
 	leases = calloc(req->count, sizeof(*leases));

@@ -27,15 +27,14 @@ const char pa__default_config[] =
 enum section_kind { SEC_NONE, SEC_PORTALLOC, SEC_BLOCK, SEC_BAD };
 
 enum { K_STORE = 1, K_TTL = 2, K_PORTS = 4, K_PROTOS = 8, K_RESERVE = 16,
-	K_BIND = 32 };
+	K_BIND = 32, K_TRUST = 64, K_ACCEL_GROUP = 128 };
 
 struct parser {
 	struct pa_config *cfg;
 	const char *name;          /* file name for messages */
 	enum pa_source source;
-	/* the input: a FILE or a string */
-	FILE *fp;
-	const char *text;
+	/* the input: text[0..end), which may hold NUL bytes */
+	const char *text, *end;
 	/* reader state */
 	int line;
 	int header_line;           /* a header seen, no key since; 0 if none */
@@ -142,7 +141,8 @@ note_line(struct parser *p, const char *s)
 	p->keys = 0;
 }
 
-/* fgets() over a FILE or a string, counting lines. */
+/* fgets() over the text, counting lines: a whole line is always taken,
+ * so that the next call starts on the next line. */
 static char *
 reader(char *buf, int num, void *stream)
 {
@@ -152,16 +152,8 @@ reader(char *buf, int num, void *stream)
 
 	if (num < 2)
 		return NULL;
-	for (;;) {
-		if (p->fp) {
-			c = getc(p->fp);
-			if (c == EOF)
-				break;
-		} else {
-			if (*p->text == '\0')
-				break;
-			c = (unsigned char)*p->text++;
-		}
+	while (p->text < p->end) {
+		c = (unsigned char)*p->text++;
 		if (len + 1 < (size_t)num)
 			buf[len] = (char)c;
 		len++;
@@ -268,6 +260,44 @@ seen_once(struct parser *p, unsigned bit, const char *key)
 	return 1;
 }
 
+/* Is every pattern of a trust list (separated by commas or blanks) an
+ * absolute path, and is there one? */
+static int
+trust_list_ok(const char *s)
+{
+	int n = 0;
+
+	for (;;) {
+		s += strspn(s, " \t,");
+		if (*s == '\0')
+			return n > 0;
+		if (!pa__path_absolute(s))
+			return 0;
+		s += strcspn(s, " \t,");
+		n++;
+	}
+}
+
+/* accel_group = NAME: the group that may read the pinned BPF iterator
+ * (portalloc accel); a group name, checked when the pin is made. */
+static int
+set_accel_group(struct parser *p, const char *value)
+{
+	struct pa_config *cfg = p->cfg;
+	const char *c;
+
+	if (!seen_once(p, K_ACCEL_GROUP, "accel_group"))
+		return 0;
+	for (c = value; *c; c++)
+		if (*c <= ' ' || *c == ':' || *c == '/' || *c == 0x7f)
+			return fail(p, p->line, "accel_group: '%s' is not a "
+			    "group name", value);
+	if (pa__strlcpy(cfg->accel_group, value, sizeof(cfg->accel_group)))
+		return fail(p, p->line, "accel_group name too long");
+	cfg->o_accel_group = here(p);
+	return 1;
+}
+
 static int
 set_portalloc(struct parser *p, const char *key, const char *value)
 {
@@ -294,8 +324,21 @@ set_portalloc(struct parser *p, const char *key, const char *value)
 		cfg->o_ttl = here(p);
 		return 1;
 	}
+	if (strcmp(key, "trust") == 0) {
+		if (!seen_once(p, K_TRUST, key))
+			return 0;
+		if (pa__strlcpy(cfg->trust, value, sizeof(cfg->trust)))
+			return fail(p, p->line, "trust list too long");
+		if (!trust_list_ok(value))
+			return fail(p, p->line, "bad trust '%s' (expected "
+			    "absolute path patterns, like /srv/ci/*)", value);
+		cfg->o_trust = here(p);
+		return 1;
+	}
+	if (strcmp(key, "accel_group") == 0)
+		return set_accel_group(p, value);
 	return fail(p, p->line, "unknown key '%s' in [portalloc] (expected "
-	    "store, lease_ttl)", key);
+	    "store, lease_ttl, trust, accel_group)", key);
 }
 
 static int
@@ -357,9 +400,13 @@ handler(void *user, const char *section, const char *key, const char *value)
 {
 	struct parser *p = user;
 
-	if (p->failed)
-		return 0;
 	p->keys++;
+	if (p->failed) {
+		/* a key after the first error still means its section is
+		 * not empty: the error is the one to report */
+		p->header_line = 0;
+		return 0;
+	}
 	if (p->header_line != 0) {
 		/* inih cuts long section names, and keeps the old section
 		 * after a broken header (a syntax error it reports itself) */
@@ -445,6 +492,8 @@ config_new(void)
 		return NULL;
 	cfg->lease_ttl = DEFAULT_TTL;
 	cfg->o_store.source = cfg->o_ttl.source = PA_FROM_DEFAULT;
+	cfg->o_trust.source = PA_FROM_DEFAULT;
+	cfg->system_trusted = 1;
 	return cfg;
 }
 
@@ -472,6 +521,7 @@ add_default_blocks(struct pa_config *cfg, struct pa_error *err)
 	p.name = PA__DEFAULT_CONFIG_NAME;
 	p.source = PA_FROM_DEFAULT;
 	p.text = pa__default_config;
+	p.end = p.text + strlen(p.text);
 	if ((rc = parse(&def, &p, err)) != 0)
 		return rc;
 	free(cfg->blocks);
@@ -491,6 +541,9 @@ parse(struct pa_config **out, struct parser *p, struct pa_error *err)
 	*out = NULL;
 	if ((p->cfg = config_new()) == NULL)
 		return pa__err(err, PA_ENOMEM, "out of memory");
+	/* a UTF-8 byte order mark is no part of the first line */
+	if (p->end - p->text >= 3 && memcmp(p->text, "\xEF\xBB\xBF", 3) == 0)
+		p->text += 3;
 	rc = ini_parse_stream(reader, p, handler, p);
 	check_empty_section(p);
 	settle_errors(p, rc);
@@ -523,123 +576,543 @@ pa_config_parse_string(struct pa_config **out, const char *text,
 	p.name = name ? name : "(string)";
 	p.source = PA_FROM_FILE;
 	p.text = text;
+	p.end = text + strlen(text);
 	return parse(out, &p, err);
+}
+
+/*
+ * Files, and who could have written them.
+ */
+#define CONFIG_MAX (1024 * 1024)
+#define HOST_CONFIG "/etc/portalloc/portalloc.ini"
+#define HOST_CONFIG_ENV "PORTALLOC_HOST_CONFIG"
+
+/* The OS that reads files: a table without file_read (a test's fake)
+ * reads through the real one. */
+static const struct pa_os *
+file_os(const struct pa_os *os)
+{
+	return os->file_read != NULL ? os : pa__os_native();
+}
+
+/* "uid 1000 (alice)", or "uid 1000" when the OS has no name for it. */
+static void
+owner_text(const struct pa_os *os, int64_t uid, char *buf, size_t len)
+{
+	char name[64];
+
+	name[0] = '\0';
+	if (os->user_name != NULL)
+		os->user_name(os->ctx, uid, name, sizeof(name));
+	if (name[0] != '\0')
+		snprintf(buf, len, "uid %lld (%s)", (long long)uid, name);
+	else
+		snprintf(buf, len, "uid %lld", (long long)uid);
+}
+
+/* The i-th directory above path (0: its own) into buf. */
+static void
+dir_above(const char *path, size_t i, char *buf, size_t len)
+{
+	char *s;
+
+	pa__strlcpy(buf, path, len);
+	do {
+		if ((s = strrchr(buf, '/')) == NULL) {
+			pa__strlcpy(buf, ".", len);
+			return;
+		}
+		s[s == buf] = '\0';     /* "/a/b" -> "/a", "/a" -> "/" */
+	} while (i-- > 0);
+}
+
+/* Who besides the owner may write a file of this mode; NULL: nobody. */
+static const char *
+writers(unsigned mode)
+{
+	if (mode & 002)
+		return "every user";
+	if (mode & 020)
+		return "its group";
+	return NULL;
+}
+
+/*
+ * Could anyone but root have written the file f?  0 when not (root owns
+ * it, it has one name, and no one else may write it or a directory above
+ * it, but for a sticky root-owned one above its own); else 1, and why
+ * into buf.
+ */
+static int
+system_why(const struct pa_os *os, const struct pa_file_read *f, char *buf,
+    size_t len)
+{
+	const struct pa_file_facts *d;
+	char who[96], dir[PA_PATH_MAX];
+	const char *w;
+	size_t i;
+
+	if (f->file.uid < 0)
+		return snprintf(buf, len, "the OS does not say who owns it"), 1;
+	owner_text(os, f->file.uid, who, sizeof(who));
+	if (f->file.uid != 0)
+		return snprintf(buf, len, "it belongs to %s", who), 1;
+	if ((w = writers(f->file.mode)) != NULL)
+		return snprintf(buf, len, "it is writable by %s", w), 1;
+	if (f->file.nlink > 1)
+		return snprintf(buf, len, "it has %llu names (hard links)",
+		    (unsigned long long)f->file.nlink), 1;
+	for (i = 0; i < f->ndirs; i++) {
+		d = &f->dirs[i];
+		w = writers(d->mode);
+		if (d->uid == 0 && (w == NULL || (i > 0 && (d->mode & 01000))))
+			continue;
+		dir_above(f->path, i, dir, sizeof(dir));
+		owner_text(os, d->uid, who, sizeof(who));
+		if (d->uid != 0)
+			snprintf(buf, len, "the directory %s belongs to %s",
+			    dir, who);
+		else
+			snprintf(buf, len, "the directory %s is writable by "
+			    "%s", dir, w);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * May the search use the file f for user me?  0 when it belongs to me or
+ * to root and no one else may write it or its directory (sticky or not);
+ * else 1, and why into buf.  A file whose owner the OS cannot tell is
+ * used (the Windows stub).
+ */
+static int
+user_why(const struct pa_os *os, const struct pa_file_read *f, int64_t me,
+    char *buf, size_t len)
+{
+	char who[96], dir[PA_PATH_MAX];
+	const char *w;
+
+	if (f->file.uid < 0)
+		return 0;
+	owner_text(os, f->file.uid, who, sizeof(who));
+	if (f->file.uid != me && f->file.uid != 0)
+		return snprintf(buf, len, "it belongs to %s, neither to you "
+		    "(uid %lld) nor to root", who, (long long)me), 1;
+	if ((w = writers(f->file.mode)) != NULL)
+		return snprintf(buf, len, "it is writable by %s (it belongs "
+		    "to %s)", w, who), 1;
+	if (f->ndirs == 0)
+		return 0;
+	dir_above(f->path, 0, dir, sizeof(dir));
+	if (f->dirs[0].uid != me && f->dirs[0].uid != 0) {
+		owner_text(os, f->dirs[0].uid, who, sizeof(who));
+		return snprintf(buf, len, "its directory %s belongs to %s",
+		    dir, who), 1;
+	}
+	if ((w = writers(f->dirs[0].mode)) != NULL)
+		return snprintf(buf, len, "its directory %s is writable by %s",
+		    dir, w), 1;
+	return 0;
+}
+
+/* Does s match pat?  '*' stands for any run of characters, '/' too;
+ * '?' for any one. */
+static int
+glob_match(const char *pat, const char *s)
+{
+	const char *star = NULL, *back = NULL;
+
+	while (*s != '\0') {
+		if (*pat == '*') {
+			star = ++pat;
+			back = s;
+		} else if (*pat == '?' || *pat == *s) {
+			pat++;
+			s++;
+		} else if (star != NULL) {
+			pat = star;
+			s = ++back;
+		} else {
+			return 0;
+		}
+	}
+	while (*pat == '*')
+		pat++;
+	return *pat == '\0';
+}
+
+/* Does a list of patterns (separated by commas or blanks) name path? */
+static int
+trust_names(const char *list, const char *path)
+{
+	char pat[PA_PATH_MAX];
+	size_t len;
+
+	for (;;) {
+		list += strspn(list, " \t,");
+		if (*list == '\0')
+			return 0;
+		len = strcspn(list, " \t,");
+		if (len < sizeof(pat)) {
+			memcpy(pat, list, len);
+			pat[len] = '\0';
+			if (glob_match(pat, path))
+				return 1;
+		}
+		list += len;
+	}
+}
+
+static const char *
+kind_name(enum pa_file_kind k)
+{
+	switch (k) {
+	case PA_FILE_REGULAR: return "a file";
+	case PA_FILE_DIR: return "a directory";
+	case PA_FILE_LINK: return "a symbolic link";
+	case PA_FILE_OTHER: break;
+	}
+	return "a device, FIFO or socket";
+}
+
+/*
+ * Reads the file at path into *f (the caller frees it, whatever this
+ * returns).  A missing file is PA_ENOENT when missing_ok (for the search
+ * to go on), else PA_ECONFIG; so is anything but a regular file.
+ */
+static int
+read_file(const struct pa_os *os, const char *path, int missing_ok,
+    struct pa_file_read *f, struct pa_error *err)
+{
+	const struct pa_os *fos = file_os(os);
+	char msg[sizeof(err->msg)];
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	rc = fos->file_read(fos->ctx, path, CONFIG_MAX, f, err);
+	if (rc == PA_ENOENT)
+		return pa__err_at(err, missing_ok ? PA_ENOENT : PA_ECONFIG,
+		    path, 0, "cannot open: %s", strerror(ENOENT));
+	if (rc != 0 && err == NULL)
+		return PA_ECONFIG;
+	if (rc != 0) {
+		pa__strlcpy(msg, err->msg, sizeof(msg));
+		return pa__err_at(err, PA_ECONFIG, path, 0, "cannot read "
+		    "(%s)", msg);
+	}
+	if (f->file.kind != PA_FILE_REGULAR)
+		return pa__err_at(err, PA_ECONFIG, path, 0, "not a regular "
+		    "file (it is %s)", kind_name(f->file.kind));
+	return 0;
+}
+
+/* Parses what read_file read from path; records who could have written
+ * it. */
+static int
+parse_read(struct pa_config **out, const struct pa_os *os, const char *path,
+    const struct pa_file_read *f, struct pa_error *err)
+{
+	struct parser p;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	p.name = path;
+	p.source = PA_FROM_FILE;
+	p.text = f->text;
+	p.end = f->text + f->len;
+	if ((rc = parse(out, &p, err)) != 0)
+		return rc;
+	(*out)->system_trusted = !system_why(os, f, (*out)->untrusted_why,
+	    sizeof((*out)->untrusted_why));
+	return 0;
+}
+
+/* Reads and parses the file at path (missing: PA_ECONFIG). */
+static int
+load_file(struct pa_config **out, const struct pa_os *os, const char *path,
+    struct pa_error *err)
+{
+	struct pa_file_read f;
+	int rc;
+
+	*out = NULL;
+	if ((rc = read_file(os, path, 0, &f, err)) == 0)
+		rc = parse_read(out, os, path, &f, err);
+	pa__file_read_free(&f);
+	return rc;
 }
 
 int
 pa_config_parse_file(struct pa_config **out, const char *path,
     struct pa_error *err)
 {
-	struct parser p;
+	return load_file(out, pa__os_native(), path, err);
+}
+
+/* What loading one configuration keeps on the way. */
+struct loader {
+	const struct pa_os *os;
+	int64_t me;                 /* the caller's uid */
+	struct pa_config *host;     /* the host's file, NULL if none */
+	char host_real[PA_PATH_MAX];
+	int is_host;                /* the chosen file is the host's */
+};
+
+/*
+ * The host's policy file into l->host: $PORTALLOC_HOST_CONFIG (a test's
+ * stand-in, honoured for root only when root alone can write it), else
+ * /etc/portalloc/portalloc.ini.  Like a file the search finds, it must be
+ * the caller's or root's, and no one else's to write.
+ */
+static int
+load_host(struct loader *l, struct pa_error *err)
+{
+	const char *env = getenv(HOST_CONFIG_ENV);
+	const char *path = env != NULL && *env != '\0' ? env : HOST_CONFIG;
+	struct pa_file_read f;
+	char why[256];
 	int rc;
 
-	*out = NULL;
-	memset(&p, 0, sizeof(p));
-	p.name = path;
-	p.source = PA_FROM_FILE;
-	if ((p.fp = fopen(path, "r")) == NULL)
-		return pa__err_at(err, PA_ECONFIG, path, 0, "cannot open: %s",
-		    strerror(errno));
-	rc = parse(out, &p, err);
-	if (rc == 0 && ferror(p.fp)) {
-		pa_config_free(*out);
-		*out = NULL;
-		rc = pa__err_at(err, PA_ECONFIG, path, 0, "read error");
+	if ((rc = read_file(l->os, path, 1, &f, err)) == 0 &&
+	    user_why(l->os, &f, l->me, why, sizeof(why)))
+		rc = pa__err_at(err, PA_ECONFIG, path, 0, "the host's "
+		    "configuration is not used: %s", why);
+	if (rc == 0)
+		rc = parse_read(&l->host, l->os, path, &f, err);
+	if (rc == 0 && path == env && l->me == 0 && !l->host->system_trusted)
+		rc = pa__err_at(err, PA_ECONFIG, path, 0, "$%s is not used as "
+		    "root: %s", HOST_CONFIG_ENV, l->host->untrusted_why);
+	pa__strlcpy(l->host_real, f.path, sizeof(l->host_real));
+	pa__file_read_free(&f);
+	if (rc != 0) {
+		pa_config_free(l->host);
+		l->host = NULL;
 	}
-	fclose(p.fp);
-	return rc;
+	return rc == PA_ENOENT ? 0 : rc;
 }
 
-/* Does a file exist at path?  1 yes, 0 no, or an error for one that exists
- * but cannot be read (that is never silently skipped). */
+/* Parses a file read by the search or named by the caller, unless it is
+ * the host's own (then l->host is the configuration). */
 static int
-probe_file(const char *path, struct pa_error *err)
+take_file(struct pa_config **out, struct loader *l, const char *path,
+    const struct pa_file_read *f, struct pa_error *err)
 {
-	FILE *fp = fopen(path, "r");
-
-	if (fp != NULL) {
-		fclose(fp);
-		return 1;
-	}
-	if (errno == ENOENT || errno == ENOTDIR)
+	if (l->host != NULL && strcmp(f->path, l->host_real) == 0) {
+		*out = l->host;
+		l->host = NULL;
+		l->is_host = 1;
 		return 0;
-	return pa__err_at(err, PA_ECONFIG, path, 0, "cannot open: %s",
-	    strerror(errno));
+	}
+	return parse_read(out, l->os, path, f, err);
 }
 
-/* The first file of the search order that exists, into buf; "" if none. */
-static int
-find_config(char *buf, size_t len, struct pa_error *err)
+/* The search before the host's file: ./portalloc.ini, then the XDG
+ * file; "" where there is none. */
+static void
+search_paths(char cand[2][PA_PATH_MAX])
 {
 	const char *env, *home;
-	char cand[3][PA_PATH_MAX];
-	int i, rc;
 
-	if ((env = getenv("PORTALLOC_CONFIG")) != NULL && *env != '\0') {
-		pa__strlcpy(buf, env, len);
-		return 0;
-	}
-	snprintf(cand[0], sizeof(cand[0]), "portalloc.ini");
+	snprintf(cand[0], PA_PATH_MAX, "portalloc.ini");
 	cand[1][0] = '\0';
 	if ((env = getenv("XDG_CONFIG_HOME")) != NULL &&
 	    pa__path_absolute(env))
-		snprintf(cand[1], sizeof(cand[1]),
-		    "%s/portalloc/portalloc.ini", env);
+		snprintf(cand[1], PA_PATH_MAX, "%s/portalloc/portalloc.ini",
+		    env);
 	else if ((home = getenv("HOME")) != NULL && pa__path_absolute(home))
-		snprintf(cand[1], sizeof(cand[1]),
+		snprintf(cand[1], PA_PATH_MAX,
 		    "%s/.config/portalloc/portalloc.ini", home);
-	snprintf(cand[2], sizeof(cand[2]), "/etc/portalloc/portalloc.ini");
-	for (i = 0; i < 3; i++) {
+}
+
+/*
+ * The first file the search finds, into *out (NULL when none): used when
+ * it is the caller's or root's and no one else may write it or its
+ * directory, or when the host's trust list names it; else PA_ECONFIG
+ * with PA_HINT_TRUST, and nothing is parsed.
+ */
+static int
+load_found(struct pa_config **out, struct loader *l, struct pa_error *err)
+{
+	char cand[2][PA_PATH_MAX], why[256];
+	struct pa_file_read f;
+	int i, rc;
+
+	*out = NULL;
+	search_paths(cand);
+	for (i = 0; i < 2; i++) {
 		if (cand[i][0] == '\0')
 			continue;
-		if ((rc = probe_file(cand[i], err)) < 0)
+		rc = read_file(l->os, cand[i], 1, &f, err);
+		if (rc == 0 && user_why(l->os, &f, l->me, why, sizeof(why)) &&
+		    (l->host == NULL || !l->host->system_trusted ||
+		    !trust_names(l->host->trust, f.path)))
+			rc = pa__hint(err, pa__err_at(err, PA_ECONFIG, f.path,
+			    0, "found by the search, but not used: %s", why),
+			    PA_HINT_TRUST, NULL);
+		if (rc == 0)
+			rc = take_file(out, l, cand[i], &f, err);
+		pa__file_read_free(&f);
+		if (rc != PA_ENOENT)
 			return rc;
-		if (rc == 1) {
-			pa__strlcpy(buf, cand[i], len);
-			return 0;
-		}
 	}
-	buf[0] = '\0';
+	return 0;
+}
+
+/* The file named by the caller (path, else $PORTALLOC_CONFIG), else the
+ * one the search finds, else the host's, else the embedded default. */
+static int
+load_chosen(struct pa_config **out, struct loader *l, const char *path,
+    struct pa_error *err)
+{
+	struct pa_file_read f;
+	int rc;
+
+	*out = NULL;
+	if (path == NULL && (path = getenv("PORTALLOC_CONFIG")) != NULL &&
+	    *path == '\0')
+		path = NULL;
+	if (path != NULL) {
+		if ((rc = read_file(l->os, path, 0, &f, err)) == 0)
+			rc = take_file(out, l, path, &f, err);
+		pa__file_read_free(&f);
+	} else {
+		rc = load_found(out, l, err);
+	}
+	if (rc != 0 || *out != NULL)
+		return rc;
+	if (l->host != NULL) {
+		*out = l->host;
+		l->host = NULL;
+		l->is_host = 1;
+		return 0;
+	}
+	if ((*out = config_new()) == NULL)
+		return pa__err_nomem(err);
+	return add_default_blocks(*out, err);
+}
+
+static void
+warn(struct pa_config *cfg, const char *fmt, ...) PA__PRINTF(2, 3);
+
+/* Adds a warning to cfg (the first PA_CONFIG_WARNINGS_MAX are kept). */
+static void
+warn(struct pa_config *cfg, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cfg->nwarnings == PA_CONFIG_WARNINGS_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(cfg->warnings[cfg->nwarnings++], sizeof(cfg->warnings[0]),
+	    fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The host's policy over a project's file: `trust` only from the host's
+ * file; the host's store unless $PORTALLOC_STORE or the file names its
+ * own, and a warning when the file names another.
+ */
+static int
+apply_host(struct pa_config *cfg, const struct loader *l,
+    struct pa_error *err)
+{
+	const struct pa_config *h = l->host;
+	const char *env = getenv("PORTALLOC_STORE");
+
+	if (!l->is_host && cfg->o_trust.source == PA_FROM_FILE)
+		return pa__err_at(err, PA_ECONFIG, cfg->file, cfg->o_trust.line,
+		    "'trust' is read only from the host's configuration (%s)",
+		    HOST_CONFIG);
+	if (h == NULL)
+		return 0;
+	pa__strlcpy(cfg->host_file, h->file, sizeof(cfg->host_file));
+	if (h->store[0] == '\0' || (env != NULL && *env != '\0'))
+		return 0;   /* no host store, or $PORTALLOC_STORE wins */
+	if (cfg->o_store.source != PA_FROM_FILE) {
+		pa__strlcpy(cfg->store, h->store, sizeof(cfg->store));
+		cfg->o_store = h->o_store;
+		cfg->o_store.name = cfg->host_file;
+	} else if (strcmp(cfg->store, h->store) != 0) {
+		warn(cfg, "%s:%d: store = %s moves the store away from the "
+		    "host's (%s:%d: %s): jobs that use the host's store may be "
+		    "handed the same ports as this one", cfg->file,
+		    cfg->o_store.line, cfg->store, h->file, h->o_store.line,
+		    h->store);
+	}
+	return 0;
+}
+
+/* $PORTALLOC_STORE, when set, names the store; then, as root, a store
+ * named by a file must come from a file that root alone can write. */
+static int
+apply_store(struct pa_config *cfg, int64_t me, struct pa_error *err)
+{
+	const char *store = getenv("PORTALLOC_STORE");
+
+	if (store != NULL && *store != '\0') {
+		if (pa__strlcpy(cfg->store, store, sizeof(cfg->store)))
+			return pa__err(err, PA_ECONFIG, "$PORTALLOC_STORE is "
+			    "too long");
+		cfg->o_store.source = PA_FROM_ENV;
+		cfg->o_store.name = "PORTALLOC_STORE";
+		return 0;
+	}
+	if (me != 0 || cfg->o_store.source != PA_FROM_FILE ||
+	    cfg->o_store.name != NULL || cfg->system_trusted)
+		return 0;
+	return pa__err_at(err, PA_ECONFIG, cfg->file, cfg->o_store.line,
+	    "store = %s is not used as root: %s; as root, the store comes "
+	    "only from a file that root alone can write", cfg->store,
+	    cfg->untrusted_why);
+}
+
+int
+pa__config_load_os(struct pa_config **out, const char *path,
+    const struct pa_os *os, struct pa_error *err)
+{
+	struct pa_config *cfg = NULL;
+	struct loader l;
+	int rc;
+
+	*out = NULL;
+	memset(&l, 0, sizeof(l));
+	l.os = os;
+	l.me = os->self_uid(os->ctx);
+	if ((rc = load_host(&l, err)) == 0)
+		rc = load_chosen(&cfg, &l, path, err);
+	if (rc == 0)
+		rc = apply_host(cfg, &l, err);
+	if (rc == 0)
+		rc = apply_store(cfg, l.me, err);
+	if (rc == 0)
+		rc = pa__config_check_os(cfg, os, err);
+	pa_config_free(l.host);
+	if (rc != 0) {
+		pa_config_free(cfg);
+		return rc;
+	}
+	*out = cfg;
 	return 0;
 }
 
 int
 pa_config_load(struct pa_config **out, const char *path, struct pa_error *err)
 {
-	char found[PA_PATH_MAX];
-	struct pa_config *cfg;
-	const char *store;
-	int rc;
+	return pa__config_load_os(out, path, pa__os_native(), err);
+}
 
-	*out = NULL;
-	if (path == NULL) {
-		if ((rc = find_config(found, sizeof(found), err)) != 0)
-			return rc;
-		path = found[0] ? found : NULL;
-	}
-	if (path != NULL) {
-		if ((rc = pa_config_parse_file(&cfg, path, err)) != 0)
-			return rc;
-	} else {
-		/* no file anywhere: everything is the built-in default */
-		if ((cfg = config_new()) == NULL)
-			return pa__err(err, PA_ENOMEM, "out of memory");
-		if ((rc = add_default_blocks(cfg, err)) != 0) {
-			pa_config_free(cfg);
-			return rc;
-		}
-	}
-	if ((store = getenv("PORTALLOC_STORE")) != NULL && *store != '\0') {
-		if (pa__strlcpy(cfg->store, store, sizeof(cfg->store))) {
-			pa_config_free(cfg);
-			return pa__err(err, PA_ECONFIG, "$PORTALLOC_STORE is "
-			    "too long");
-		}
-		cfg->o_store.source = PA_FROM_ENV;
-		cfg->o_store.name = "PORTALLOC_STORE";
-	}
-	*out = cfg;
-	return 0;
+int
+pa__config_may_change_system(const struct pa_config *cfg,
+    const struct pa_os *os, struct pa_error *err)
+{
+	if (cfg->system_trusted || os->self_uid(os->ctx) != 0)
+		return 0;
+	return pa__err_at(err, PA_ECONFIG, cfg->file, 0, "not used to change "
+	    "system settings as root: %s; as root, portalloc reserves ports "
+	    "only from a file that root alone can write, in directories "
+	    "that root alone can write", cfg->untrusted_why);
 }
 
 const struct pa_block *

@@ -18,6 +18,14 @@ extern const char pa__default_config[];
  * range must be reserved. */
 int pa__config_check_os(const struct pa_config *cfg, const struct pa_os *os,
     struct pa_error *err);
+/* pa_config_load with an explicit OS (tests pass their own). */
+int pa__config_load_os(struct pa_config **out, const char *path,
+    const struct pa_os *os, struct pa_error *err);
+/* May the caller change system settings (reserve, unreserve, accel) from
+ * cfg?  0 unless it is root and cfg->system_trusted is not set: then
+ * PA_ECONFIG saying why. */
+int pa__config_may_change_system(const struct pa_config *cfg,
+    const struct pa_os *os, struct pa_error *err);
 
 /*
  * The lease store (store.c, the only file that knows SQLite).
@@ -75,15 +83,17 @@ int pa__store_set_cursor(struct pa_store *st, const char *block,
     uint16_t cursor, struct pa_error *err);
 
 /* The schema version this build writes. */
-#define PA__STORE_VERSION 2
+#define PA__STORE_VERSION 3
 
 /*
  * Lease life (lease.c).
  */
+struct pa__resv_strategy;
 struct pa {
 	const struct pa_config *cfg;
 	const struct pa_os *os;
 	struct pa_store *store;
+	const struct pa__resv_strategy *resv;  /* chosen at open */
 };
 
 /* pa_open with an explicit OS (tests pass a fake one). */
@@ -112,9 +122,9 @@ int pa__who_os(const struct pa_os *os, const struct pa_port_query *q,
     struct pa_error *err);
 
 /*
- * OS port reservations (reserve.c; their rows live in store.c).
+ * OS port reservations (resv/; their rows live in store.c).
  */
-/* A set of port numbers 0-65535. */
+/* A set of port numbers 0-65535 (resv/ports.c). */
 struct pa__ports {
 	unsigned char bits[65536 / 8];
 };
@@ -137,72 +147,130 @@ int pa__ports_equal(const struct pa__ports *a, const struct pa__ports *b);
 /* The value of net.ipv4.ip_local_reserved_ports in a sysctl.d file's text
  * (the last setting wins) into *set; the empty set when it has none. */
 int pa__dropin_parse(const char *text, struct pa__ports *set);
+/* The drop-in's text that reserves set at boot, malloc'd into *text;
+ * NULL (no file) when set is empty.  0 or PA_ENOMEM. */
+int pa__dropin_text(const struct pa__ports *set, char **text);
+
+/*
+ * A reservation portalloc made, as the store keeps it: one row per place
+ * and block.  The place is the network namespace for the list shape, and
+ * PA__RESV_HOST for the range shape (its reservations are host-wide).
+ * Each shape fills its own column of what portalloc itself added, and
+ * leaves the other empty.
+ */
+#define PA__RESV_HOST "host"
+struct pa__resv_row {
+	char netns[PA_NETNS_MAX];
+	char block[PA_NAME_MAX];
+	uint16_t first, last;       /* the block's ports when reserved */
+	char *added_ports;          /* list: the ports it added; "" */
+	unsigned added_protos;      /* range: the protocols it reserved */
+	int persistent;
+	int64_t created;
+};
+/* The row of rows[0..n) for netns and block, or NULL (resv/report.c). */
+struct pa__resv_row *pa__resv_row_find(const struct pa__resv_row *rows,
+    size_t n, const char *netns, const char *block);
+/* Every reservation row, by namespace and first port. */
+int pa__store_resv_select(struct pa_store *st, struct pa__resv_row **out,
+    size_t *n, struct pa_error *err);
+/* Records r, replacing the row of its namespace and block. */
+int pa__store_resv_put(struct pa_store *st, const struct pa__resv_row *r,
+    struct pa_error *err);
+int pa__store_resv_delete(struct pa_store *st, const char *netns,
+    const char *block, struct pa_error *err);
+void pa__resv_rows_free(struct pa__resv_row *v, size_t n);
+
+/*
+ * A reservation strategy: how pa_reserve, pa_unreserve, pa_reservations
+ * and pa_get's check are done for one shape of OS reservation.  resv/
+ * resv.c picks one at pa_open from the OS's ops (resv/list.c for
+ * resv_list, resv/range.c for resv_range) and words what is common to
+ * both (hints, the blocks a reserve covers).
+ */
+struct pa__resv_strategy {
+	enum pa_resv_shape shape;
+	/* Reserves blocks[0..n) (n > 0) in one change, committed or
+	 * undone; *out describes it. */
+	int (*reserve)(struct pa *pa, const struct pa_block *const *blocks,
+	    size_t n, struct pa_resv_report **out, struct pa_error *err);
+	/* Undoes portalloc's reservations of block (NULL: every one here). */
+	int (*unreserve)(struct pa *pa, const char *block,
+	    struct pa_resv_report **out, struct pa_error *err);
+	int (*report)(struct pa *pa, struct pa_resv_report **out,
+	    struct pa_error *err);
+	/* 1 when the OS reserves all of b for what it serves, 0 when it
+	 * does not, or an error. */
+	int (*covered)(struct pa *pa, const struct pa_block *b,
+	    struct pa_error *err);
+	/* 0 once the OS reserves all of b for what it serves (reserving it
+	 * if it does not); PA_EPERM when this user may not. */
+	int (*ensure)(struct pa *pa, const struct pa_block *b,
+	    struct pa_error *err);
+};
+/* The strategy for os (one that answers PA_ENOTSUP where it has no
+ * reservations). */
+const struct pa__resv_strategy *pa__resv_choose(const struct pa_os *os);
+extern const struct pa__resv_strategy pa__resv_list;
+extern const struct pa__resv_strategy pa__resv_range;
 
 /* For pa_get: 0 once the OS reserves all of block b (reserving it if b
- * asks for it and the OS does not yet); otherwise an error saying why it
- * cannot be, and what to run. */
+ * asks for it and the OS does not yet); otherwise an error saying why,
+ * with PA_HINT_RESERVE when a user with privilege could. */
 int pa__reserve_ensure(struct pa *pa, const struct pa_block *b,
     struct pa_error *err);
 
-/* Shared by reserve.c and reserve-block.c: the blocks a reserve covers
- * (the named one, or every block with reserve = runtime or persistent;
- * *v is malloc'd), a new zeroed entry of a report (NULL when out of
- * memory), and a warning added to one. */
+/*
+ * Shared by both strategies (resv/report.c): the pieces of a report.
+ */
+/* The blocks a reserve covers (the named one, or every block with
+ * reserve = runtime or persistent); *v is malloc'd. */
 int pa__resv_pick_blocks(const struct pa_config *cfg, const char *name,
     const struct pa_block ***v, size_t *n, struct pa_error *err);
-struct pa_resv *pa__resv_entry_push(struct pa_resv_report *r);
-int pa__resv_warn(struct pa_resv_report *r, const char *block,
-    const char *fmt, ...) PA__PRINTF(3, 4);
+/* A new report of shape, with the ephemeral range filled in; NULL when
+ * out of memory. */
+struct pa_resv_report *pa__resv_report_new(enum pa_resv_shape shape,
+    const struct pa_os *os);
+/*
+ * Visits the configured blocks (each with its row of place `here`, if
+ * any), then the rows of `here` that no block matches, then the rows of
+ * other places: fn(ctx, b, row, is_here) with b or row NULL.
+ */
+/* The protocols an entry of b and/or row is about: the block's; for a row
+ * no block matches, those portalloc reserved (range), else both. */
+unsigned pa__resv_protos(const struct pa_block *b,
+    const struct pa__resv_row *row);
+typedef int (*pa__resv_visit_fn)(void *ctx, const struct pa_block *b,
+    const struct pa__resv_row *row, int is_here);
+int pa__resv_walk(const struct pa_config *cfg,
+    const struct pa__resv_row *rows, size_t nrows, const char *here,
+    pa__resv_visit_fn fn, void *ctx);
+/*
+ * Adds r's entries in the order of pa__resv_walk, and the warnings about
+ * those of this place; os_part(ctx, e, err) fills in what the OS does
+ * for each entry of this place.
+ */
+int pa__resv_entries(struct pa_resv_report *r, const struct pa_config *cfg,
+    const struct pa__resv_row *rows, size_t nrows, const char *here,
+    int (*os_part)(void *ctx, struct pa_resv *e, struct pa_error *err),
+    void *ctx, struct pa_error *err);
 /* Appends an action to *v (*n of them), taking ports (malloc'd text, freed
  * on failure); frees an array of them. */
 int pa__resv_action_push(struct pa_resv_action **v, size_t *n,
     const char *block, uint16_t first, uint16_t last, int persistent,
-    char *ports, struct pa_error *err);
+    char *ports, unsigned protos, struct pa_error *err);
 void pa__resv_actions_free(struct pa_resv_action *v, size_t n);
-/* Completes a report made after a reserve or unreserve with the list as
- * it was before and the actions, handed over (*actions emptied); on
+/* Completes a report made after a reserve or unreserve with the ports
+ * reserved before and the actions, handed over (*actions emptied); on
  * failure frees the report (*out NULL). */
 int pa__resv_report_done(struct pa_resv_report **out,
     const struct pa__ports *before, struct pa_resv_action **actions,
     size_t *nactions, struct pa_error *err);
 /* Appends "; and it could not be undone (U): ..." to err's message. */
 void pa__resv_undo_failed(struct pa_error *err, const struct pa_error *u);
-
-/*
- * Reservations that come in whole blocks (reserve-block.c), used instead
- * of the list when the OS has block_lookup (Windows): the same calls,
- * with the same reports.
- */
-int pa__block_reserve(struct pa *pa, const char *block,
-    struct pa_resv_report **out, struct pa_error *err);
-int pa__block_unreserve(struct pa *pa, const char *block,
-    struct pa_resv_report **out, struct pa_error *err);
-int pa__block_report(struct pa *pa, struct pa_resv_report **out,
-    struct pa_error *err);
-int pa__block_ensure(struct pa *pa, const struct pa_block *b,
-    struct pa_error *err);
-
-/* A reservation portalloc made: one per network namespace and block. */
-struct pa__resv {
-	char netns[64];
-	char block[PA_NAME_MAX];
-	uint16_t first, last;       /* the block's ports when reserved */
-	char *added;                /* the ports portalloc itself added */
-	int persistent;
-	int64_t created;
-};
-/* The row of rows[0..n) for netns and block, or NULL. */
-struct pa__resv *pa__resv_find(const struct pa__resv *rows, size_t n,
-    const char *netns, const char *block);
-/* Every reservation row, by namespace and first port. */
-int pa__store_resv_select(struct pa_store *st, struct pa__resv **out,
-    size_t *n, struct pa_error *err);
-/* Records r, replacing the row of its namespace and block. */
-int pa__store_resv_put(struct pa_store *st, const struct pa__resv *r,
-    struct pa_error *err);
-int pa__store_resv_delete(struct pa_store *st, const char *netns,
-    const char *block, struct pa_error *err);
-void pa__resv_free(struct pa__resv *v, size_t n);
+/* A change that failed with rc: says so in err when nothing was left
+ * changed (undo_failed 0) and the caller lacked the right. */
+int pa__resv_failed(struct pa_error *err, int rc, int undo_failed);
 
 /* A fault point (fault.c): kills the process here when the crash tests ask
  * for it with $PORTALLOC_TEST_FAULT; does nothing otherwise. */

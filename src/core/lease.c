@@ -48,6 +48,7 @@ pa__open_os(struct pa **out, const struct pa_config *cfg,
 		return pa__err(err, PA_ENOMEM, "out of memory");
 	pa->cfg = cfg;
 	pa->os = os;
+	pa->resv = pa__resv_choose(os);
 	if ((rc = pa__store_open(&pa->store, path, os, err)) != 0) {
 		free(pa);
 		return rc;

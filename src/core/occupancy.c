@@ -177,7 +177,8 @@ by_port(const void *a, const void *b)
 /* Every holder of the ports in q, sorted. */
 static int
 collect(const struct pa_os *os, const struct pa_portq *q, size_t nq,
-    struct holders *out, unsigned *unreadable, struct pa_error *err)
+    struct holders *out, unsigned *unreadable, const char **source,
+    struct pa_error *err)
 {
 	struct pa_socktab t;
 	struct procs c;
@@ -191,6 +192,8 @@ collect(const struct pa_os *os, const struct pa_portq *q, size_t nq,
 		if (holders_of(os, &c, &t, &t.socks[i], out) != 0)
 			rc = pa__err(err, PA_ENOMEM, "out of memory");
 	*unreadable = t.unreadable;
+	if (source != NULL)
+		*source = t.source; /* a static string */
 	pa__socktab_free(&t);
 	procs_free(&c);
 	if (rc == 0 && out->n > 1)
@@ -198,10 +201,10 @@ collect(const struct pa_os *os, const struct pa_portq *q, size_t nq,
 	return rc;
 }
 
-int
-pa__who_os(const struct pa_os *os, const struct pa_port_query *q, size_t nq,
+static int
+who_os(const struct pa_os *os, const struct pa_port_query *q, size_t nq,
     struct pa_holder **out, size_t *n, unsigned *unreadable,
-    struct pa_error *err)
+    const char **source, struct pa_error *err)
 {
 	struct holders h = { NULL, 0, 0 };
 	struct pa_portq *pq;
@@ -225,7 +228,7 @@ pa__who_os(const struct pa_os *os, const struct pa_port_query *q, size_t nq,
 		pq[i].last = q[i].last;
 		pq[i].protos = q[i].protos ? q[i].protos : PA_BOTH;
 	}
-	rc = collect(os, pq, nq, &h, unreadable, err);
+	rc = collect(os, pq, nq, &h, unreadable, source, err);
 	free(pq);
 	if (rc != 0) {
 		free(h.v);
@@ -237,10 +240,28 @@ pa__who_os(const struct pa_os *os, const struct pa_port_query *q, size_t nq,
 }
 
 int
+pa__who_os(const struct pa_os *os, const struct pa_port_query *q, size_t nq,
+    struct pa_holder **out, size_t *n, unsigned *unreadable,
+    struct pa_error *err)
+{
+	return who_os(os, q, nq, out, n, unreadable, NULL, err);
+}
+
+int
 pa_who(const struct pa_port_query *q, size_t nq, struct pa_holder **out,
     size_t *n, unsigned *unreadable, struct pa_error *err)
 {
-	return pa__who_os(pa__os_native(), q, nq, out, n, unreadable, err);
+	return who_os(pa__os_native(), q, nq, out, n, unreadable, NULL, err);
+}
+
+int
+pa_who_from(const struct pa_port_query *q, size_t nq,
+    struct pa_holder **out, size_t *n, unsigned *unreadable,
+    const char **source, struct pa_error *err)
+{
+	*source = "";
+	return who_os(pa__os_native(), q, nq, out, n, unreadable, source,
+	    err);
 }
 
 void
@@ -406,7 +427,8 @@ pa_check(struct pa *pa, const char *block, struct pa_check **out,
 	}
 	rc = pa_list(pa, &all, &v, &nv, err);
 	if (rc == 0)
-		rc = collect(pa->os, q, nq, &h, &r->unreadable, err);
+		rc = collect(pa->os, q, nq, &h, &r->unreadable, &r->source,
+		    err);
 	r->holders = h.v;
 	r->nholders = h.n;
 	if (rc == 0 && classify(pa, r, q, nq, v, nv, total) != 0)

@@ -80,6 +80,26 @@ static const char *const migrations[] = {
 	"  created INTEGER NOT NULL,"
 	"  PRIMARY KEY (netns, block)"
 	") WITHOUT ROWID;",
+	/* 2 -> 3: `added` held ports (list shape) or protocols (range shape,
+	 * "tcp", "udp", "tcp,udp"): one typed column for each */
+	"CREATE TABLE reservation3 ("
+	"  netns TEXT NOT NULL,"
+	"  block TEXT NOT NULL,"
+	"  first INTEGER NOT NULL,"
+	"  last INTEGER NOT NULL,"
+	"  added_ports TEXT NOT NULL DEFAULT '',"   /* list: ports added */
+	"  added_protos INTEGER NOT NULL DEFAULT 0," /* range: PA_TCP|PA_UDP */
+	"  persistent INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL,"
+	"  PRIMARY KEY (netns, block)"
+	") WITHOUT ROWID;"
+	"INSERT INTO reservation3 SELECT netns, block, first, last,"
+	"  CASE WHEN added GLOB '*[a-z]*' THEN '' ELSE added END,"
+	"  CASE added WHEN 'tcp' THEN 1 WHEN 'udp' THEN 2"
+	"    WHEN 'tcp,udp' THEN 3 ELSE 0 END,"
+	"  persistent, created FROM reservation;"
+	"DROP TABLE reservation;"
+	"ALTER TABLE reservation3 RENAME TO reservation;",
 };
 
 static int
@@ -701,21 +721,22 @@ pa__store_set_cursor(struct pa_store *st, const char *block, uint16_t cursor,
 	return 0;
 }
 
-#define RESV_COLUMNS "netns, block, first, last, added, persistent, created"
+#define RESV_COLUMNS "netns, block, first, last, added_ports, " \
+	"added_protos, persistent, created"
 
 void
-pa__resv_free(struct pa__resv *v, size_t n)
+pa__resv_rows_free(struct pa__resv_row *v, size_t n)
 {
 	size_t i;
 
 	for (i = 0; v != NULL && i < n; i++)
-		free(v[i].added);
+		free(v[i].added_ports);
 	free(v);
 }
 
 /* One row into r; PA_ENOMEM when its text cannot be copied. */
 static int
-row_to_resv(sqlite3_stmt *stmt, struct pa__resv *r)
+row_to_resv(sqlite3_stmt *stmt, struct pa__resv_row *r)
 {
 	const unsigned char *added = sqlite3_column_text(stmt, 4);
 
@@ -724,17 +745,18 @@ row_to_resv(sqlite3_stmt *stmt, struct pa__resv *r)
 	text_column(stmt, 1, r->block, sizeof(r->block));
 	r->first = (uint16_t)sqlite3_column_int(stmt, 2);
 	r->last = (uint16_t)sqlite3_column_int(stmt, 3);
-	r->persistent = sqlite3_column_int(stmt, 5) != 0;
-	r->created = sqlite3_column_int64(stmt, 6);
-	r->added = strdup(added ? (const char *)added : "");
-	return r->added ? 0 : PA_ENOMEM;
+	r->added_protos = (unsigned)sqlite3_column_int(stmt, 5) & PA_BOTH;
+	r->persistent = sqlite3_column_int(stmt, 6) != 0;
+	r->created = sqlite3_column_int64(stmt, 7);
+	r->added_ports = strdup(added ? (const char *)added : "");
+	return r->added_ports ? 0 : PA_ENOMEM;
 }
 
 int
-pa__store_resv_select(struct pa_store *st, struct pa__resv **out, size_t *n,
-    struct pa_error *err)
+pa__store_resv_select(struct pa_store *st, struct pa__resv_row **out,
+    size_t *n, struct pa_error *err)
 {
-	struct pa__resv *v = NULL, *nv;
+	struct pa__resv_row *v = NULL;
 	sqlite3_stmt *stmt;
 	size_t cap = 0;
 	int rc;
@@ -745,15 +767,8 @@ pa__store_resv_select(struct pa_store *st, struct pa__resv **out, size_t *n,
 	    "ORDER BY netns, first, block", &stmt, err)) != 0)
 		return rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 8;
-			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			v = nv;
-		}
-		if (row_to_resv(stmt, &v[*n]) != 0) {
+		if (pa__grow(&v, &cap, *n, sizeof(*v)) != 0 ||
+		    row_to_resv(stmt, &v[*n]) != 0) {
 			rc = SQLITE_NOMEM;
 			break;
 		}
@@ -761,7 +776,7 @@ pa__store_resv_select(struct pa_store *st, struct pa__resv **out, size_t *n,
 	}
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE) {
-		pa__resv_free(v, *n);
+		pa__resv_rows_free(v, *n);
 		*n = 0;
 		return store_err(st, err, rc, "cannot read reservations");
 	}
@@ -770,23 +785,25 @@ pa__store_resv_select(struct pa_store *st, struct pa__resv **out, size_t *n,
 }
 
 int
-pa__store_resv_put(struct pa_store *st, const struct pa__resv *r,
+pa__store_resv_put(struct pa_store *st, const struct pa__resv_row *r,
     struct pa_error *err)
 {
 	sqlite3_stmt *stmt;
 	int rc;
 
 	if ((rc = prepare(st, "INSERT OR REPLACE INTO reservation ("
-	    RESV_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?)", &stmt, err)) != 0)
+	    RESV_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &stmt,
+	    err)) != 0)
 		return rc;
 	sqlite3_bind_text(stmt, 1, r->netns, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, r->block, -1, SQLITE_STATIC);
 	sqlite3_bind_int(stmt, 3, r->first);
 	sqlite3_bind_int(stmt, 4, r->last);
-	sqlite3_bind_text(stmt, 5, r->added ? r->added : "", -1,
+	sqlite3_bind_text(stmt, 5, r->added_ports ? r->added_ports : "", -1,
 	    SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 6, r->persistent != 0);
-	sqlite3_bind_int64(stmt, 7, r->created);
+	sqlite3_bind_int(stmt, 6, (int)(r->added_protos & PA_BOTH));
+	sqlite3_bind_int(stmt, 7, r->persistent != 0);
+	sqlite3_bind_int64(stmt, 8, r->created);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)

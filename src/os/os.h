@@ -77,6 +77,98 @@ int pa__sockvec_push(struct pa__sockvec *sv, const struct pa_sock *s);
 int pa__portq_match(const struct pa_portq *q, size_t nq, uint16_t port,
     unsigned proto);
 
+/* What the OS says about one file or directory (its lstat or fstat). */
+enum pa_file_kind { PA_FILE_REGULAR, PA_FILE_DIR, PA_FILE_LINK,
+	PA_FILE_OTHER };
+struct pa_file_facts {
+	enum pa_file_kind kind;
+	int64_t uid;                /* the owner; -1: the OS cannot say */
+	unsigned mode;              /* permission bits with setuid, setgid
+	                               and sticky (07777) */
+	uint64_t nlink;             /* names the file has */
+};
+
+/* A file read by file_read, and where it lies. */
+struct pa_file_read {
+	char path[PA_PATH_MAX];     /* absolute, symbolic links resolved */
+	char *text;                 /* len bytes and a NUL; NULL when the
+	                               file is not regular */
+	size_t len;
+	struct pa_file_facts file;  /* of the file that was read */
+	struct pa_file_facts *dirs; /* each directory above path, nearest
+	                               first, up to the root: ndirs */
+	size_t ndirs;
+};
+
+/* Frees what file_read put in *f (text and dirs); f itself stays. */
+void pa__file_read_free(struct pa_file_read *f);
+
+/*
+ * OS port reservations shaped as a list (Linux, src/os/linux/
+ * reserve-linux.c): the ports the OS never picks automatically
+ * (net.ipv4.ip_local_reserved_ports, one list per network namespace),
+ * which the core merges into, and the file that sets it again at boot.
+ * Lists are text like "1,5-9,20000".  Writes that the caller may not make
+ * give PA_EPERM.
+ */
+struct pa__resv_list_ops {
+	/* The network namespace this process is in, e.g. "net:[4026531840]". */
+	int (*netns_id)(void *ctx, char *buf, size_t len,
+	    struct pa_error *err);
+	/* The reserved list now, malloc'd into *text. */
+	int (*reserved_read)(void *ctx, char **text, struct pa_error *err);
+	/* Replaces the whole reserved list with text. */
+	int (*reserved_write)(void *ctx, const char *text,
+	    struct pa_error *err);
+	/* Holds off every other process of this namespace that takes the
+	 * lock, until reserved_unlock(*handle). */
+	int (*reserved_lock)(void *ctx, int *handle, struct pa_error *err);
+	void (*reserved_unlock)(void *ctx, int handle);
+	/* The boot-time drop-in file (Linux: a sysctl.d file). */
+	const char *(*dropin_path)(void *ctx);
+	/* Its text, malloc'd into *text; PA_ENOENT when there is none. */
+	int (*dropin_read)(void *ctx, char **text, struct pa_error *err);
+	/* Replaces it at once (never half-written); text NULL removes it. */
+	int (*dropin_write)(void *ctx, const char *text,
+	    struct pa_error *err);
+};
+
+/*
+ * OS port reservations shaped as ranges the OS owns, one per port range
+ * and protocol (Windows, src/os/win/reserve-win.c: persistent TCP/UDP
+ * port reservations, which outlive reboots by themselves and are
+ * host-wide).  proto is PA_TCP or PA_UDP.  A "range" here is the OS's
+ * reservation; the configuration's blocks are what the core reserves with
+ * them.
+ */
+struct pa__resv_range_ops {
+	/* 0 when the OS reserves exactly first..last for proto; PA_ENOENT
+	 * when it does not; PA_ENOTSUP where it cannot reserve at all. */
+	int (*lookup)(void *ctx, unsigned proto, uint16_t first,
+	    uint16_t last, struct pa_error *err);
+	/* Reserves first..last for proto.  PA_EPERM without the right;
+	 * PA_EINUSE when the range overlaps another reservation or one of
+	 * its ports is in use (the message says which). */
+	int (*create)(void *ctx, unsigned proto, uint16_t first,
+	    uint16_t last, struct pa_error *err);
+	/* Ends the reservation of exactly first..last; PA_ENOENT if none. */
+	int (*remove)(void *ctx, unsigned proto, uint16_t first,
+	    uint16_t last, struct pa_error *err);
+	/*
+	 * Optional (NULL: the OS cannot pick from a reservation): a new
+	 * socket of proto on addr, bound to a port the OS chooses inside its
+	 * reservation of first..last for proto (Windows: the reservation's
+	 * token is associated with the socket, SIO_ASSOCIATE_PORT_RESERVATION,
+	 * before a bind to port 0).  *port gets the port, *sock the socket.
+	 * PA_ENOENT: no such reservation; PA_EFULL: none of its ports is
+	 * free; PA_EPERM: this user may not use it; PA_ENOTSUP: the OS
+	 * cannot.
+	 */
+	int (*bind)(void *ctx, uint16_t first, uint16_t last, unsigned proto,
+	    const struct pa_addr *addr, uint16_t *port, pa_socket_t *sock,
+	    struct pa_error *err);
+};
+
 struct pa_os {
 	void *ctx;
 
@@ -138,31 +230,12 @@ struct pa_os {
 	void (*user_name)(void *ctx, int64_t uid, char *buf, size_t len);
 
 	/*
-	 * OS port reservations (src/os/linux/reserve-linux.c): the list of
-	 * ports the OS never picks automatically (Linux:
-	 * net.ipv4.ip_local_reserved_ports, one per network namespace) and
-	 * the file that sets it at boot.  Lists are text like "1,5-9,20000".
-	 * Writes that the caller may not make give PA_EPERM.
+	 * OS port reservations, in one of two shapes (see the structs above);
+	 * the other is NULL, and both are where the OS has none.  The core
+	 * picks its strategy from them once, when a handle is opened.
 	 */
-	/* The network namespace this process is in, e.g. "net:[4026531840]". */
-	int (*netns_id)(void *ctx, char *buf, size_t len,
-	    struct pa_error *err);
-	/* The reserved list now, malloc'd into *text. */
-	int (*reserved_read)(void *ctx, char **text, struct pa_error *err);
-	/* Replaces the whole reserved list with text. */
-	int (*reserved_write)(void *ctx, const char *text,
-	    struct pa_error *err);
-	/* Holds off every other process of this namespace that takes the
-	 * lock, until reserved_unlock(*handle). */
-	int (*reserved_lock)(void *ctx, int *handle, struct pa_error *err);
-	void (*reserved_unlock)(void *ctx, int handle);
-	/* The boot-time drop-in file (Linux: a sysctl.d file). */
-	const char *(*dropin_path)(void *ctx);
-	/* Its text, malloc'd into *text; PA_ENOENT when there is none. */
-	int (*dropin_read)(void *ctx, char **text, struct pa_error *err);
-	/* Replaces it at once (never half-written); text NULL removes it. */
-	int (*dropin_write)(void *ctx, const char *text,
-	    struct pa_error *err);
+	const struct pa__resv_list_ops *resv_list;
+	const struct pa__resv_range_ops *resv_range;
 
 	/*
 	 * Held ports for `exec --listen` (Linux: src/os/linux/listen.c).
@@ -175,46 +248,41 @@ struct pa_os {
 	void (*unlisten)(void *ctx, int fd);
 
 	/*
-	 * OS port reservations that come in whole blocks, one per protocol
-	 * (Windows: persistent TCP/UDP port reservations, which outlive
-	 * reboots by themselves).  NULL where the OS keeps a list of reserved
-	 * ports instead; when block_lookup is set, reserve.c uses these three
-	 * and no list, lock or drop-in op.  proto is PA_TCP or PA_UDP.
+	 * Sockets for pa_get_socket (a port the OS picks from a reservation
+	 * is resv_range->bind).
 	 */
-	/* 0 when the OS reserves exactly first..last for proto; PA_ENOENT
-	 * when it does not; PA_ENOTSUP where it cannot reserve at all. */
-	int (*block_lookup)(void *ctx, unsigned proto, uint16_t first,
-	    uint16_t last, struct pa_error *err);
-	/* Reserves first..last for proto.  PA_EPERM without the right;
-	 * PA_EINUSE when the range overlaps another reservation or one of
-	 * its ports is in use (the message says which). */
-	int (*block_create)(void *ctx, unsigned proto, uint16_t first,
-	    uint16_t last, struct pa_error *err);
-	/* Ends the reservation of exactly first..last; PA_ENOENT if none. */
-	int (*block_delete)(void *ctx, unsigned proto, uint16_t first,
-	    uint16_t last, struct pa_error *err);
-
-	/*
-	 * Sockets for pa_get_socket and for ports the OS picks.
-	 */
-	/*
-	 * Optional (NULL: the OS cannot pick from a reservation): a new
-	 * socket of proto on addr, bound to a port the OS chooses inside its
-	 * reservation of first..last for proto (Windows: the reservation's
-	 * token is associated with the socket, SIO_ASSOCIATE_PORT_RESERVATION,
-	 * before a bind to port 0).  *port gets the port, *sock the socket.
-	 * PA_ENOENT: no such reservation; PA_EFULL: none of its ports is
-	 * free; PA_EPERM: this user may not use it; PA_ENOTSUP: the OS
-	 * cannot.
-	 */
-	int (*resv_bind)(void *ctx, uint16_t first, uint16_t last,
-	    unsigned proto, const struct pa_addr *addr, uint16_t *port,
-	    pa_socket_t *sock, struct pa_error *err);
 	/* A new socket of proto bound to addr:port; PA_EINUSE when the port
 	 * is taken there (as a probe would say). */
 	int (*bind_port)(void *ctx, unsigned proto, const struct pa_addr *addr,
 	    uint16_t port, pa_socket_t *sock, struct pa_error *err);
 	void (*sock_close)(void *ctx, pa_socket_t sock);
+
+	/*
+	 * Configuration files (Linux: src/os/linux/files.c).  Reads the
+	 * file at path whole into *f, with the facts of the very file it
+	 * read (taken from the opened file) and of every directory above
+	 * it.  A file that is not a regular one is not read (f->text NULL,
+	 * f->file.kind says what it is), so a FIFO or /dev/zero returns at
+	 * once.  PA_ENOENT when there is no such file; PA_EDATA when it is
+	 * longer than max bytes; PA_EOS otherwise (the OS's text).  Free
+	 * with pa__file_read_free.
+	 */
+	int (*file_read)(void *ctx, const char *path, size_t max,
+	    struct pa_file_read *f, struct pa_error *err);
+
+	/*
+	 * portalloc accel (Linux: src/os/linux/accel.c): the pinned BPF
+	 * iterator that the sockets op reads for holders when it can.  NULL
+	 * where the OS has none.  group is a group name ("" for none) that
+	 * may read the pin besides root; PA_ECONFIG when there is no such
+	 * group.  Each fills *st with the state after the call.
+	 */
+	int (*accel_on)(void *ctx, const char *group,
+	    struct pa_accel_status *st, struct pa_error *err);
+	int (*accel_off)(void *ctx, struct pa_accel_status *st,
+	    struct pa_error *err);
+	int (*accel_status)(void *ctx, struct pa_accel_status *st,
+	    struct pa_error *err);
 
 	/*
 	 * The store's host-wide lock (Linux: src/os/linux/lock.c), taken

@@ -35,6 +35,8 @@
 
 #include "helpers.h"
 
+#include "core/core.h"      /* PA__STORE_VERSION */
+
 #define GROUP 3                 /* leases one command makes */
 #define KILLED (128 + SIGKILL)
 
@@ -227,7 +229,7 @@ check_store(struct crash *c, const char *when)
 	if (db_int(db, "SELECT COUNT(*) FROM lease WHERE block = '' OR "
 	    "owner_pid <= 0 OR created <= 0 OR owner_boot = ''") != 0)
 		fail_msg("%s: a lease lacks fields", when);
-	if (db_int(db, "PRAGMA user_version") != 2)
+	if (db_int(db, "PRAGMA user_version") != PA__STORE_VERSION)
 		fail_msg("%s: schema version lost", when);
 	sqlite3_close(db);
 }

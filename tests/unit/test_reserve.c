@@ -1,12 +1,18 @@
 /*
- * OS port reservations on the fake OS: parsing and rendering of port lists,
- * merging with what the OS has, taking off only what portalloc added,
- * idempotence, the drop-in, permission errors that leave everything as it
- * was, namespaces, and pa_get making sure of its block's reservation;
- * then the same calls on an OS whose reservations come in whole blocks, one
- * per protocol (as on Windows).
+ * OS port reservations on the fake OS: parsing and rendering of port lists;
+ * then one table of tests run over both shapes of reservation (a list, as
+ * on Linux; ranges per protocol, as on Windows): what reserve and
+ * unreserve change, taking off only what portalloc added, idempotence,
+ * refusals that change nothing and hand back a hint, warnings with their
+ * kind, moved blocks, pa_get making sure of its block's reservation, the
+ * report's fields; then what only one shape has (the list's merging,
+ * drop-in and namespaces; the ranges' protocols); and a store written by
+ * the schema before `added` was split.
  */
+#include <stdio.h>
 #include <string.h>
+
+#include <sqlite3.h>
 
 #include "fixture.h"
 
@@ -103,17 +109,6 @@ test_dropin_parse(void **state)
 	assert_int_equal(pa__dropin_parse(DROPIN_LINE "x\n", &set), PA_EDATA);
 }
 
-/* The fixture on the fake OS with the reserved list set to list. */
-static struct fx *
-open_with(const char *blocks, const char *list)
-{
-	struct fx *x = fx_new(blocks);
-
-	pa_fake_set_reserved(x->f, list);
-	fx_open(x);
-	return x;
-}
-
 static struct pa_resv_report *
 reserve(struct fx *x, const char *block)
 {
@@ -173,16 +168,386 @@ recorded(struct fx *x)
 	return n;
 }
 
-/* 1 if some warning of the report contains words. */
-static int
-warned(const struct pa_resv_report *r, const char *words)
+/*
+ * The two shapes of OS reservation, as the fake OS plays them.  Each test
+ * of the table runs over both; OS text is compared in the list's syntax
+ * ("20100-20199,20300-20309"), which os_text() renders for the fake's
+ * ranges as one range per protocol.
+ */
+struct shape {
+	const char *name;
+	int range;              /* 1: ranges (Windows), 0: a list (Linux) */
+};
+
+static const struct shape list_shape = { "list", 0 };
+static const struct shape range_shape = { "range", 1 };
+
+/* The fixture on a fake OS of shape s; blocks as configured; others' is
+ * somebody else's reservation (list text, every protocol) or NULL. */
+static struct fx *
+open_shape(const struct shape *s, const char *blocks, const char *others)
+{
+	struct fx *x = fx_new(blocks);
+	struct pa__ports set;
+	unsigned p, q;
+
+	if (s->range)
+		pa_fake_use_blocks(x->f);
+	if (others != NULL && !s->range)
+		pa_fake_set_reserved(x->f, others);
+	if (others != NULL && s->range) {
+		assert_int_equal(pa__ports_parse(others, &set), 0);
+		for (p = 0; p < 65536; p = q + 1) {
+			for (; p < 65536 && !pa__ports_count(&set, (uint16_t)p,
+			    (uint16_t)p); p++)
+				;
+			if (p == 65536)
+				break;
+			for (q = p; q + 1 < 65536 && pa__ports_count(&set,
+			    (uint16_t)(q + 1), (uint16_t)(q + 1)); q++)
+				;
+			pa_fake_add_block(x->f, PA_TCP, (uint16_t)p,
+			    (uint16_t)q);
+			pa_fake_add_block(x->f, PA_UDP, (uint16_t)p,
+			    (uint16_t)q);
+		}
+	}
+	fx_open(x);
+	return x;
+}
+
+/* What the OS reserves, in list syntax: for ranges, the ranges reserved
+ * for both protocols (all the tests' blocks serve both). */
+static char *
+os_text(const struct shape *s, struct fx *x)
+{
+	struct pa__ports set;
+	const char *t;
+	char *out, *copy, *item, *save;
+	unsigned a, b;
+
+	if (!s->range)
+		return strdup(pa_fake_reserved(x->f));
+	memset(&set, 0, sizeof(set));
+	copy = strdup(pa_fake_blocks(x->f));
+	for (item = strtok_r(copy, ",", &save); item != NULL;
+	    item = strtok_r(NULL, ",", &save)) {
+		t = strchr(item, ':') + 1;
+		assert_int_equal(sscanf(t, "%u-%u", &a, &b), 2);
+		if (strncmp(item, "tcp:", 4) == 0)
+			pa__ports_add(&set, (uint16_t)a, (uint16_t)b);
+	}
+	free(copy);
+	assert_int_equal(pa__ports_render(&set, &out), 0);
+	return out;
+}
+
+#define assert_os(s, x, want) do {                                        \
+	char *os_ = os_text((s), (x));                                    \
+	assert_string_equal(os_, (want));                                 \
+	free(os_);                                                        \
+} while (0)
+
+/* Makes the OS refuse changes (code) or accept them again (0). */
+static void
+os_refuse(const struct shape *s, struct fx *x, int code)
+{
+	if (s->range) {
+		pa_fake_fail_block_create(x->f, code);
+		pa_fake_fail_block_delete(x->f, code);
+	} else {
+		pa_fake_fail_reserved_write(x->f, code);
+	}
+}
+
+/* The OS forgets its reservation of first..last, as after a reboot. */
+static void
+os_lose(const struct shape *s, struct fx *x, uint16_t first, uint16_t last)
+{
+	const struct pa__resv_range_ops *rg = pa_fake_os(x->f)->resv_range;
+	struct pa__ports set;
+	char *text;
+
+	if (s->range) {
+		rg->remove(x->f, PA_TCP, first, last, NULL);
+		rg->remove(x->f, PA_UDP, first, last, NULL);
+		return;
+	}
+	assert_int_equal(pa__ports_parse(pa_fake_reserved(x->f), &set), 0);
+	pa__ports_remove(&set, first, last);
+	assert_int_equal(pa__ports_render(&set, &text), 0);
+	pa_fake_set_reserved(x->f, text);
+	free(text);
+}
+
+/* The warning of kind about block, or NULL. */
+static const struct pa_resv_warning *
+warning(const struct pa_resv_report *r, enum pa_resv_warn kind,
+    const char *block)
 {
 	size_t i;
 
 	for (i = 0; i < r->nwarnings; i++)
-		if (strstr(r->warnings[i].msg, words) != NULL)
-			return 1;
-	return 0;
+		if (r->warnings[i].kind == kind &&
+		    strcmp(r->warnings[i].block, block) == 0)
+			return &r->warnings[i];
+	return NULL;
+}
+
+/* Reserve covers the blocks with reserve =, records them, and says what
+ * it did; a second reserve changes nothing; unreserve undoes it all. */
+static void
+test_both_reserve_idempotent(void **state)
+{
+	const struct shape *s = *state;
+	struct fx *x = open_shape(s, RUNTIME PERSIST PLAIN, "1-9");
+	struct pa_resv_report *r;
+
+	r = reserve(x, NULL);
+	assert_int_equal(r->shape, s->range ? PA_RESV_RANGE : PA_RESV_LIST);
+	assert_os(s, x, "1-9,20100-20199,20300-20309");
+	/* ranges list only the known blocks: others' cannot be listed */
+	assert_string_equal(r->before, s->range ? "" : "1-9");
+	assert_string_equal(r->now, s->range ? "20100-20199,20300-20309" :
+	    "1-9,20100-20199,20300-20309");
+	assert_int_equal(r->nactions, 2);   /* not n: reserve = no */
+	assert_string_equal(r->actions[0].block, "r");
+	assert_string_equal(r->actions[0].ports, "20100-20199");
+	assert_int_equal(r->actions[0].protos, s->range ? PA_BOTH : 0);
+	assert_true(entry(r, "r", NULL)->recorded);
+	assert_int_equal(entry(r, "r", NULL)->os_count, 100);
+	assert_false(entry(r, "n", NULL)->recorded);
+	assert_int_equal(entry(r, "n", NULL)->os_count, 0);
+	assert_int_equal(r->nwarnings, 0);
+	pa_resv_report_free(r);
+	r = reserve(x, NULL);
+	assert_string_equal(r->before, r->now);
+	assert_int_equal(r->nactions, 2);
+	assert_string_equal(r->actions[0].ports, "");
+	assert_string_equal(r->actions[1].ports, "");
+	assert_int_equal(r->actions[0].protos, 0);
+	pa_resv_report_free(r);
+	/* the second one did not forget what the first one added */
+	r = unreserve(x, NULL);
+	assert_int_equal(r->nactions, 2);
+	assert_string_equal(r->actions[1].ports, "20300-20309");
+	pa_resv_report_free(r);
+	assert_os(s, x, "1-9");
+	assert_int_equal(recorded(x), 0);
+	/* a named block is reserved whatever its reserve = says */
+	pa_resv_report_free(reserve(x, "n"));
+	assert_os(s, x, "1-9,20500-20509");
+	fx_free(x);
+}
+
+/* A block the OS reserved already, for somebody else: recorded, nothing
+ * added, and unreserve takes nothing away. */
+static void
+test_both_reserved_by_somebody_else(void **state)
+{
+	const struct shape *s = *state;
+	struct fx *x = open_shape(s, RUNTIME, "20100-20199");
+	struct pa_resv_report *r;
+
+	r = reserve(x, NULL);
+	assert_string_equal(r->actions[0].ports, "");
+	assert_string_equal(entry(r, "r", NULL)->added, "");
+	assert_int_equal(entry(r, "r", NULL)->added_protos, 0);
+	pa_resv_report_free(r);
+	assert_int_equal(recorded(x), 1);
+	r = unreserve(x, NULL);
+	assert_int_equal(r->nactions, 1);
+	assert_string_equal(r->actions[0].ports, "");
+	pa_resv_report_free(r);
+	assert_os(s, x, "20100-20199");
+	assert_int_equal(recorded(x), 0);
+	if (!s->range)
+		assert_int_equal(pa_fake_reserved_writes(x->f), 0);
+	fx_free(x);
+}
+
+/* Without the right: PA_EPERM, the hint as data (no advice in the
+ * message), and nothing changed: not the OS, not the store. */
+static void
+test_both_eperm_changes_nothing(void **state)
+{
+	const struct shape *s = *state;
+	struct fx *x = open_shape(s, RUNTIME PERSIST, "1-9");
+	struct pa_resv_report *r;
+	struct pa_error err;
+
+	os_refuse(s, x, PA_EPERM);
+	assert_int_equal(pa_reserve(x->pa, NULL, &r, &err), PA_EPERM);
+	assert_null(r);
+	assert_int_equal(err.hint, PA_HINT_PRIVILEGE);
+	assert_string_equal(err.hint_block, "");
+	assert_non_null(strstr(err.msg, "nothing was changed"));
+	assert_null(strstr(err.msg, "portalloc reserve"));
+	assert_null(strstr(err.msg, "Administrator"));
+	assert_os(s, x, "1-9");
+	assert_int_equal(recorded(x), 0);
+	assert_int_equal(pa_reserve(x->pa, "p", &r, &err), PA_EPERM);
+	assert_int_equal(err.hint, PA_HINT_PRIVILEGE);
+	assert_string_equal(err.hint_block, "p");
+	/* with the right it works; then unreserve without it changes
+	 * nothing either */
+	os_refuse(s, x, 0);
+	pa_resv_report_free(reserve(x, NULL));
+	assert_int_equal(recorded(x), 2);
+	os_refuse(s, x, PA_EPERM);
+	assert_int_equal(pa_unreserve(x->pa, "r", &r, &err), PA_EPERM);
+	assert_null(r);
+	assert_int_equal(err.hint, PA_HINT_PRIVILEGE);
+	assert_string_equal(err.hint_block, "r");
+	assert_int_equal(recorded(x), 2);
+	assert_os(s, x, "1-9,20100-20199,20300-20309");
+	fx_free(x);
+}
+
+/* Warnings: a block in the ephemeral range not reserved, a block with
+ * reserve = not reserved, a reservation the OS lost; each with its kind
+ * and the reserve hint, the message a plain fact. */
+static void
+test_both_warnings(void **state)
+{
+	const struct shape *s = *state;
+	struct fx *x = fx_new(RUNTIME PERSIST);
+	const struct pa_resv_warning *w;
+	struct pa_resv_report *r;
+
+	if (s->range)
+		pa_fake_use_blocks(x->f);
+	pa_fake_set_ephemeral(x->f, 20000, 20199);
+	fx_open(x);
+	r = report(x);
+	assert_non_null(w = warning(r, PA_RESV_WARN_EPHEMERAL, "r"));
+	assert_int_equal(w->hint, PA_HINT_RESERVE);
+	assert_non_null(strstr(w->msg, "block 'r' (20100-20199) lies in the "
+	    "ephemeral port range 20000-20199, but the OS "));
+	assert_null(strstr(w->msg, "portalloc reserve"));
+	assert_non_null(w = warning(r, PA_RESV_WARN_UNRESERVED, "p"));
+	assert_non_null(strstr(w->msg, "block 'p' (20300-20309) has reserve "
+	    "= persistent, but the OS "));
+	assert_true(entry(r, "r", NULL)->in_ephemeral);
+	assert_false(entry(r, "p", NULL)->in_ephemeral);
+	pa_resv_report_free(r);
+	pa_resv_report_free(reserve(x, NULL));
+	r = report(x);
+	assert_int_equal(r->nwarnings, 0);
+	pa_resv_report_free(r);
+	/* a reboot that lost it */
+	os_lose(s, x, 20100, 20199);
+	r = report(x);
+	assert_non_null(w = warning(r, PA_RESV_WARN_LOST, "r"));
+	assert_int_equal(w->hint, PA_HINT_RESERVE);
+	assert_non_null(strstr(w->msg, "the OS lost the reservation "
+	    "portalloc made of block 'r' (20100-20199)"));
+	assert_non_null(strstr(w->msg, s->range ? ": it now does not reserve "
+	    "it for tcp+udp" : " in net:[4026531840]: it now reserves only 0 "
+	    "of its 100 ports"));
+	assert_int_equal(entry(r, "r", NULL)->os_count, 0);
+	pa_resv_report_free(r);
+	/* reserve puts it back */
+	pa_resv_report_free(reserve(x, NULL));
+	r = report(x);
+	assert_int_equal(r->nwarnings, 0);
+	pa_resv_report_free(r);
+	fx_free(x);
+}
+
+/* A block that moved: the old ports portalloc reserved go, the new come. */
+static void
+test_both_block_moved(void **state)
+{
+	const struct shape *s = *state;
+	struct fx *x = open_shape(s, RUNTIME, "1");
+
+	pa_resv_report_free(reserve(x, NULL));
+	x->cfg->blocks[0].first = 20150;
+	x->cfg->blocks[0].last = 20249;
+	pa_resv_report_free(reserve(x, NULL));
+	assert_os(s, x, "1,20150-20249");
+	assert_int_equal(recorded(x), 1);
+	pa_resv_report_free(unreserve(x, NULL));
+	assert_os(s, x, "1");
+	fx_free(x);
+}
+
+/* pa_get reserves its block first, or says why it cannot, with the hint
+ * to reserve it. */
+static void
+test_both_get_ensures(void **state)
+{
+	const struct shape *s = *state;
+	struct fx *x = open_shape(s, RUNTIME "[block s]\nports = 20600-20609\n"
+	    "reserve = runtime\n", "1");
+	struct pa_request req = { "s", 1, 0, 0, -1, NULL, NULL, 0 };
+	struct pa_lease *v;
+	struct pa_error err;
+	size_t n;
+
+	v = fx_get(x, 2, 0, &n);
+	assert_int_equal(v[0].port, 20100);
+	pa_leases_free(v);
+	assert_os(s, x, "1,20100-20199");
+	assert_int_equal(recorded(x), 1);
+	/* reserved already: no change needed, so no right needed either */
+	os_refuse(s, x, PA_EPERM);
+	pa_leases_free(fx_get(x, 1, 0, &n));
+	/* not reserved and may not be: refused */
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_EPERM);
+	assert_null(v);
+	assert_non_null(strstr(err.msg, "block 's' (20600-20609) has reserve "
+	    "= runtime, but the OS does not reserve it, and this user may "
+	    "not"));
+	assert_null(strstr(err.msg, "portalloc reserve"));
+	assert_int_equal(err.hint, PA_HINT_RESERVE);
+	assert_string_equal(err.hint_block, "s");
+	assert_int_equal(fx_count(x), 3);
+	assert_int_equal(recorded(x), 1);
+	fx_free(x);
+}
+
+/* What each shape knows, and what it leaves empty. */
+static void
+test_both_report_fields(void **state)
+{
+	const struct shape *s = *state;
+	struct fx *x = open_shape(s, PERSIST, NULL);
+	struct pa_resv_report *r;
+
+	r = reserve(x, NULL);
+	assert_string_equal(r->netns, s->range ? "" : "net:[4026531840]");
+	assert_string_equal(entry(r, "p", NULL)->netns, r->netns);
+	assert_true(entry(r, "p", NULL)->this_netns);
+	assert_string_equal(r->dropin, s->range ? "" :
+	    "/fake/sysctl.d/60-portalloc.conf");
+	assert_int_equal(r->dropin_exists, !s->range);
+	assert_int_equal(r->dropin_changed, !s->range);
+	assert_string_equal(r->dropin_ports, s->range ? "" : "20300-20309");
+	assert_int_equal(entry(r, "p", NULL)->in_dropin, !s->range);
+	assert_true(entry(r, "p", NULL)->persistent);
+	assert_int_equal(entry(r, "p", NULL)->protos, PA_BOTH);
+	assert_string_equal(entry(r, "p", NULL)->added, s->range ? "" :
+	    "20300-20309");
+	assert_int_equal(entry(r, "p", NULL)->added_protos,
+	    s->range ? PA_BOTH : 0);
+	assert_int_equal(entry(r, "p", NULL)->os_protos,
+	    s->range ? PA_BOTH : 0);
+	assert_int_equal(r->nwarnings, 0);
+	pa_resv_report_free(r);
+	fx_free(x);
+}
+
+/*
+ * The list shape only: merging with the list, the drop-in, namespaces.
+ */
+
+/* The fixture on the fake OS with the reserved list set to list. */
+static struct fx *
+open_with(const char *blocks, const char *list)
+{
+	return open_shape(&list_shape, blocks, list);
 }
 
 static void
@@ -196,51 +561,14 @@ test_reserve_merges(void **state)
 	assert_string_equal(pa_fake_reserved(x->f), "1,5-9,20100-20199,30000");
 	assert_string_equal(r->before, "1,5-9,30000");
 	assert_string_equal(r->now, "1,5-9,20100-20199,30000");
-	assert_int_equal(r->nactions, 1);   /* not n: reserve = no */
-	assert_string_equal(r->actions[0].block, "r");
-	assert_string_equal(r->actions[0].ports, "20100-20199");
-	assert_string_equal(r->netns, "net:[4026531840]");
-	assert_true(entry(r, "r", NULL)->recorded);
-	assert_int_equal(entry(r, "r", NULL)->os_count, 100);
-	assert_false(entry(r, "n", NULL)->recorded);
-	assert_int_equal(r->nwarnings, 0);
 	assert_false(r->dropin_changed);
 	pa_resv_report_free(r);
 	assert_int_equal(pa_fake_reserved_writes(x->f), 1);
 	assert_int_equal(pa_fake_unlocked_writes(x->f), 0);
 	assert_null(pa_fake_dropin(x->f));  /* runtime only: no drop-in */
-	/* a named block is reserved whatever its reserve = says */
-	pa_resv_report_free(reserve(x, "n"));
-	assert_string_equal(pa_fake_reserved(x->f),
-	    "1,5-9,20100-20199,20500-20509,30000");
-	fx_free(x);
-}
-
-static void
-test_reserve_idempotent(void **state)
-{
-	struct fx *x = open_with(RUNTIME PERSIST, "1");
-	struct pa_resv_report *r;
-	char *dropin;
-
-	(void)state;
+	/* again: nothing written */
 	pa_resv_report_free(reserve(x, NULL));
-	dropin = strdup(pa_fake_dropin(x->f));
-	r = reserve(x, NULL);
 	assert_int_equal(pa_fake_reserved_writes(x->f), 1);
-	assert_string_equal(pa_fake_reserved(x->f), "1,20100-20199,"
-	    "20300-20309");
-	assert_string_equal(r->before, r->now);
-	assert_int_equal(r->nactions, 2);
-	assert_string_equal(r->actions[0].ports, "");
-	assert_string_equal(r->actions[1].ports, "");
-	assert_false(r->dropin_changed);
-	assert_string_equal(pa_fake_dropin(x->f), dropin);
-	pa_resv_report_free(r);
-	free(dropin);
-	/* the second one did not forget what the first one added */
-	pa_resv_report_free(unreserve(x, NULL));
-	assert_string_equal(pa_fake_reserved(x->f), "1");
 	fx_free(x);
 }
 
@@ -273,29 +601,6 @@ test_unreserve_only_ours(void **state)
 	assert_int_equal(r->nactions, 0);
 	pa_resv_report_free(r);
 	assert_int_equal(pa_fake_reserved_writes(x->f), 2);
-	fx_free(x);
-}
-
-/* A block whose ports were all reserved already: recorded, nothing added,
- * and unreserve takes nothing off. */
-static void
-test_reserved_by_somebody_else(void **state)
-{
-	struct fx *x = open_with(RUNTIME, "20000-20999");
-	struct pa_resv_report *r;
-
-	(void)state;
-	r = reserve(x, NULL);
-	assert_string_equal(r->actions[0].ports, "");
-	pa_resv_report_free(r);
-	assert_int_equal(pa_fake_reserved_writes(x->f), 0);
-	assert_int_equal(recorded(x), 1);
-	r = unreserve(x, NULL);
-	assert_int_equal(r->nactions, 1);
-	assert_string_equal(r->actions[0].ports, "");
-	pa_resv_report_free(r);
-	assert_string_equal(pa_fake_reserved(x->f), "20000-20999");
-	assert_int_equal(pa_fake_reserved_writes(x->f), 0);
 	fx_free(x);
 }
 
@@ -334,43 +639,27 @@ test_persistent_dropin(void **state)
 	fx_free(x);
 }
 
-/* Without the right to write the list: PA_EPERM with what to run, and
- * nothing written anywhere. */
+/* The list could be written, the drop-in not: the list is put back, and
+ * the lock let go each time. */
 static void
-test_eperm_writes_nothing(void **state)
+test_dropin_refused_undoes_list(void **state)
 {
 	struct fx *x = open_with(RUNTIME PERSIST, "1,5-9");
 	struct pa_resv_report *r;
 	struct pa_error err;
 
 	(void)state;
-	pa_fake_fail_reserved_write(x->f, PA_EPERM);
-	assert_int_equal(pa_reserve(x->pa, NULL, &r, &err), PA_EPERM);
-	assert_null(r);
-	assert_non_null(strstr(err.msg, "Permission denied"));
-	assert_non_null(strstr(err.msg, "nothing was changed"));
-	assert_non_null(strstr(err.msg, "run 'sudo portalloc reserve'"));
-	assert_string_equal(pa_fake_reserved(x->f), "1,5-9");
-	assert_null(pa_fake_dropin(x->f));
-	assert_int_equal(recorded(x), 0);
-	assert_int_equal(pa_reserve(x->pa, "p", &r, &err), PA_EPERM);
-	assert_non_null(strstr(err.msg, "run 'sudo portalloc reserve -b p'"));
-	/* the list could be written, the drop-in not: the list is put back */
-	pa_fake_fail_reserved_write(x->f, 0);
 	pa_fake_fail_dropin_write(x->f, PA_EPERM);
 	assert_int_equal(pa_reserve(x->pa, NULL, &r, &err), PA_EPERM);
+	assert_int_equal(err.hint, PA_HINT_PRIVILEGE);
+	assert_non_null(strstr(err.msg, "Permission denied"));
+	assert_non_null(strstr(err.msg, "nothing was changed"));
 	assert_string_equal(pa_fake_reserved(x->f), "1,5-9");
 	assert_int_equal(pa_fake_reserved_writes(x->f), 2); /* on, back off */
 	assert_null(pa_fake_dropin(x->f));
 	assert_int_equal(recorded(x), 0);
-	/* the lock was let go each time: with the right, it works */
 	pa_fake_fail_dropin_write(x->f, 0);
 	pa_resv_report_free(reserve(x, NULL));
-	assert_int_equal(recorded(x), 2);
-	/* unreserve without the right changes nothing either */
-	pa_fake_fail_reserved_write(x->f, PA_EPERM);
-	assert_int_equal(pa_unreserve(x->pa, NULL, &r, &err), PA_EPERM);
-	assert_non_null(strstr(err.msg, "run 'sudo portalloc unreserve'"));
 	assert_int_equal(recorded(x), 2);
 	assert_non_null(pa_fake_dropin(x->f));
 	assert_int_equal(pa_fake_unlocked_writes(x->f), 0);
@@ -398,7 +687,7 @@ test_namespaces(void **state)
 	assert_true(e->recorded);
 	assert_false(e->this_netns);
 	/* not "lost": it was never made here */
-	assert_false(warned(r, "lost"));
+	assert_null(warning(r, PA_RESV_WARN_LOST, "r"));
 	pa_resv_report_free(r);
 	r = unreserve(x, NULL);
 	assert_int_equal(r->nactions, 0);
@@ -414,58 +703,28 @@ test_namespaces(void **state)
 	fx_free(x);
 }
 
+/* A persistent block missing from the drop-in is warned about. */
 static void
-test_warnings(void **state)
+test_dropin_warning(void **state)
 {
-	struct fx *x = fx_new(RUNTIME PERSIST);
+	struct fx *x = open_with(PERSIST, "");
+	const struct pa_resv_warning *w;
 	struct pa_resv_report *r;
 
 	(void)state;
-	pa_fake_set_ephemeral(x->f, 20000, 20999);
-	fx_open(x);
 	r = report(x);
-	assert_true(warned(r, "block 'r' (20100-20199) lies in the "
-	    "ephemeral port range 20000-20999"));
-	assert_true(warned(r, "run 'sudo portalloc reserve -b r'"));
-	assert_true(warned(r, "the drop-in /fake/sysctl.d/60-portalloc.conf "
-	    "is missing"));
-	assert_true(entry(r, "r", NULL)->in_ephemeral);
+	assert_non_null(w = warning(r, PA_RESV_WARN_DROPIN, "p"));
+	assert_int_equal(w->hint, PA_HINT_RESERVE);
+	assert_non_null(strstr(w->msg, "block 'p' (20300-20309) is "
+	    "persistent, but the drop-in /fake/sysctl.d/60-portalloc.conf is "
+	    "missing"));
 	pa_resv_report_free(r);
 	pa_resv_report_free(reserve(x, NULL));
-	r = report(x);
-	assert_int_equal(r->nwarnings, 0);
-	pa_resv_report_free(r);
-	/* a reboot without the drop-in: the list is empty again */
-	pa_fake_set_reserved(x->f, "");
 	pa_fake_set_dropin(x->f, NULL);
 	r = report(x);
-	assert_true(warned(r, "the OS lost the reservation portalloc made of "
-	    "block 'r' (20100-20199) in net:[4026531840]"));
-	assert_true(warned(r, "block 'p' (20300-20309) is persistent, but "
-	    "the drop-in /fake/sysctl.d/60-portalloc.conf is missing"));
+	assert_non_null(warning(r, PA_RESV_WARN_DROPIN, "p"));
+	assert_null(warning(r, PA_RESV_WARN_LOST, "p"));
 	pa_resv_report_free(r);
-	/* reserve puts it all back */
-	pa_resv_report_free(reserve(x, NULL));
-	r = report(x);
-	assert_int_equal(r->nwarnings, 0);
-	pa_resv_report_free(r);
-	fx_free(x);
-}
-
-/* A block that moved: the old range portalloc added goes, the new comes. */
-static void
-test_block_moved(void **state)
-{
-	struct fx *x = open_with(RUNTIME, "1");
-
-	(void)state;
-	pa_resv_report_free(reserve(x, NULL));
-	x->cfg->blocks[0].first = 20150;
-	x->cfg->blocks[0].last = 20249;
-	pa_resv_report_free(reserve(x, NULL));
-	assert_string_equal(pa_fake_reserved(x->f), "1,20150-20249");
-	pa_resv_report_free(unreserve(x, NULL));
-	assert_string_equal(pa_fake_reserved(x->f), "1");
 	fx_free(x);
 }
 
@@ -493,94 +752,43 @@ test_unreserve_spares_other_rows(void **state)
 	fx_free(x);
 }
 
-/* pa_get reserves its block first, or says why it cannot. */
-static void
-test_get_ensures_reservation(void **state)
-{
-	struct fx *x = open_with(RUNTIME "[block s]\nports = 20600-20609\n"
-	    "reserve = runtime\n", "1");
-	struct pa_request req = { "s", 1, 0, 0, -1, NULL, NULL, 0 };
-	struct pa_lease *v;
-	struct pa_error err;
-	size_t n;
-
-	(void)state;
-	v = fx_get(x, 2, 0, &n);
-	assert_int_equal(v[0].port, 20100);
-	pa_leases_free(v);
-	assert_string_equal(pa_fake_reserved(x->f), "1,20100-20199");
-	assert_int_equal(recorded(x), 1);
-	/* reserved already: no write needed, so no right needed either */
-	pa_fake_fail_reserved_write(x->f, PA_EPERM);
-	v = fx_get(x, 1, 0, &n);
-	pa_leases_free(v);
-	assert_int_equal(pa_fake_reserved_writes(x->f), 1);
-	/* not reserved and may not be: refused, with what to run */
-	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_EPERM);
-	assert_null(v);
-	assert_non_null(strstr(err.msg, "block 's' (20600-20609) has reserve "
-	    "= runtime, but the OS does not reserve it in net:[4026531840]"));
-	assert_non_null(strstr(err.msg, "run 'sudo portalloc reserve -b s'"));
-	assert_int_equal(fx_count(x), 3);
-	assert_int_equal(recorded(x), 1);
-	fx_free(x);
-}
-
 /*
- * Reservations in whole blocks, one per protocol (Windows).
+ * The range shape only: one reservation per protocol.
  */
 #define BOTH "[block p]\nports = 20300-20309\nreserve = persistent\n"
 #define TCP_RT "[block t]\nports = 20400-20409\nprotocols = tcp\n" \
 	"reserve = runtime\n"
 
-/* The fixture on a fake OS with block reservations. */
+/* The fixture on a fake OS with range reservations. */
 static struct fx *
 open_blocks(const char *blocks)
 {
-	struct fx *x = fx_new(blocks);
-
-	pa_fake_use_blocks(x->f);
-	fx_open(x);
-	return x;
+	return open_shape(&range_shape, blocks, NULL);
 }
 
-/* One reservation per protocol the block serves; recorded as made by
- * portalloc; a second reserve changes nothing; unreserve deletes them. */
+/* One reservation per protocol the block serves. */
 static void
-test_blocks_reserve(void **state)
+test_range_per_protocol(void **state)
 {
-	struct fx *x = open_blocks(BOTH TCP_RT PLAIN);
+	struct fx *x = open_blocks(BOTH TCP_RT);
 	struct pa_resv_report *r;
 
 	(void)state;
 	r = reserve(x, NULL);
 	assert_string_equal(pa_fake_blocks(x->f), "tcp:20300-20309,"
 	    "udp:20300-20309,tcp:20400-20409");
-	assert_string_equal(r->netns, "host");
-	assert_string_equal(r->before, "");
-	assert_string_equal(r->now, "20300-20309,20400-20409");
-	assert_int_equal(r->nactions, 2);   /* not n: reserve = no */
-	assert_string_equal(r->actions[0].ports, "tcp,udp");
-	assert_string_equal(r->actions[1].ports, "tcp");
+	assert_int_equal(r->actions[0].protos, PA_BOTH);
+	assert_int_equal(r->actions[1].protos, PA_TCP);
 	assert_true(r->actions[1].persistent); /* the only kind there is */
-	assert_string_equal(entry(r, "p", NULL)->added, "tcp,udp");
-	assert_int_equal(entry(r, "p", NULL)->os_count, 10);
-	assert_true(entry(r, "p", NULL)->in_dropin);
-	assert_int_equal(entry(r, "n", NULL)->os_count, 0);
-	assert_string_equal(r->dropin, "");
-	assert_int_equal(r->nwarnings, 0);
-	pa_resv_report_free(r);
-	r = reserve(x, NULL);
-	assert_string_equal(r->before, r->now);
-	assert_string_equal(r->actions[0].ports, "");
-	assert_string_equal(entry(r, "p", NULL)->added, "tcp,udp");
+	assert_int_equal(entry(r, "t", NULL)->protos, PA_TCP);
+	assert_int_equal(entry(r, "t", NULL)->os_protos, PA_TCP);
+	assert_int_equal(entry(r, "t", NULL)->os_count, 10);
 	pa_resv_report_free(r);
 	r = unreserve(x, "p");
-	assert_string_equal(r->actions[0].ports, "tcp,udp");
+	assert_int_equal(r->actions[0].protos, PA_BOTH);
 	assert_string_equal(r->now, "20400-20409");
 	pa_resv_report_free(r);
 	assert_string_equal(pa_fake_blocks(x->f), "tcp:20400-20409");
-	assert_int_equal(recorded(x), 1);
 	fx_free(x);
 }
 
@@ -588,40 +796,42 @@ test_blocks_reserve(void **state)
  * reserved for TCP gets only its UDP reservation made, and unreserve
  * deletes only that. */
 static void
-test_blocks_only_ours(void **state)
+test_range_only_ours(void **state)
 {
 	struct fx *x = fx_new(BOTH);
+	const struct pa__resv_range_ops *rg;
 	struct pa_resv_report *r;
 
 	(void)state;
 	pa_fake_use_blocks(x->f);
 	pa_fake_add_block(x->f, PA_TCP, 20300, 20309);
 	fx_open(x);
+	rg = pa_fake_os(x->f)->resv_range;
 	r = reserve(x, NULL);
-	assert_string_equal(r->actions[0].ports, "udp");
-	assert_string_equal(entry(r, "p", NULL)->added, "udp");
+	assert_int_equal(r->actions[0].protos, PA_UDP);
+	assert_int_equal(entry(r, "p", NULL)->added_protos, PA_UDP);
 	pa_resv_report_free(r);
 	r = unreserve(x, NULL);
-	assert_string_equal(r->actions[0].ports, "udp");
+	assert_int_equal(r->actions[0].protos, PA_UDP);
 	pa_resv_report_free(r);
 	assert_string_equal(pa_fake_blocks(x->f), "tcp:20300-20309");
 	assert_int_equal(recorded(x), 0);
 	/* a reservation of ours gone already is no error */
 	pa_resv_report_free(reserve(x, NULL));
-	assert_int_equal(pa_fake_os(x->f)->block_delete(x->f, PA_UDP, 20300,
-	    20309, NULL), 0);
+	assert_int_equal(rg->remove(x->f, PA_UDP, 20300, 20309, NULL), 0);
 	r = unreserve(x, NULL);
 	assert_string_equal(r->actions[0].ports, "");
+	assert_int_equal(r->actions[0].protos, 0);
 	pa_resv_report_free(r);
 	assert_string_equal(pa_fake_blocks(x->f), "tcp:20300-20309");
 	assert_int_equal(recorded(x), 0);
 	fx_free(x);
 }
 
-/* Refused: overlapping reservations and missing rights leave the OS and
- * the store as they were, half-made reservations included. */
+/* Refused: an overlapping reservation leaves the OS and the store as they
+ * were, half-made reservations included; so does a refused delete. */
 static void
-test_blocks_refused(void **state)
+test_range_refused(void **state)
 {
 	struct fx *x = open_blocks(BOTH);
 	struct pa_resv_report *r;
@@ -634,74 +844,52 @@ test_blocks_refused(void **state)
 	assert_null(r);
 	assert_non_null(strstr(err.msg, "overlaps the fake reservation "
 	    "20305-20320"));
+	assert_int_equal(err.hint, PA_HINT_NONE);
 	assert_string_equal(pa_fake_blocks(x->f), "udp:20305-20320");
 	assert_int_equal(recorded(x), 0);
 	fx_free(x);
-
 	x = open_blocks(BOTH);
-	pa_fake_fail_block_create(x->f, PA_EPERM);
-	assert_int_equal(pa_reserve(x->pa, "p", &r, &err), PA_EPERM);
-	assert_non_null(strstr(err.msg, "run 'portalloc reserve -b p' as "
-	    "Administrator"));
-	assert_string_equal(pa_fake_blocks(x->f), "");
-	assert_int_equal(recorded(x), 0);
-	pa_fake_fail_block_create(x->f, 0);
 	pa_resv_report_free(reserve(x, NULL));
 	/* unreserve refused half way: the deleted one is made again */
 	pa_fake_fail_block_delete(x->f, PA_EPERM);
 	assert_int_equal(pa_unreserve(x->pa, NULL, &r, &err), PA_EPERM);
-	assert_non_null(strstr(err.msg, "run 'portalloc unreserve' as "
-	    "Administrator"));
 	assert_string_equal(pa_fake_blocks(x->f), "tcp:20300-20309,"
 	    "udp:20300-20309");
 	assert_int_equal(recorded(x), 1);
 	fx_free(x);
 }
 
-/* The report warns about lost reservations and unreserved blocks in the
- * ephemeral range, naming the protocol. */
+/* A lost reservation names the protocol it lacks. */
 static void
-test_blocks_warnings(void **state)
+test_range_lost_protocol(void **state)
 {
-	struct fx *x = open_blocks(BOTH "[block e]\nports = 50000-50009\n"
-	    "reserve = runtime\n");
+	struct fx *x = open_blocks(BOTH);
+	const struct pa_resv_warning *w;
 	struct pa_resv_report *r;
 
 	(void)state;
-	pa_fake_set_ephemeral(x->f, 49152, 65535);
 	pa_resv_report_free(reserve(x, "p"));
-	assert_int_equal(pa_fake_os(x->f)->block_delete(x->f, PA_UDP, 20300,
-	    20309, NULL), 0);
+	assert_int_equal(pa_fake_os(x->f)->resv_range->remove(x->f, PA_UDP,
+	    20300, 20309, NULL), 0);
 	r = report(x);
-	assert_true(warned(r, "the OS lost the reservation portalloc made of "
-	    "block 'p' (20300-20309): it does not reserve it for udp"));
-	assert_true(warned(r, "block 'e' (50000-50009) lies in the ephemeral "
-	    "port range 49152-65535, but the OS does not reserve it for "
-	    "tcp,udp"));
-	assert_int_equal(r->nwarnings, 2);
+	assert_non_null(w = warning(r, PA_RESV_WARN_LOST, "p"));
+	assert_non_null(strstr(w->msg, "the OS lost the reservation portalloc "
+	    "made of block 'p' (20300-20309): it now does not reserve it for "
+	    "udp"));
+	assert_int_equal(entry(r, "p", NULL)->os_protos, PA_TCP);
 	assert_int_equal(entry(r, "p", NULL)->os_count, 0);
+	assert_int_equal(r->nwarnings, 1);
 	pa_resv_report_free(r);
 	fx_free(x);
 }
 
-/* A block that moved loses the old reservations portalloc made; one that
- * serves fewer protocols, those of the others. */
+/* One that serves one protocol less loses that reservation. */
 static void
-test_blocks_moved(void **state)
+test_range_fewer_protocols(void **state)
 {
-	struct fx *x = open_blocks(TCP_RT);
+	struct fx *x = open_blocks(BOTH);
 
 	(void)state;
-	pa_resv_report_free(reserve(x, NULL));
-	strcpy(x->cfg->blocks[0].name, "t");
-	x->cfg->blocks[0].first = 20410;
-	x->cfg->blocks[0].last = 20419;
-	pa_resv_report_free(reserve(x, NULL));
-	assert_string_equal(pa_fake_blocks(x->f), "tcp:20410-20419");
-	assert_int_equal(recorded(x), 1);
-	fx_free(x);
-	/* one that serves one protocol less loses that reservation */
-	x = open_blocks(BOTH);
 	pa_resv_report_free(reserve(x, NULL));
 	x->cfg->blocks[0].protos = PA_TCP;
 	pa_resv_report_free(reserve(x, NULL));
@@ -711,29 +899,125 @@ test_blocks_moved(void **state)
 	fx_free(x);
 }
 
-/* pa_get reserves its block first, or says why it cannot. */
-static void
-test_blocks_get_ensures(void **state)
+/*
+ * A store written before `added` was split (schema 2) still reads, and
+ * what it recorded can still be undone, in both shapes.
+ */
+static const char *const schema2 =
+	"CREATE TABLE lease (port INTEGER PRIMARY KEY, protos INTEGER NOT "
+	"NULL, block TEXT NOT NULL, owner_pid INTEGER NOT NULL, owner_start "
+	"INTEGER NOT NULL, owner_boot TEXT NOT NULL, uid INTEGER NOT NULL, "
+	"tag TEXT NOT NULL DEFAULT '', command TEXT NOT NULL DEFAULT '', "
+	"created INTEGER NOT NULL, expires INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX lease_owner ON lease(owner_pid, owner_start, "
+	"owner_boot);"
+	"CREATE INDEX lease_expires ON lease(expires) WHERE expires != 0;"
+	"CREATE TABLE cursor (block TEXT PRIMARY KEY, next INTEGER NOT NULL) "
+	"WITHOUT ROWID;"
+	"CREATE TABLE reservation (netns TEXT NOT NULL, block TEXT NOT NULL, "
+	"first INTEGER NOT NULL, last INTEGER NOT NULL, added TEXT NOT NULL "
+	"DEFAULT '', persistent INTEGER NOT NULL DEFAULT 0, created INTEGER "
+	"NOT NULL, PRIMARY KEY (netns, block)) WITHOUT ROWID;"
+	"INSERT INTO reservation VALUES ('net:[4026531840]', 'r', 20100, "
+	"20199, '20100-20149', 0, 5);"
+	"INSERT INTO reservation VALUES ('host', 'p', 20300, 20309, "
+	"'tcp,udp', 1, 6);"
+	"PRAGMA user_version = 2;";
+
+/* The fixture with a schema-2 store made by hand. */
+static struct fx *
+open_old_store(const struct shape *s, const char *blocks)
 {
-	struct fx *x = open_blocks(BOTH TCP_RT);
-	struct pa_request req = { "t", 1, 0, 0, -1, NULL, NULL, 0 };
+	struct fx *x = fx_new(blocks);
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(x->store, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL,
+	    NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, schema2, NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	if (s->range)
+		pa_fake_use_blocks(x->f);
+	return x;
+}
+
+static void
+test_old_store_reads(void **state)
+{
+	struct fx *x = open_old_store(&list_shape, RUNTIME);
+	struct pa_resv_report *r;
+	const struct pa_resv *e;
+
+	(void)state;
+	pa_fake_set_reserved(x->f, "20100-20199");
+	fx_open(x);
+	r = report(x);
+	e = entry(r, "r", NULL);
+	assert_true(e->recorded);
+	assert_string_equal(e->added, "20100-20149");
+	assert_int_equal(e->added_protos, 0);
+	assert_int_equal(e->created, 5);
+	/* the other shape's row: another place, protocols not ports */
+	e = entry(r, "p", "host");
+	assert_non_null(e);
+	assert_string_equal(e->added, "");
+	assert_int_equal(e->added_protos, PA_BOTH);
+	pa_resv_report_free(r);
+	/* what the old row says portalloc added is what goes */
+	pa_resv_report_free(unreserve(x, "r"));
+	assert_string_equal(pa_fake_reserved(x->f), "20150-20199");
+	fx_free(x);
+
+	x = open_old_store(&range_shape, BOTH);
+	pa_fake_add_block(x->f, PA_TCP, 20300, 20309);
+	pa_fake_add_block(x->f, PA_UDP, 20300, 20309);
+	fx_open(x);
+	r = report(x);
+	e = entry(r, "p", NULL);
+	assert_true(e->recorded);
+	assert_int_equal(e->added_protos, PA_BOTH);
+	assert_int_equal(e->created, 6);
+	assert_int_equal(r->nwarnings, 0);
+	pa_resv_report_free(r);
+	pa_resv_report_free(unreserve(x, "p"));
+	assert_string_equal(pa_fake_blocks(x->f), "");
+	fx_free(x);
+}
+
+/* An OS with no reservations at all: every reservation call, and a get
+ * from a block that asks for one, say "not supported here"; a block
+ * without reserve = still leases. */
+static void
+test_no_reservations(void **state)
+{
+	struct fx *x = fx_new(PLAIN RUNTIME);
+	struct pa_request req = { "r", 1, 0, 0, -1, NULL, NULL, 0 };
+	struct pa_resv_report *r;
 	struct pa_lease *v;
 	struct pa_error err;
+	struct pa_os os;
 	size_t n;
 
 	(void)state;
+	os = *pa_fake_os(x->f);
+	os.resv_list = NULL;
+	os.resv_range = NULL;
+	if (pa__open_os(&x->pa, x->cfg, &os, &err) != 0)
+		fail_msg("open: %s", err.msg);
+	assert_int_equal(pa_reserve(x->pa, NULL, &r, &err), PA_ENOTSUP);
+	assert_null(r);
+	assert_int_equal(pa_unreserve(x->pa, NULL, &r, &err), PA_ENOTSUP);
+	assert_int_equal(pa_reservations(x->pa, &r, &err), PA_ENOTSUP);
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_ENOTSUP);
 	pa_leases_free(fx_get(x, 1, 0, &n));
-	assert_string_equal(pa_fake_blocks(x->f), "tcp:20300-20309,"
-	    "udp:20300-20309");
-	pa_fake_fail_block_create(x->f, PA_EPERM);
-	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_EPERM);
-	assert_non_null(strstr(err.msg, "block 't' (20400-20409) has reserve "
-	    "= runtime, but the OS does not reserve it for tcp"));
-	assert_non_null(strstr(err.msg, "run 'portalloc reserve -b t' once "
-	    "as Administrator"));
-	assert_int_equal(fx_count(x), 1);
 	fx_free(x);
 }
+
+/* A test of the table, once for each shape. */
+#define BOTH_SHAPES(f)                                                    \
+	{ #f "(list)", f, NULL, NULL, (void *)&list_shape },              \
+	{ #f "(range)", f, NULL, NULL, (void *)&range_shape }
 
 int
 main(void)
@@ -742,23 +1026,27 @@ main(void)
 		cmocka_unit_test(test_parse_render),
 		cmocka_unit_test(test_set_operations),
 		cmocka_unit_test(test_dropin_parse),
+		BOTH_SHAPES(test_both_reserve_idempotent),
+		BOTH_SHAPES(test_both_reserved_by_somebody_else),
+		BOTH_SHAPES(test_both_eperm_changes_nothing),
+		BOTH_SHAPES(test_both_warnings),
+		BOTH_SHAPES(test_both_block_moved),
+		BOTH_SHAPES(test_both_get_ensures),
+		BOTH_SHAPES(test_both_report_fields),
 		cmocka_unit_test(test_reserve_merges),
-		cmocka_unit_test(test_reserve_idempotent),
 		cmocka_unit_test(test_unreserve_only_ours),
-		cmocka_unit_test(test_reserved_by_somebody_else),
 		cmocka_unit_test(test_persistent_dropin),
-		cmocka_unit_test(test_eperm_writes_nothing),
+		cmocka_unit_test(test_dropin_refused_undoes_list),
 		cmocka_unit_test(test_namespaces),
-		cmocka_unit_test(test_warnings),
-		cmocka_unit_test(test_block_moved),
+		cmocka_unit_test(test_dropin_warning),
 		cmocka_unit_test(test_unreserve_spares_other_rows),
-		cmocka_unit_test(test_get_ensures_reservation),
-		cmocka_unit_test(test_blocks_reserve),
-		cmocka_unit_test(test_blocks_only_ours),
-		cmocka_unit_test(test_blocks_refused),
-		cmocka_unit_test(test_blocks_warnings),
-		cmocka_unit_test(test_blocks_moved),
-		cmocka_unit_test(test_blocks_get_ensures),
+		cmocka_unit_test(test_range_per_protocol),
+		cmocka_unit_test(test_range_only_ours),
+		cmocka_unit_test(test_range_refused),
+		cmocka_unit_test(test_range_lost_protocol),
+		cmocka_unit_test(test_range_fewer_protocols),
+		cmocka_unit_test(test_old_store_reads),
+		cmocka_unit_test(test_no_reservations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

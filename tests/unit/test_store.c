@@ -427,7 +427,8 @@ test_migrates_v1(void **state)
 	pa_leases_free(v);
 	pa_close(x->pa);
 	x->pa = NULL;
-	assert_int_equal(db_int(x->store, "PRAGMA user_version"), 2);
+	assert_int_equal(db_int(x->store, "PRAGMA user_version"),
+	    PA__STORE_VERSION);
 	assert_int_equal(db_int(x->store, "SELECT count(*) FROM reservation"),
 	    0);
 	assert_int_equal(db_int(x->store, "SELECT count(*) FROM lease"), 2);

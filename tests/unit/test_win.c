@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "os/spawn.h"
 #include "os/win/win.h"
 
 #define SELF_BLOCK "[block w]\nports = 28800-28809\nreserve = persistent\n"
@@ -478,6 +479,7 @@ static struct pa__win_api fake_api = {
 static void
 test_fake_reservations(void **state)
 {
+	const struct pa__resv_range_ops *rg;
 	struct pa__win w;
 	struct pa_addr lo;
 	struct pa_error err;
@@ -487,23 +489,24 @@ test_fake_reservations(void **state)
 	(void)state;
 	fake_reset();
 	pa__win_os_init(&w, &fake_api);
+	rg = w.os.resv_range;
 	pa__addr_parse("127.0.0.1", &lo);
-	assert_int_equal(w.os.block_lookup(&w, PA_TCP, 28810, 28819, &err),
+	assert_int_equal(rg->lookup(&w, PA_TCP, 28810, 28819, &err),
 	    PA_ENOENT);
-	assert_int_equal(w.os.block_create(&w, PA_TCP, 28810, 28819, &err),
+	assert_int_equal(rg->create(&w, PA_TCP, 28810, 28819, &err),
 	    0);
 	/* the start port went over in network order */
 	assert_int_equal(fres[0][0].first, 28810);
 	assert_int_equal(fres[0][0].n, 10);
-	assert_int_equal(w.os.block_lookup(&w, PA_TCP, 28810, 28819, &err),
+	assert_int_equal(rg->lookup(&w, PA_TCP, 28810, 28819, &err),
 	    0);
 	/* exact blocks only; UDP is another table */
-	assert_int_equal(w.os.block_lookup(&w, PA_TCP, 28810, 28818, &err),
+	assert_int_equal(rg->lookup(&w, PA_TCP, 28810, 28818, &err),
 	    PA_ENOENT);
-	assert_int_equal(w.os.block_lookup(&w, PA_UDP, 28810, 28819, &err),
+	assert_int_equal(rg->lookup(&w, PA_UDP, 28810, 28819, &err),
 	    PA_ENOENT);
 	/* overlapping: which it is, is said */
-	assert_int_equal(w.os.block_create(&w, PA_TCP, 28815, 28824, &err),
+	assert_int_equal(rg->create(&w, PA_TCP, 28815, 28824, &err),
 	    PA_EINUSE);
 	assert_non_null(strstr(err.msg, "cannot reserve tcp ports "
 	    "28815-28824: the range overlaps another reservation"));
@@ -511,13 +514,13 @@ test_fake_reservations(void **state)
 	s = th_listen_tcp(AF_INET, 28827);
 	assert_true(s != TH_BADSOCK);
 	fake_busy = 28827;
-	assert_int_equal(w.os.block_create(&w, PA_TCP, 28825, 28829, &err),
+	assert_int_equal(rg->create(&w, PA_TCP, 28825, 28829, &err),
 	    PA_EINUSE);
 	assert_non_null(strstr(err.msg, "port 28827 is in use"));
 	th_sock_close(s);
 	fake_busy = 0;
 	/* a socket from the reservation: bound inside it, held */
-	assert_int_equal(w.os.resv_bind(&w, 28810, 28819, PA_TCP, &lo, &port,
+	assert_int_equal(rg->bind(&w, 28810, 28819, PA_TCP, &lo, &port,
 	    &s, &err), 0);
 	assert_true(port >= 28810 && port <= 28819);
 	assert_int_equal(th_sock_port(s), port);
@@ -525,40 +528,40 @@ test_fake_reservations(void **state)
 	assert_true(s2 == TH_BADSOCK);
 	/* tokens change at a reboot: looked up again, not remembered */
 	fake_reboot();
-	assert_int_equal(w.os.resv_bind(&w, 28810, 28819, PA_TCP, &lo, &port,
+	assert_int_equal(rg->bind(&w, 28810, 28819, PA_TCP, &lo, &port,
 	    &s2, &err), 0);
 	assert_true(port >= 28810 && port <= 28819);
 	assert_int_equal(th_sock_port(s2), port);
 	w.os.sock_close(&w, s);
 	w.os.sock_close(&w, s2);
-	assert_int_equal(w.os.resv_bind(&w, 28830, 28839, PA_TCP, &lo, &port,
+	assert_int_equal(rg->bind(&w, 28830, 28839, PA_TCP, &lo, &port,
 	    &s, &err), PA_ENOENT);
 	/* errors of the association, translated */
 	assoc_error = WSAEOPNOTSUPP;    /* what Wine says */
-	assert_int_equal(w.os.resv_bind(&w, 28810, 28819, PA_TCP, &lo, &port,
+	assert_int_equal(rg->bind(&w, 28810, 28819, PA_TCP, &lo, &port,
 	    &s, &err), PA_ENOTSUP);
 	assoc_error = WSAEACCES;        /* not elevated */
-	assert_int_equal(w.os.resv_bind(&w, 28810, 28819, PA_TCP, &lo, &port,
+	assert_int_equal(rg->bind(&w, 28810, 28819, PA_TCP, &lo, &port,
 	    &s, &err), PA_EPERM);
 	assoc_error = WSAEADDRINUSE;    /* every port of it taken */
-	assert_int_equal(w.os.resv_bind(&w, 28810, 28819, PA_TCP, &lo, &port,
+	assert_int_equal(rg->bind(&w, 28810, 28819, PA_TCP, &lo, &port,
 	    &s, &err), PA_EFULL);
 	assoc_error = 0;
 	/* not elevated */
 	fake_denied = 1;
-	assert_int_equal(w.os.block_create(&w, PA_UDP, 28810, 28819, &err),
+	assert_int_equal(rg->create(&w, PA_UDP, 28810, 28819, &err),
 	    PA_EPERM);
 	assert_non_null(strstr(err.msg, "CreatePersistentUdpPortReservation "
 	    "of ports 28810-28819"));
 	assert_non_null(strstr(err.msg, "(5)"));
-	assert_int_equal(w.os.block_delete(&w, PA_TCP, 28810, 28819, &err),
+	assert_int_equal(rg->remove(&w, PA_TCP, 28810, 28819, &err),
 	    PA_EPERM);
 	fake_denied = 0;
-	assert_int_equal(w.os.block_delete(&w, PA_TCP, 28810, 28819, &err),
+	assert_int_equal(rg->remove(&w, PA_TCP, 28810, 28819, &err),
 	    0);
-	assert_int_equal(w.os.block_delete(&w, PA_TCP, 28810, 28819, &err),
+	assert_int_equal(rg->remove(&w, PA_TCP, 28810, 28819, &err),
 	    PA_ENOENT);
-	assert_int_equal(w.os.block_lookup(&w, PA_TCP, 28810, 28819, &err),
+	assert_int_equal(rg->lookup(&w, PA_TCP, 28810, 28819, &err),
 	    PA_ENOENT);
 }
 
@@ -569,6 +572,7 @@ test_missing_functions(void **state)
 {
 	struct pa__win_api none = fake_api;
 	const struct pa__win_api *real = pa__win_api_real();
+	const struct pa__resv_range_ops *rg;
 	struct pa__win w;
 	struct pa_addr lo;
 	struct pa_error err;
@@ -580,16 +584,17 @@ test_missing_functions(void **state)
 	memset(none.lookup, 0, sizeof(none.lookup));
 	memset(none.remove, 0, sizeof(none.remove));
 	pa__win_os_init(&w, &none);
+	rg = w.os.resv_range;
 	pa__addr_parse("127.0.0.1", &lo);
-	assert_int_equal(w.os.block_lookup(&w, PA_TCP, 1, 2, &err),
+	assert_int_equal(rg->lookup(&w, PA_TCP, 1, 2, &err),
 	    PA_ENOTSUP);
 	assert_non_null(strstr(err.msg, "not supported here: iphlpapi.dll "
 	    "has no LookupPersistentTcpPortReservation"));
-	assert_int_equal(w.os.block_create(&w, PA_UDP, 1, 2, &err),
+	assert_int_equal(rg->create(&w, PA_UDP, 1, 2, &err),
 	    PA_ENOTSUP);
-	assert_int_equal(w.os.block_delete(&w, PA_UDP, 1, 2, &err),
+	assert_int_equal(rg->remove(&w, PA_UDP, 1, 2, &err),
 	    PA_ENOTSUP);
-	assert_int_equal(w.os.resv_bind(&w, 1, 2, PA_TCP, &lo, &port, &s,
+	assert_int_equal(rg->bind(&w, 1, 2, PA_TCP, &lo, &port, &s,
 	    &err), PA_ENOTSUP);
 	assert_non_null(real->tcp_table);
 	assert_non_null(real->udp_table);
@@ -643,12 +648,12 @@ test_core_on_fake_iphlpapi(void **state)
 	/* not elevated: refused, nothing made */
 	fake_denied = 1;
 	assert_int_equal(pa_reserve(pa, NULL, &r, &err), PA_EPERM);
-	assert_non_null(strstr(err.msg, "run 'portalloc reserve' as "
-	    "Administrator"));
+	assert_int_equal(err.hint, PA_HINT_PRIVILEGE);
 	assert_false(fres[0][0].used || fres[1][0].used);
 	fake_denied = 0;
 	assert_int_equal(pa_reserve(pa, NULL, &r, &err), 0);
-	assert_string_equal(r->actions[0].ports, "tcp,udp");
+	assert_int_equal(r->shape, PA_RESV_RANGE);
+	assert_int_equal(r->actions[0].protos, PA_BOTH);
 	assert_string_equal(r->now, "28800-28809");
 	assert_int_equal(r->nwarnings, 0);
 	pa_resv_report_free(r);
@@ -683,7 +688,7 @@ test_core_on_fake_iphlpapi(void **state)
 	assert_true(fres[0][0].used && fres[1][0].used);
 	fake_denied = 0;
 	assert_int_equal(pa_unreserve(pa, NULL, &r, &err), 0);
-	assert_string_equal(r->actions[0].ports, "tcp,udp");
+	assert_int_equal(r->actions[0].protos, PA_BOTH);
 	assert_string_equal(r->now, "");
 	pa_resv_report_free(r);
 	assert_false(fres[0][0].used || fres[1][0].used);

@@ -509,17 +509,21 @@ fake_dropin_write(void *ctx, const char *text, struct pa_error *err)
 	return 0;
 }
 
+static const struct pa__resv_list_ops fake_list_ops = {
+	fake_netns_id,
+	fake_reserved_read,
+	fake_reserved_write,
+	fake_reserved_lock,
+	fake_reserved_unlock,
+	fake_dropin_path,
+	fake_dropin_read,
+	fake_dropin_write,
+};
+
 static void
 fake_reserve_init(struct pa_fake *f)
 {
-	f->os.netns_id = fake_netns_id;
-	f->os.reserved_read = fake_reserved_read;
-	f->os.reserved_write = fake_reserved_write;
-	f->os.reserved_lock = fake_reserved_lock;
-	f->os.reserved_unlock = fake_reserved_unlock;
-	f->os.dropin_path = fake_dropin_path;
-	f->os.dropin_read = fake_dropin_read;
-	f->os.dropin_write = fake_dropin_write;
+	f->os.resv_list = &fake_list_ops;
 	pa__strlcpy(f->netns, "net:[4026531840]", sizeof(f->netns));
 	pa_fake_set_reserved(f, "");
 }
@@ -660,7 +664,8 @@ fake_socks_init(struct pa_fake *f)
 }
 
 /*
- * Reservations in whole blocks.
+ * Reservations as ranges the OS owns (as on Windows); the API's "block"
+ * is such a range.
  */
 static struct fake_block *
 find_block(struct pa_fake *f, unsigned proto, uint16_t first, uint16_t last)
@@ -675,7 +680,7 @@ find_block(struct pa_fake *f, unsigned proto, uint16_t first, uint16_t last)
 }
 
 static int
-fake_block_lookup(void *ctx, unsigned proto, uint16_t first, uint16_t last,
+fake_range_lookup(void *ctx, unsigned proto, uint16_t first, uint16_t last,
     struct pa_error *err)
 {
 	if (find_block(ctx, proto, first, last) == NULL)
@@ -684,7 +689,7 @@ fake_block_lookup(void *ctx, unsigned proto, uint16_t first, uint16_t last,
 }
 
 static int
-fake_block_create(void *ctx, unsigned proto, uint16_t first, uint16_t last,
+fake_range_create(void *ctx, unsigned proto, uint16_t first, uint16_t last,
     struct pa_error *err)
 {
 	struct pa_fake *f = ctx;
@@ -710,7 +715,7 @@ fake_block_create(void *ctx, unsigned proto, uint16_t first, uint16_t last,
 }
 
 static int
-fake_block_delete(void *ctx, unsigned proto, uint16_t first, uint16_t last,
+fake_range_remove(void *ctx, unsigned proto, uint16_t first, uint16_t last,
     struct pa_error *err)
 {
 	struct pa_fake *f = ctx;
@@ -726,7 +731,7 @@ fake_block_delete(void *ctx, unsigned proto, uint16_t first, uint16_t last,
 }
 
 static int
-fake_resv_bind(void *ctx, uint16_t first, uint16_t last, unsigned proto,
+fake_range_bind(void *ctx, uint16_t first, uint16_t last, unsigned proto,
     const struct pa_addr *addr, uint16_t *port, pa_socket_t *sock,
     struct pa_error *err)
 {
@@ -750,14 +755,18 @@ fake_resv_bind(void *ctx, uint16_t first, uint16_t last, unsigned proto,
 	return pa__err(err, PA_EFULL, "fake reservation full");
 }
 
+static const struct pa__resv_range_ops fake_range_ops = {
+	fake_range_lookup,
+	fake_range_create,
+	fake_range_remove,
+	fake_range_bind,
+};
+
 void
 pa_fake_use_blocks(struct pa_fake *f)
 {
-	f->os.block_lookup = fake_block_lookup;
-	f->os.block_create = fake_block_create;
-	f->os.block_delete = fake_block_delete;
-	f->os.resv_bind = fake_resv_bind;
-	pa__strlcpy(f->netns, "host", sizeof(f->netns));
+	f->os.resv_list = NULL;
+	f->os.resv_range = &fake_range_ops;
 }
 
 void

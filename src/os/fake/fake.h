@@ -73,10 +73,12 @@ void pa_fake_busy_listen(struct pa_fake *f, uint16_t port);
 unsigned pa_fake_listening(const struct pa_fake *f);
 
 /*
- * Reservations in whole blocks (as on Windows).  After pa_fake_use_blocks
- * the fake has block_lookup/create/delete and resv_bind, and no longer a
- * list that the core uses.  Creating a block that overlaps another of its
- * protocol, or holds a held port, fails with PA_EINUSE.
+ * Reservations as ranges the OS owns, one per protocol (as on Windows;
+ * "block" in these names is such a range).  After pa_fake_use_blocks,
+ * called before the handle is opened, the fake has resv_range ops
+ * (lookup/create/remove/bind) and no resv_list.  Creating a range that
+ * overlaps another of its protocol, or holds a held port, fails with
+ * PA_EINUSE.
  */
 void pa_fake_use_blocks(struct pa_fake *f);
 /* A reservation somebody else made. */
@@ -85,17 +87,17 @@ void pa_fake_add_block(struct pa_fake *f, unsigned proto, uint16_t first,
 /* The reservations, like "tcp:20300-20309,udp:20300-20309" (ascending by
  * first port, TCP first); "" when none. */
 const char *pa_fake_blocks(struct pa_fake *f);
-/* Makes every later create / delete / resv_bind fail with this code (0:
+/* Makes every later create / remove / bind fail with this code (0:
  * stop). */
 void pa_fake_fail_block_create(struct pa_fake *f, int code);
 void pa_fake_fail_block_delete(struct pa_fake *f, int code);
 void pa_fake_fail_resv_bind(struct pa_fake *f, int code);
-/* How many resv_bind calls were made. */
+/* How many resv_range->bind calls were made. */
 unsigned pa_fake_resv_binds(const struct pa_fake *f);
 
 /*
- * Sockets the core binds (bind_port, resv_bind): each holds its port and
- * protocol, for probes too, until closed.  resv_bind picks the lowest
+ * Sockets the core binds (bind_port, resv_range->bind): each holds its port and
+ * protocol, for probes too, until closed.  resv_range->bind picks the lowest
  * port of the reservation that is neither held nor bound.
  */
 /* How many are open now. */

@@ -62,6 +62,7 @@ pa__diag_parse(const void *buf, size_t len, unsigned proto,
 			return pa__err(err, PA_EOS, "sock_diag: %s",
 			    strerror(-e->error));
 		case SOCK_DIAG_BY_FAMILY:
+		case TCPDIAG_GETSOCK:   /* the replies of a compat dump */
 			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
 				return pa__err(err, PA_EDATA, "sock_diag: short "
 				    "message");
@@ -95,14 +96,57 @@ struct diag_request {
 };
 
 /*
+ * The older TCPDIAG_GETSOCK request: the kernel dumps TCP sockets of both
+ * families in one walk of its tables for it, where the v2 request needs a
+ * walk per family (under 12,000 connections, a walk costs some 7 ms).
+ */
+struct diag_request_compat {
+	struct nlmsghdr nlh;
+	struct inet_diag_req req;
+	struct rtattr rta;
+	struct inet_diag_bc_op ops[4];
+};
+
+/*
  * local port >= first && local port <= last.  A condition is two ops (the
  * second carries the port in .no); a failed test jumps 4 past the end,
  * which the kernel reads as "reject".
  */
 static void
-build_request(struct diag_request *r, unsigned proto, int family,
+build_filter(struct rtattr *rta, struct inet_diag_bc_op *ops,
     uint16_t first, uint16_t last)
 {
+	const size_t size = 4 * sizeof(*ops);
+
+	rta->rta_type = INET_DIAG_REQ_BYTECODE;
+	rta->rta_len = RTA_LENGTH(size);
+	ops[0].code = INET_DIAG_BC_S_GE;
+	ops[0].yes = 2 * sizeof(ops[0]);
+	ops[0].no = size + 4;
+	ops[1].no = first;
+	ops[2].code = INET_DIAG_BC_S_LE;
+	ops[2].yes = 2 * sizeof(ops[0]);
+	ops[2].no = 2 * sizeof(ops[0]) + 4;
+	ops[3].no = last;
+}
+
+/* The request into buf; its length.  family 0: TCP of both families. */
+static size_t
+build_request(void *buf, unsigned proto, int family, uint16_t first,
+    uint16_t last)
+{
+	struct diag_request *r = buf;
+	struct diag_request_compat *c = buf;
+
+	if (family == 0) {
+		memset(c, 0, sizeof(*c));
+		c->nlh.nlmsg_len = sizeof(*c);
+		c->nlh.nlmsg_type = TCPDIAG_GETSOCK;
+		c->nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		c->req.idiag_states = ~0u;
+		build_filter(&c->rta, c->ops, first, last);
+		return sizeof(*c);
+	}
 	memset(r, 0, sizeof(*r));
 	r->nlh.nlmsg_len = sizeof(*r);
 	r->nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
@@ -110,16 +154,8 @@ build_request(struct diag_request *r, unsigned proto, int family,
 	r->req.sdiag_family = family == 6 ? AF_INET6 : AF_INET;
 	r->req.sdiag_protocol = proto == PA_TCP ? IPPROTO_TCP : IPPROTO_UDP;
 	r->req.idiag_states = ~0u;
-	r->rta.rta_type = INET_DIAG_REQ_BYTECODE;
-	r->rta.rta_len = RTA_LENGTH(sizeof(r->ops));
-	r->ops[0].code = INET_DIAG_BC_S_GE;
-	r->ops[0].yes = 2 * sizeof(r->ops[0]);
-	r->ops[0].no = sizeof(r->ops) + 4;
-	r->ops[1].no = first;
-	r->ops[2].code = INET_DIAG_BC_S_LE;
-	r->ops[2].yes = 2 * sizeof(r->ops[0]);
-	r->ops[2].no = 2 * sizeof(r->ops[0]) + 4;
-	r->ops[3].no = last;
+	build_filter(&r->rta, r->ops, first, last);
+	return sizeof(*r);
 }
 
 int
@@ -128,7 +164,11 @@ pa__diag_dump(unsigned proto, int family, uint16_t first, uint16_t last,
     struct pa_error *err)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	struct diag_request r;
+	union {
+		struct diag_request v2;
+		struct diag_request_compat compat;
+	} r;
+	size_t rlen;
 	const size_t size = 64 * 1024;
 	char *buf;
 	ssize_t got;
@@ -142,8 +182,8 @@ pa__diag_dump(unsigned proto, int family, uint16_t first, uint16_t last,
 		return pa__err(err, PA_ENOENT, "sock_diag: %s",
 		    strerror(errno));
 	}
-	build_request(&r, proto, family, first, last);
-	if (sendto(fd, &r, sizeof(r), 0, (struct sockaddr *)&sa,
+	rlen = build_request(&r, proto, family, first, last);
+	if (sendto(fd, &r, rlen, 0, (struct sockaddr *)&sa,
 	    sizeof(sa)) < 0) {
 		rc = pa__err(err, PA_ENOENT, "sock_diag: %s", strerror(errno));
 		goto out;

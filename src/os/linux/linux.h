@@ -22,9 +22,10 @@ int pa__diag_parse(const void *buf, size_t len, unsigned proto,
     const struct pa_portq *q, size_t nq, struct pa__sockvec *out,
     int *kerrno, struct pa_error *err);
 
-/* One dump of proto/family (4 or 6) filtered in the kernel to local ports
- * first..last.  PA_ENOENT when the kernel has no such dump (no netlink, no
- * udp_diag module): the caller falls back to /proc/net. */
+/* One dump of proto/family (4 or 6; 0 for TCP of both at once) filtered
+ * in the kernel to local ports first..last.  PA_ENOENT when the kernel has
+ * no such dump (no netlink, no udp_diag module): the caller falls back to
+ * /proc/net (or, for family 0, to a dump per family). */
 int pa__diag_dump(unsigned proto, int family, uint16_t first, uint16_t last,
     const struct pa_portq *q, size_t nq, struct pa__sockvec *out,
     struct pa_error *err);
@@ -54,6 +55,32 @@ struct pa__inopid {
 int pa__procfd_scan(const char *procdir, const uint64_t *inodes, size_t n,
     struct pa__inopid **out, size_t *nout, unsigned *unreadable,
     struct pa_error *err);
+
+/*
+ * The same pairs from a pinned sockfd iterator (bpf/sockfd.h): one read,
+ * no /proc.  pa__pin_read reads the whole pin at pin into a malloc'd *buf:
+ * PA_ENOENT when there is none, PA_EPERM when this process may not read
+ * it, PA_EDATA when it is of another version.  pa__pin_join picks from it
+ * the pairs of inodes[0..n) (sorted, unique), sorted as above.
+ */
+int pa__pin_read(const char *pin, char **buf, size_t *len,
+    struct pa_error *err);
+int pa__pin_join(const char *buf, size_t len, const uint64_t *inodes,
+    size_t n, struct pa__inopid **out, size_t *nout, struct pa_error *err);
+
+/*
+ * portalloc accel (accel.c): the ops of struct pa_os, and for the sockets
+ * op the pin to read: 0 and its path in buf, PA_ENOTSUP when
+ * $PORTALLOC_ACCEL is "0", PA_ESRCH in a PID namespace below the host's
+ * (the pin has the host's pids).
+ */
+int pa__linux_accel_on(void *ctx, const char *group,
+    struct pa_accel_status *st, struct pa_error *err);
+int pa__linux_accel_off(void *ctx, struct pa_accel_status *st,
+    struct pa_error *err);
+int pa__linux_accel_status(void *ctx, struct pa_accel_status *st,
+    struct pa_error *err);
+int pa__accel_pin(char *buf, size_t len);
 
 /* The sockets op of the Linux OS table. */
 int pa__linux_sockets(void *ctx, const struct pa_portq *q, size_t nq,

@@ -16,6 +16,7 @@
 #include "base/base.h"
 #include "os/linux/linux.h"
 #include "os/os.h"
+#include "os/linux/files.h"
 #include "os/linux/reserve-linux.h"
 
 #define SYSTEM_STORE_DIR "/var/lib/portalloc"
@@ -508,26 +509,20 @@ static const struct pa_os linux_os = {
 	linux_prepare_store,
 	pa__linux_sockets,
 	linux_user_name,
-	/* OS port reservations: reserve-linux.c */
-	pa__linux_netns_id,
-	pa__linux_reserved_read,
-	pa__linux_reserved_write,
-	pa__linux_reserved_lock,
-	pa__linux_reserved_unlock,
-	pa__linux_dropin_path,
-	pa__linux_dropin_read,
-	pa__linux_dropin_write,
+	/* OS port reservations: a list (reserve-linux.c), no ranges */
+	&pa__linux_resv_list,
+	NULL,
 	/* held ports for exec --listen: listen.c */
 	pa__linux_listen,
 	pa__linux_unlisten,
-	/* reservations come as a list here, not in blocks */
-	NULL,
-	NULL,
-	NULL,
-	/* sockets: Linux cannot pick a port from a reservation */
-	NULL,
 	linux_bind_port,
 	linux_sock_close,
+	/* configuration files: files.c */
+	pa__linux_file_read,
+	/* the pinned BPF iterator: accel.c */
+	pa__linux_accel_on,
+	pa__linux_accel_off,
+	pa__linux_accel_status,
 	/* the store's lock: lock.c */
 	pa__linux_store_lock,
 	pa__linux_store_unlock,

@@ -1,7 +1,9 @@
 /*
  * Which processes hold a socket: a scan of /proc/PID/fd.  Everything is
  * relative to directory descriptors (openat, getdents64, readlinkat), so no
- * path is built or resolved per descriptor.
+ * path is built or resolved per descriptor.  Or, where `portalloc accel`
+ * pinned its BPF iterator and this process may read it, the same pairs
+ * from one read of the pin (pa__pin_read, pa__pin_join).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -11,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/types.h>
 
 #include "base/base.h"
 #include "os/linux/linux.h"
+#include "os/linux/bpf/sockfd.h"
 
 #define DENTS_SIZE (32 * 1024)
 
@@ -242,6 +246,8 @@ merge_parts(struct part *parts, size_t k, struct pa__inopid **out,
 	if ((*out = malloc((total + 1) * sizeof(**out))) == NULL)
 		return PA_ENOMEM;
 	for (i = 0; i < k; i++) {
+		if (parts[i].sc.nout == 0)
+			continue;   /* out is NULL: no memcpy from it */
 		memcpy(*out + *nout, parts[i].sc.out,
 		    parts[i].sc.nout * sizeof(**out));
 		*nout += parts[i].sc.nout;
@@ -310,5 +316,96 @@ pa__procfd_scan(const char *procdir, const uint64_t *inodes, size_t n,
 		*nout = 0;
 		return pa__err(err, rc, "out of memory");
 	}
+	return 0;
+}
+
+/* The whole output of one read of the pin, malloc'd into *buf. */
+static int
+read_pin(const char *pin, char **buf, size_t *len, struct pa_error *err)
+{
+	size_t cap = 256 * 1024;
+	ssize_t got;
+	char *v;
+	int fd, e;
+
+	*buf = NULL;
+	*len = 0;
+	if ((fd = open(pin, O_RDONLY | O_CLOEXEC)) < 0) {
+		e = errno;
+		return pa__err(err, e == ENOENT ? PA_ENOENT : e == EACCES ||
+		    e == EPERM ? PA_EPERM : PA_EOS, "%s: %s", pin,
+		    strerror(e));
+	}
+	for (;;) {
+		if (*len == cap || *buf == NULL) {
+			cap = *buf == NULL ? cap : 2 * cap;
+			if ((v = realloc(*buf, cap)) == NULL) {
+				close(fd);
+				return pa__err(err, PA_ENOMEM, "out of memory");
+			}
+			*buf = v;
+		}
+		got = read(fd, *buf + *len, cap - *len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		*len += (size_t)got;
+	}
+	e = errno;
+	close(fd);
+	if (got < 0)
+		return pa__err(err, PA_EOS, "%s: %s", pin, strerror(e));
+	return 0;
+}
+
+int
+pa__pin_read(const char *pin, char **buf, size_t *len, struct pa_error *err)
+{
+	const struct pa_sockfd_rec *r;
+	int rc;
+
+	if ((rc = read_pin(pin, buf, len, err)) != 0) {
+		free(*buf);
+		*buf = NULL;
+		return rc;
+	}
+	r = (const struct pa_sockfd_rec *)(void *)*buf;
+	if (*len < sizeof(*r) || *len % sizeof(*r) != 0 ||
+	    r->tgid != PA_SOCKFD_MAGIC || r->fd != PA_SOCKFD_VERSION ||
+	    r->inode != sizeof(*r)) {
+		free(*buf);
+		*buf = NULL;
+		return pa__err(err, PA_EDATA, "%s: not a portalloc sockfd "
+		    "iterator of version %u", pin, PA_SOCKFD_VERSION);
+	}
+	return 0;
+}
+
+int
+pa__pin_join(const char *buf, size_t len, const uint64_t *inodes, size_t n,
+    struct pa__inopid **out, size_t *nout, struct pa_error *err)
+{
+	struct scan sc = { inodes, n, NULL, 0, 0, NULL };
+	const struct pa_sockfd_rec *r = (const void *)buf;
+	size_t i, k;
+
+	*out = NULL;
+	*nout = 0;
+	for (i = 1; i < len / sizeof(*r); i++)
+		if (wanted(&sc, r[i].inode) &&
+		    record(&sc, r[i].inode, r[i].tgid) != 0) {
+			free(sc.out);
+			return pa__err(err, PA_ENOMEM, "out of memory");
+		}
+	/* threads with descriptor tables of their own repeat a pair */
+	if (sc.nout > 1)
+		qsort(sc.out, sc.nout, sizeof(*sc.out), by_inode_pid);
+	for (i = 0, k = 0; i < sc.nout; i++)
+		if (k == 0 || sc.out[k - 1].inode != sc.out[i].inode ||
+		    sc.out[k - 1].pid != sc.out[i].pid)
+			sc.out[k++] = sc.out[i];
+	*out = sc.out;
+	*nout = k;
 	return 0;
 }

@@ -34,8 +34,8 @@ sys_err(struct pa_error *err, int e, const char *what, const char *path)
 	    strerror(e));
 }
 
-int
-pa__linux_netns_id(void *ctx, char *buf, size_t len, struct pa_error *err)
+static int
+linux_netns_id(void *ctx, char *buf, size_t len, struct pa_error *err)
 {
 	ssize_t n;
 
@@ -95,8 +95,8 @@ read_all(const char *path, char **text, struct pa_error *err)
 	return 0;
 }
 
-int
-pa__linux_reserved_read(void *ctx, char **text, struct pa_error *err)
+static int
+linux_reserved_read(void *ctx, char **text, struct pa_error *err)
 {
 	int rc;
 
@@ -132,8 +132,8 @@ write_all(int fd, const char *buf, size_t len)
  * says, takes at most a page per write() and adds later writes of one
  * open file to it: so one open, then write until all is taken.
  */
-int
-pa__linux_reserved_write(void *ctx, const char *text, struct pa_error *err)
+static int
+linux_reserved_write(void *ctx, const char *text, struct pa_error *err)
 {
 	size_t len = strlen(text);
 	char *line;
@@ -160,8 +160,8 @@ pa__linux_reserved_write(void *ctx, const char *text, struct pa_error *err)
  * network namespace, so the lock covers exactly the processes that share
  * the setting, needs no file of its own, and any user may take it.
  */
-int
-pa__linux_reserved_lock(void *ctx, int *handle, struct pa_error *err)
+static int
+linux_reserved_lock(void *ctx, int *handle, struct pa_error *err)
 {
 	int fd, rc;
 
@@ -179,15 +179,15 @@ pa__linux_reserved_lock(void *ctx, int *handle, struct pa_error *err)
 	return 0;
 }
 
-void
-pa__linux_reserved_unlock(void *ctx, int handle)
+static void
+linux_reserved_unlock(void *ctx, int handle)
 {
 	(void)ctx;
 	close(handle);
 }
 
-const char *
-pa__linux_dropin_path(void *ctx)
+static const char *
+linux_dropin_path(void *ctx)
 {
 	const char *env = getenv(DROPIN_ENV);
 
@@ -195,10 +195,82 @@ pa__linux_dropin_path(void *ctx)
 	return env != NULL && *env != '\0' ? env : DROPIN_DEFAULT;
 }
 
-int
-pa__linux_dropin_read(void *ctx, char **text, struct pa_error *err)
+/* Why root may not write in dir, the directory of a path from the
+ * environment: someone else owns it or may write it (a sticky one above
+ * is fine); NULL when root alone can.  Missing directories are skipped
+ * (root creates them). */
+static const char *
+dir_unsafe(char *dir)
 {
-	return read_all(pa__linux_dropin_path(ctx), text, err);
+	struct stat st;
+	char *s;
+	int first = 1;
+
+	for (;;) {
+		if (lstat(dir, &st) != 0) {
+			if (errno != ENOENT)
+				return "cannot be examined";
+		} else {
+			if (!S_ISDIR(st.st_mode) || st.st_uid != 0)
+				return "is not root's";
+			if ((st.st_mode & 022) &&
+			    (first || !(st.st_mode & S_ISVTX)))
+				return "may be written by others";
+			first = 0;
+		}
+		if ((s = strrchr(dir, '/')) == NULL || s[1] == '\0')
+			return NULL;
+		s[s == dir] = '\0';
+	}
+}
+
+/*
+ * $PORTALLOC_SYSCTL_DROPIN is honoured for root only where the path is
+ * safe: every directory above it root's and no one else's to write (a
+ * sticky root-owned one above its own directory is fine), and the file,
+ * if there is one, a regular root-owned file no one else can write.
+ * Otherwise PA_ECONFIG: root never writes a boot-time file where another
+ * user could have put something.  Others: the OS's permissions decide.
+ */
+static int
+dropin_env_check(const char *path, struct pa_error *err)
+{
+	char dir[PA_PATH_MAX];
+	const char *why = NULL;
+	struct stat st;
+
+	if (geteuid() != 0 || strcmp(path, DROPIN_DEFAULT) == 0)
+		return 0;
+	if (path[0] != '/')
+		why = "it is not an absolute path";
+	else if (lstat(path, &st) == 0 && (!S_ISREG(st.st_mode) ||
+	    st.st_uid != 0 || (st.st_mode & 022)))
+		why = "the file is not a regular one that root alone can write";
+	else if (pa__strlcpy(dir, path, sizeof(dir)))
+		why = "it is too long";
+	if (why == NULL) {
+		*strrchr(dir, '/') = '\0';
+		if (dir[0] == '\0')
+			pa__strlcpy(dir, "/", sizeof(dir));
+		if ((why = dir_unsafe(dir)) != NULL)
+			return pa__err(err, PA_ECONFIG, "$%s=%s is not used as "
+			    "root: the directory %s %s", DROPIN_ENV, path, dir,
+			    why);
+		return 0;
+	}
+	return pa__err(err, PA_ECONFIG, "$%s=%s is not used as root: %s",
+	    DROPIN_ENV, path, why);
+}
+
+static int
+linux_dropin_read(void *ctx, char **text, struct pa_error *err)
+{
+	const char *path = linux_dropin_path(ctx);
+	int rc;
+
+	if ((rc = dropin_env_check(path, err)) != 0)
+		return rc;
+	return read_all(path, text, err);
 }
 
 /* The directory part of path ("." when none) into buf. */
@@ -268,12 +340,15 @@ replace_file(const char *path, const char *text, struct pa_error *err)
 	return 0;
 }
 
-int
-pa__linux_dropin_write(void *ctx, const char *text, struct pa_error *err)
+static int
+linux_dropin_write(void *ctx, const char *text, struct pa_error *err)
 {
-	const char *path = pa__linux_dropin_path(ctx);
+	const char *path = linux_dropin_path(ctx);
 	char dir[PA_PATH_MAX];
+	int rc;
 
+	if ((rc = dropin_env_check(path, err)) != 0)
+		return rc;
 	if (text != NULL)
 		return replace_file(path, text, err);
 	if (unlink(path) != 0 && errno != ENOENT)
@@ -282,3 +357,14 @@ pa__linux_dropin_write(void *ctx, const char *text, struct pa_error *err)
 	sync_dir(dir);
 	return 0;
 }
+
+const struct pa__resv_list_ops pa__linux_resv_list = {
+	linux_netns_id,
+	linux_reserved_read,
+	linux_reserved_write,
+	linux_reserved_lock,
+	linux_reserved_unlock,
+	linux_dropin_path,
+	linux_dropin_read,
+	linux_dropin_write,
+};

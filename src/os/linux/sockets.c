@@ -1,8 +1,10 @@
 /*
  * The sockets op on Linux: sock_diag dumps (the /proc/net files where the
- * kernel refuses them), then, when holders are wanted, one scan of /proc
- * for the inodes found.
+ * kernel refuses them), then, when holders are wanted, one read of the
+ * pinned BPF iterator of `portalloc accel` where this process may read it,
+ * else one scan of /proc, for the inodes found.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,19 +78,110 @@ attach_pids(struct pa_socktab *t, const struct pa__inopid *pairs, size_t np)
 	return 0;
 }
 
+/*
+ * Where the holders came from, for -v: the table's source (sock_diag or
+ * /proc/net) and how the pids were found.
+ */
+static const char *
+source_name(const char *table, int how)
+{
+	static const char *const diag[] = {
+		"sock_diag, bpf pin",
+		"sock_diag, /proc scan (no bpf pin)",
+		"sock_diag, /proc scan (bpf pin not readable)",
+		"sock_diag, /proc scan (bpf pin of another version)",
+		"sock_diag, /proc scan (PORTALLOC_ACCEL=0)",
+		"sock_diag, /proc scan (bpf pin failed)",
+		"sock_diag, /proc scan (bpf pin: in a PID namespace)",
+	};
+	static const char *const procnet[] = {
+		"/proc/net, bpf pin",
+		"/proc/net, /proc scan (no bpf pin)",
+		"/proc/net, /proc scan (bpf pin not readable)",
+		"/proc/net, /proc scan (bpf pin of another version)",
+		"/proc/net, /proc scan (PORTALLOC_ACCEL=0)",
+		"/proc/net, /proc scan (bpf pin failed)",
+		"/proc/net, /proc scan (bpf pin: in a PID namespace)",
+	};
+
+	return strcmp(table, "sock_diag") == 0 ? diag[how] : procnet[how];
+}
+
+/*
+ * The pin is read in a thread while the sock_diag dumps run: both are
+ * mostly kernel time, and the pin holds every socket, so it need not wait
+ * for the inodes the dumps find.
+ */
+struct pin_read {
+	pthread_t thread;
+	int started, rc;
+	char path[256];
+	char *buf;
+	size_t len;
+};
+
+static void *
+pin_thread(void *arg)
+{
+	struct pin_read *p = arg;
+
+	p->rc = pa__pin_read(p->path, &p->buf, &p->len, NULL);
+	return NULL;
+}
+
+/* Starts reading the pin, unless PORTALLOC_ACCEL=0 (rc PA_ENOTSUP). */
+static void
+pin_start(struct pin_read *p)
+{
+	memset(p, 0, sizeof(*p));
+	if ((p->rc = pa__accel_pin(p->path, sizeof(p->path))) != 0)
+		return;
+	p->started = pthread_create(&p->thread, NULL, pin_thread, p) == 0;
+	if (!p->started)
+		pin_thread(p);
+}
+
+static void
+pin_finish(struct pin_read *p)
+{
+	if (p->started)
+		pthread_join(p->thread, NULL);
+	p->started = 0;
+}
+
+/* The pairs from the pin when it could be read, else from a scan of
+ * /proc; t->source says which, and why. */
+static int
+holder_pairs(struct pa_socktab *t, const struct pin_read *p,
+    const uint64_t *inodes, size_t ni, struct pa__inopid **pairs,
+    size_t *np, struct pa_error *err)
+{
+	int how;
+
+	how = p->rc == 0 ? 0 : p->rc == PA_ENOTSUP ? 4 :
+	    p->rc == PA_ENOENT ? 1 : p->rc == PA_EPERM ? 2 :
+	    p->rc == PA_EDATA ? 3 : p->rc == PA_ESRCH ? 6 : 5;
+	t->source = source_name(t->source, how);
+	if (how == 0)
+		return pa__pin_join(p->buf, p->len, inodes, ni, pairs, np,
+		    err);
+	return pa__procfd_scan("/proc", inodes, ni, pairs, np,
+	    &t->unreadable, err);
+}
+
 static int
 find_holders(struct pa_socktab *t, const struct pa__sockvec *sv,
-    struct pa_error *err)
+    const struct pin_read *p, struct pa_error *err)
 {
 	struct pa__inopid *pairs = NULL;
 	uint64_t *inodes;
-	size_t ni, np;
-	int rc;
+	size_t ni, np = 0;
+	int rc = 0;
 
 	if ((inodes = inodes_of(sv, &ni)) == NULL)
 		return pa__err(err, PA_ENOMEM, "out of memory");
-	rc = pa__procfd_scan("/proc", inodes, ni, &pairs, &np,
-	    &t->unreadable, err);
+	if (ni > 0)
+		rc = holder_pairs(t, p, inodes, ni, &pairs, &np, err);
 	if (rc == 0 && attach_pids(t, pairs, np) != 0)
 		rc = pa__err(err, PA_ENOMEM, "out of memory");
 	free(pairs);
@@ -96,15 +189,30 @@ find_holders(struct pa_socktab *t, const struct pa__sockvec *sv,
 	return rc;
 }
 
+/* TCP of both families in one dump; 0 (and sv as it was) where the
+ * kernel refuses it, and then a dump per family follows. */
+static int
+dump_tcp_both(uint16_t lo, uint16_t hi, const struct pa_portq *q, size_t nq,
+    struct pa__sockvec *sv)
+{
+	size_t n = sv->n;
+
+	if (pa__diag_dump(PA_TCP, 0, lo, hi, q, nq, sv, NULL) == 0)
+		return 1;
+	sv->n = n;
+	return 0;
+}
+
 int
 pa__linux_sockets(void *ctx, const struct pa_portq *q, size_t nq, int pids,
     struct pa_socktab *t, struct pa_error *err)
 {
 	struct pa__sockvec sv = { NULL, 0, 0 };
+	struct pin_read pin;
 	uint16_t lo = 65535, hi = 0;
 	unsigned protos = 0;
 	size_t i;
-	int rc = 0;
+	int rc = 0, tcp_done = 0;
 
 	(void)ctx;
 	memset(t, 0, sizeof(*t));
@@ -114,9 +222,14 @@ pa__linux_sockets(void *ctx, const struct pa_portq *q, size_t nq, int pids,
 		hi = q[i].last > hi ? q[i].last : hi;
 		protos |= q[i].protos;
 	}
+	if (pids && nq > 0)
+		pin_start(&pin);
+	if (nq > 0 && (protos & PA_TCP))
+		tcp_done = dump_tcp_both(lo, hi, q, nq, &sv);
 	for (i = 0; rc == 0 && nq > 0 && i < sizeof(dumps) / sizeof(dumps[0]);
 	    i++) {
-		if (!(protos & dumps[i].proto))
+		if (!(protos & dumps[i].proto) ||
+		    (tcp_done && dumps[i].proto == PA_TCP))
 			continue;
 		rc = pa__diag_dump(dumps[i].proto, dumps[i].family, lo, hi, q,
 		    nq, &sv, err);
@@ -128,8 +241,12 @@ pa__linux_sockets(void *ctx, const struct pa_portq *q, size_t nq, int pids,
 	}
 	t->socks = sv.v;
 	t->n = sv.n;
-	if (rc == 0 && pids)
-		rc = find_holders(t, &sv, err);
+	if (pids && nq > 0) {
+		pin_finish(&pin);
+		if (rc == 0)
+			rc = find_holders(t, &sv, &pin, err);
+		free(pin.buf);
+	}
 	if (rc != 0)
 		pa__socktab_free(t);
 	return rc;

@@ -426,15 +426,6 @@ win_prepare_store(void *ctx, const char *path, struct pa_error *err)
 	return store_fail(err, e, "cannot create store", path);
 }
 
-static int
-win_netns_id(void *ctx, char *buf, size_t len, struct pa_error *err)
-{
-	(void)ctx;
-	(void)err;
-	pa__strlcpy(buf, "host", len);  /* reservations are host-wide */
-	return 0;
-}
-
 void
 pa__win_os_init(struct pa__win *w, const struct pa__win_api *api)
 {
@@ -453,14 +444,11 @@ pa__win_os_init(struct pa__win *w, const struct pa__win_api *api)
 	w->os.prepare_store = win_prepare_store;
 	w->os.sockets = pa__win_sockets;
 	w->os.user_name = win_user_name;
-	/* reservations: whole blocks (reserve-win.c), no list */
-	w->os.netns_id = win_netns_id;
-	w->os.block_lookup = pa__win_block_lookup;
-	w->os.block_create = pa__win_block_create;
-	w->os.block_delete = pa__win_block_delete;
-	w->os.resv_bind = pa__win_resv_bind;
+	/* reservations: ranges the OS owns (reserve-win.c), no list */
+	w->os.resv_range = &pa__win_resv_range;
 	w->os.bind_port = pa__win_bind_port;
 	w->os.sock_close = pa__win_sock_close;
+	w->os.file_read = pa__win_file_read;
 	w->os.store_lock = pa__win_store_lock;
 	w->os.store_unlock = pa__win_store_unlock;
 }

@@ -61,8 +61,8 @@ lookup_token(const struct pa__win *w, unsigned proto, uint16_t first,
 	    "ports %u-%u", proto_names[pi(proto)], first, last);
 }
 
-int
-pa__win_block_lookup(void *ctx, unsigned proto, uint16_t first,
+static int
+win_range_lookup(void *ctx, unsigned proto, uint16_t first,
     uint16_t last, struct pa_error *err)
 {
 	ULONG64 token;
@@ -106,8 +106,8 @@ sharing_violation(struct pa__win *w, unsigned proto, uint16_t first,
 	    name);
 }
 
-int
-pa__win_block_create(void *ctx, unsigned proto, uint16_t first,
+static int
+win_range_create(void *ctx, unsigned proto, uint16_t first,
     uint16_t last, struct pa_error *err)
 {
 	struct pa__win *w = ctx;
@@ -126,8 +126,8 @@ pa__win_block_create(void *ctx, unsigned proto, uint16_t first,
 	    "ports %u-%u", proto_names[pi(proto)], first, last);
 }
 
-int
-pa__win_block_delete(void *ctx, unsigned proto, uint16_t first,
+static int
+win_range_remove(void *ctx, unsigned proto, uint16_t first,
     uint16_t last, struct pa_error *err)
 {
 	struct pa__win *w = ctx;
@@ -145,8 +145,8 @@ pa__win_block_delete(void *ctx, unsigned proto, uint16_t first,
 	    "ports %u-%u", proto_names[pi(proto)], first, last);
 }
 
-int
-pa__win_resv_bind(void *ctx, uint16_t first, uint16_t last, unsigned proto,
+static int
+win_range_bind(void *ctx, uint16_t first, uint16_t last, unsigned proto,
     const struct pa_addr *addr, uint16_t *port, pa_socket_t *sock,
     struct pa_error *err)
 {
@@ -185,6 +185,13 @@ pa__win_resv_bind(void *ctx, uint16_t first, uint16_t last, unsigned proto,
 	*sock = (pa_socket_t)s;
 	return 0;
 }
+
+const struct pa__resv_range_ops pa__win_resv_range = {
+	win_range_lookup,
+	win_range_create,
+	win_range_remove,
+	win_range_bind,
+};
 
 /* The real association: the token, then the bind to port 0. */
 static int

@@ -89,6 +89,10 @@ int pa__win_probe(void *ctx, const struct pa_addr *addrs, int n,
 int pa__win_bind_port(void *ctx, unsigned proto, const struct pa_addr *addr,
     uint16_t port, pa_socket_t *sock, struct pa_error *err);
 void pa__win_sock_close(void *ctx, pa_socket_t sock);
+/* Configuration files (files-win.c): a stub that reads but cannot yet
+ * say who may write the file. */
+int pa__win_file_read(void *ctx, const char *path, size_t max,
+    struct pa_file_read *f, struct pa_error *err);
 /* The store's lock (lock-win.c): LockFileEx beside the store. */
 int pa__win_store_lock(void *ctx, const char *store_path, int timeout_ms,
     intptr_t *handle, int64_t *holder, struct pa_error *err);
@@ -96,15 +100,7 @@ void pa__win_store_unlock(void *ctx, intptr_t handle);
 
 /* The ops that use the api (reserve-win.c, sockets-win.c); ctx is the
  * struct pa__win. */
-int pa__win_block_lookup(void *ctx, unsigned proto, uint16_t first,
-    uint16_t last, struct pa_error *err);
-int pa__win_block_create(void *ctx, unsigned proto, uint16_t first,
-    uint16_t last, struct pa_error *err);
-int pa__win_block_delete(void *ctx, unsigned proto, uint16_t first,
-    uint16_t last, struct pa_error *err);
-int pa__win_resv_bind(void *ctx, uint16_t first, uint16_t last,
-    unsigned proto, const struct pa_addr *addr, uint16_t *port,
-    pa_socket_t *sock, struct pa_error *err);
+extern const struct pa__resv_range_ops pa__win_resv_range;
 int pa__win_sockets(void *ctx, const struct pa_portq *q, size_t nq,
     int pids, struct pa_socktab *t, struct pa_error *err);
 
