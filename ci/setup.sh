@@ -13,12 +13,12 @@ cd "$(dirname "$0")/.."
 packages=(build-essential cmake ninja-build pkg-config
   libinih-dev libsqlite3-dev libcmocka-dev
   procps   # sysctl: the reservation tests apply the drop-in with sysctl -p
-  dpkg-dev groff-base  # the Debian package test; the man page test
   clang libclang-rt-14-dev valgrind   # ci/fuzz.sh, ci/valgrind.sh
   python3 python3-venv python3-pytest python3-pytest-xdist  # python/
   nodejs python3-yaml  # tests/action: the GitHub Action run locally
   iproute2 util-linux  # tests/netns.sh: unshare -n, ip link set lo up
-  llvm bpftool libbpf-dev)  # portalloc accel: the BPF iterator (PORTALLOC_BPF)
+  llvm bpftool libbpf-dev  # portalloc accel: the BPF iterator (PORTALLOC_BPF)
+  dpkg-dev groff-base zsh)  # the Debian package test; the man page and zsh completion tests
 
 if [ "$(id -u)" -eq 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

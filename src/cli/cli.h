@@ -1,11 +1,13 @@
 /*
  * The command-line interface: one file per command, each exporting a
- * cmd_entry; main.c holds the table.  Only the CLI prints or exits.
+ * cmd_entry whose options are a table (opts.c parses it and writes its
+ * --help); cli.c words failures and opens the store; out*.c write tables
+ * and JSON.  main.c holds only the command list and the dispatch.  Only the
+ * CLI prints or exits.
  */
 #ifndef PA_CLI_H
 #define PA_CLI_H
 
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -15,6 +17,7 @@
 #ifndef PA_PRINTF_KIND
 #define PA_PRINTF_KIND printf
 #endif
+#define CLI_PRINTF(a, b) __attribute__((format(PA_PRINTF_KIND, a, b)))
 
 /* Exit codes (sysexits-style), as documented in the README. */
 enum {
@@ -35,99 +38,177 @@ struct cli {
 	const char *config_path;     /* -c FILE */
 	struct pa_config *cfg;
 	struct pa *pa;
-	const struct cmd_entry *cmd;
+	const struct cmd_entry *cmd; /* NULL while the global options parse */
 };
 
 struct cmd_entry {
 	const char *name;
-	const char *args;            /* the synopsis after the name */
-	const char *summary;
-	const char *help;            /* the options, one per line */
+	const char *args;            /* positional arguments, for the synopsis */
+	const char *summary;         /* first line; then the description */
 	int (*exec)(struct cli *cli, int argc, char **argv);
 };
 
-extern const struct cmd_entry cmd_get_entry, cmd_release_entry,
-    cmd_list_entry, cmd_exec_entry, cmd_gc_entry, cmd_config_entry,
-    cmd_who_entry, cmd_check_entry, cmd_reserve_entry, cmd_unreserve_entry,
-    cmd_reservations_entry, cmd_map_entry, cmd_accel_entry;
+/*
+ * Options (opts.c).  A command declares its options once, as a table of
+ * struct cli_opt ended by OPT_END; cli_parse builds getopt_long's arrays
+ * from it, checks each value with the validator its kind names, stores it
+ * in the target, and writes --help (synopsis and option lines).  -h/--help
+ * and -c/--config are added to every command's table.  An option without a
+ * short name has none: `get -j` is an unknown option.
+ */
+enum cli_opt_kind {
+	OPT_KIND_END,
+	OPT_KIND_FLAG,     /* int *: set to 1 */
+	OPT_KIND_SET,      /* int *: set to min (e.g. --json: format json) */
+	OPT_KIND_NAME,     /* const char **: a non-empty name (block) */
+	OPT_KIND_PATH,     /* const char **: a non-empty path (-c FILE) */
+	OPT_KIND_UINT,     /* unsigned *: min..max */
+	OPT_KIND_PID,      /* int64_t *: 1..2^31-1 */
+	OPT_KIND_TAG,      /* const char **: UTF-8, no control characters */
+	OPT_KIND_DURATION, /* int64_t *: "90s", "2h", "never" (0); not "0" */
+	OPT_KIND_PROTO,    /* unsigned *: tcp, udp, tcp,udp (both, tcp+udp) */
+	OPT_KIND_CHOICE,   /* int *: the index of the word in choices */
+};
 
-/* Options every command takes; put CLI_COMMON_OPTIONS in each table. */
-#define CLI_OPT_HELP 'h'
-#define CLI_OPT_CONFIG 'c'
-#define CLI_COMMON_OPTIONS \
-	{ "help", no_argument, NULL, 'h' }, \
-	{ "config", required_argument, NULL, 'c' }
+struct cli_opt {
+	int short_name;              /* 0: long only */
+	const char *long_name;
+	enum cli_opt_kind kind;
+	const char *argname;         /* "N" in "--count N"; NULL: no value */
+	const char *help;            /* lines; NULL: accepted, not shown */
+	void *target;
+	long long min, max;
+	const char *const *choices;  /* OPT_KIND_CHOICE, NULL-terminated */
+};
+
+#define OPT_FLAG(s, l, p, h) \
+	{ (s), (l), OPT_KIND_FLAG, NULL, (h), (p), 0, 0, NULL }
+#define OPT_SET(l, p, v, h) \
+	{ 0, (l), OPT_KIND_SET, NULL, (h), (p), (v), 0, NULL }
+#define OPT_NAME(s, l, a, p, h) \
+	{ (s), (l), OPT_KIND_NAME, (a), (h), (p), 0, 0, NULL }
+#define OPT_UINT(s, l, a, p, lo, hi, h) \
+	{ (s), (l), OPT_KIND_UINT, (a), (h), (p), (lo), (hi), NULL }
+#define OPT_PID(s, l, p, h) \
+	{ (s), (l), OPT_KIND_PID, "PID", (h), (p), 0, 0, NULL }
+#define OPT_TAG(p, h) \
+	{ 0, "tag", OPT_KIND_TAG, "TAG", (h), (p), 0, 0, NULL }
+#define OPT_DURATION(s, l, p, h) \
+	{ (s), (l), OPT_KIND_DURATION, "DUR", (h), (p), 0, 0, NULL }
+#define OPT_PROTO(p, h) \
+	{ 'p', "proto", OPT_KIND_PROTO, "PROTO", (h), (p), 0, 0, NULL }
+#define OPT_CHOICE(s, l, a, p, c, h) \
+	{ (s), (l), OPT_KIND_CHOICE, (a), (h), (p), 0, 0, (c) }
+/* The usual -b BLOCK and --json. */
+#define OPT_BLOCK(p, h) OPT_NAME('b', "block", "BLOCK", (p), (h))
+#define OPT_JSON(p, h) OPT_FLAG(0, "json", (p), (h))
+#define OPT_END { 0, NULL, OPT_KIND_END, NULL, NULL, NULL, 0, 0, NULL }
+
+/* cli_parse's flags. */
+#define CLI_ARGS 1       /* positional arguments are allowed */
+#define CLI_STOP 2       /* stop at the first one (exec: the command's own) */
 
 /*
- * Handles -h and -c and unknown options for a command.  Returns -1 when the
- * option was handled and parsing goes on, or an exit code to return now.
+ * Parses argv[1..] against opts (of cli->cmd; the global options when
+ * cli->cmd is NULL, without the implied -h/-c).  -1 when the command goes
+ * on, *first (if not NULL) being the index of the first positional
+ * argument; else the exit code to return now, after printing why (0 after
+ * --help).
  */
-int cli_common_option(struct cli *cli, int c, const char *arg);
+int cli_parse(struct cli *cli, const struct cli_opt *opts, int argc,
+    char **argv, int flags, int *first);
+/* The whole parsing of a command whose options are opts and, with
+ * need_store >= 0, cli_open(need_store): -1 to go on, else an exit code. */
+int cli_options(struct cli *cli, const struct cli_opt *opts, int argc,
+    char **argv, int need_store);
+/* Prints usage: the synopsis (name, then opts, then cmd->args) and the
+ * option lines of opts (and the implied ones where cmd is not NULL). */
+void cli_help(FILE *fp, const struct cmd_entry *cmd,
+    const struct cli_opt *opts);
+/* The "  -b, --block BLOCK   help" lines of opts. */
+void cli_option_lines(FILE *fp, const struct cli_opt *opts);
+/* Validators the commands share with the option table: 0, or an exit code
+ * after printing what was wrong. */
+int cli_port(const struct cli *cli, const char *s, uint16_t *port);
+int cli_number(const struct cli *cli, const char *s, long long min,
+    long long max, const char *what, long long *out);
+/* 1 if s is UTF-8 without control characters. */
+int cli_clean_text(const char *s);
 
 /*
- * The whole option parsing of a command that takes only -h, -c, and -b
- * BLOCK where block is not NULL, --json where json is not NULL; then
- * cli_open.  -1 when the command goes on, else the exit code to return now
- * (0 after --help).
+ * Failures (cli.c).
  */
-int cli_simple_options(struct cli *cli, int argc, char **argv,
-    int need_store, const char **block, int *json);
-
-/*
- * The request options of get and exec (-b -n -p -t --tag --consecutive)
- * into req: -1 when handled, -2 when c is not one of them, else the exit
- * code of a bad value.
- */
-int cli_request_option(struct cli *cli, int c, const char *arg,
-    struct pa_request *req, unsigned max_count);
-
 /* Loads the configuration and, with need_store, opens the store.
  * 0, or an exit code after printing why. */
 int cli_open(struct cli *cli, int need_store);
-
-/* Prints "portalloc: MSG" for a failed call; returns its exit code. */
-int cli_fail(int rc, const struct pa_error *err);
+/* Prints "portalloc: MSG" for a failed call, then its hint in words with
+ * the user's own -c FILE; returns the exit code. */
+int cli_fail(const struct cli *cli, int rc, const struct pa_error *err);
+/* The sentence that says how to mend err (its hint), with the user's own
+ * options; "" when err has no hint. */
+void cli_hint_text(const struct cli *cli, const struct pa_error *err,
+    char *buf, size_t len);
 /* Prints "portalloc: MSG" and returns EXIT_USAGE, with a hint at --help. */
 int cli_usage_error(const struct cli *cli, const char *fmt, ...)
-    __attribute__((format(PA_PRINTF_KIND, 2, 3)));
+    CLI_PRINTF(2, 3);
 /* The exit code for a PA_E* code. */
 int cli_exit_code(int rc);
-void cli_warn(const char *fmt, ...)
-    __attribute__((format(PA_PRINTF_KIND, 1, 2)));
+/* "portalloc: MSG" on stderr. */
+void cli_warn(const char *fmt, ...) CLI_PRINTF(1, 2);
+/* " -c FILE" when the user named a configuration file, else "". */
+const char *cli_config_arg(const struct cli *cli, char *buf, size_t len);
 
-/* Checked numbers: 0, or an exit code after printing what was wrong. */
-int cli_number(const struct cli *cli, const char *s, long long min,
-    long long max, const char *what, long long *out);
-
-/* Output helpers (output.c). */
+/*
+ * Output (out.c: text and JSON strings; out-leases.c, out-holders.c,
+ * out-resv.c: the writers of each kind of record).
+ */
+/* The UTF-8 character at s: its length (1-4) and *cp, or 0 when the
+ * bytes there are not valid UTF-8. */
+size_t out_utf8(const char *s, uint32_t *cp);
+/* A JSON string: valid whatever bytes s holds (control characters
+ * escaped, invalid UTF-8 as U+FFFD). */
 void out_json_string(FILE *fp, const char *s);
+/* s for a table cell: control characters and invalid UTF-8 escaped
+ * (\n, \x1b), cut to len - 1 bytes on a character boundary. */
+void out_text(char *buf, size_t len, const char *s);
+/* The same for a message (an error with another user's command line in
+ * it): backslashes stay as they are. */
+void out_message(char *buf, size_t len, const char *s);
 /* "45s", "5m", "1h55m", "2d3h". */
 void out_duration(char *buf, size_t len, int64_t seconds);
 const char *out_state(enum pa_lease_state s);
-/* One lease as a JSON object; now is for age and expiry. */
+/* The one spelling of a protocol set: "tcp", "udp", "tcp,udp". */
+const char *out_protos(unsigned protos);
+
 void out_lease_json(FILE *fp, const struct pa_lease *l);
 /* An array of leases as JSON, one object per line. */
 void out_leases_json(FILE *fp, const struct pa_lease *v, size_t n);
-/* Leases as a table with a header line. */
+/* Leases as a table with a header line; now is for age and expiry. */
 void out_leases_table(FILE *fp, const struct pa_lease *v, size_t n,
     int64_t now);
 
-/* Holders (cmd-who.c, shared with check). */
 /* With foreign, says whether the holder is the lease owner's. */
 void out_holder_json(FILE *fp, const struct pa_holder *h, int foreign);
+void out_holders_json(FILE *fp, const struct pa_holder *v, size_t n);
 void out_holders_table(FILE *fp, const struct pa_holder *v, size_t n);
 /* A note on stderr when some processes could not be read. */
 void out_unreadable(unsigned n);
-/* OS reservations (cmd-reservations.c): a report as JSON; its lists and
+
+/* OS reservations: a report as JSON; a report for people; its lists and
  * drop-in as lines; the warnings about the blocks it acted on,
  * "portalloc: warning: ..." on fp. */
 void out_resv_json(FILE *fp, const struct pa_resv_report *r);
+void out_resv_report(FILE *fp, const struct cli *cli,
+    const struct pa_resv_report *r);
 /* Where the report's reservations are: "in net:[...]" (list shape), "on
  * this host" (range shape). */
 const char *out_resv_where(const struct pa_resv_report *r);
 void out_resv_changes(FILE *fp, const struct pa_resv_report *r);
-void out_resv_warnings(FILE *fp, const struct pa_resv_report *r);
-/* reserve and unreserve: [-b BLOCK] [--json], op, then its report. */
+void out_resv_warnings(FILE *fp, const struct cli *cli,
+    const struct pa_resv_report *r);
+
+/* reserve and unreserve (resv.c): [-b BLOCK] [--json], op, then its
+ * report, print_actions saying what was done. */
 int cli_resv_command(struct cli *cli, int argc, char **argv,
     int (*op)(struct pa *, const char *, struct pa_resv_report **,
     struct pa_error *),

@@ -46,28 +46,23 @@ print_text(const struct pa_accel_status *st)
 static int
 cmd_accel(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct pa_accel_status st;
 	struct pa_error err;
 	const char *verb = "";
-	int c, rc, json = 0;
+	int rc, json = 0, first;
+	const struct cli_opt opts[] = {
+		OPT_JSON(&json, "print the state as JSON"),
+		OPT_END
+	};
 
-	while ((c = getopt_long(argc, argv, "hc:j", opts, NULL)) != -1) {
-		if (c == 'j')
-			json = 1;
-		else if ((rc = cli_common_option(cli, c, optarg)) >= 0)
-			return rc;
-	}
-	if (optind < argc)
-		verb = argv[optind++];
-	if (optind < argc || (verb[0] && strcmp(verb, "on") != 0 &&
+	if ((rc = cli_parse(cli, opts, argc, argv, CLI_ARGS, &first)) >= 0)
+		return rc;
+	if (first < argc)
+		verb = argv[first++];
+	if (first < argc || (verb[0] && strcmp(verb, "on") != 0 &&
 	    strcmp(verb, "off") != 0))
 		return cli_usage_error(cli, "expected 'on', 'off' or nothing, "
-		    "not '%s'", argv[optind - 1]);
+		    "not '%s'", argv[first - 1]);
 	memset(&err, 0, sizeof(err));
 	if (strcmp(verb, "on") == 0) {
 		if ((rc = cli_open(cli, 0)) != 0)
@@ -79,7 +74,7 @@ cmd_accel(struct cli *cli, int argc, char **argv)
 		rc = pa_accel_status(&st, &err);
 	}
 	if (rc != 0)
-		return cli_fail(rc, &err);
+		return cli_fail(cli, rc, &err);
 	if (json)
 		print_json(&st);
 	else
@@ -89,7 +84,7 @@ cmd_accel(struct cli *cli, int argc, char **argv)
 
 const struct cmd_entry cmd_accel_entry = {
 	"accel",
-	"[on|off] [--json]",
+	"[on|off]",
 	"Pin (on) or remove (off) the BPF iterator with which who and check\n"
 	    "find the processes holding a socket in one read instead of a scan "
 	    "of\n/proc; alone, say whether it is pinned and usable by you, and "
@@ -97,6 +92,5 @@ const struct cmd_entry cmd_accel_entry = {
 	    "by the group\n[portalloc] accel_group names.  PORTALLOC_ACCEL=0 "
 	    "makes who and check\nscan /proc.  Exit 0, or 1 when you cannot "
 	    "use the pin (accel alone).",
-	"      --json          print the state as JSON\n",
 	cmd_accel,
 };

@@ -5,35 +5,46 @@
 
 #include "cli/cli.h"
 
+/* One holder of a port, under it. */
+static void
+print_holder(const struct pa_holder *h)
+{
+	char name[64 * 4], user[32 * 4], cmd[81], local[PA_ADDR_MAX * 4];
+
+	out_text(local, sizeof(local), h->local);
+	if (h->pid == 0) {
+		printf("       %s %s/%s %s, no process\n",
+		    h->family == 6 ? "IPv6" : "IPv4",
+		    h->proto == PA_TCP ? "tcp" : "udp", local,
+		    pa_sock_state_name(h->state, h->proto));
+		return;
+	}
+	out_text(name, sizeof(name), h->name);
+	out_text(user, sizeof(user), h->user);
+	out_text(cmd, sizeof(cmd), h->cmdline);
+	printf("       %s pid %" PRId64 " %s (%s): %s [%s %s %s]\n",
+	    h->foreign ? "FOREIGN" : "held by", h->pid, name, user, cmd,
+	    h->proto == PA_TCP ? "tcp" : "udp", local,
+	    pa_sock_state_name(h->state, h->proto));
+}
+
 static void
 print_port(const struct pa_check *r, const struct pa_port_check *p)
 {
-	const struct pa_holder *h;
+	char cmd[41];
 	size_t i;
 
 	printf("%-5u  %-8s  ", p->port, pa_port_status_name(p->status));
+	out_text(cmd, sizeof(cmd), p->lease.command);
 	if (p->leased)
-		printf("leased to pid %" PRId64 " (%.40s)%s%s\n",
-		    p->lease.owner_pid, p->lease.command,
+		printf("leased to pid %" PRId64 " (%s)%s\n",
+		    p->lease.owner_pid, cmd,
 		    p->lease.state == PA_LEASE_DEAD ? ", which is gone" :
-		    p->lease.state == PA_LEASE_EXPIRED ? ", expired" : "",
-		    p->lease.tag[0] ? "" : "");
+		    p->lease.state == PA_LEASE_EXPIRED ? ", expired" : "");
 	else
 		printf("not leased\n");
-	for (i = 0; i < p->n; i++) {
-		h = &r->holders[p->first + i];
-		if (h->pid == 0) {
-			printf("       %s %s/%s %s, no process\n",
-			    h->family == 6 ? "IPv6" : "IPv4",
-			    h->proto == PA_TCP ? "tcp" : "udp", h->local,
-			    pa_sock_state_name(h->state, h->proto));
-			continue;
-		}
-		printf("       %s pid %" PRId64 " %s (%s): %.80s [%s %s %s]\n",
-		    h->foreign ? "FOREIGN" : "held by", h->pid, h->name,
-		    h->user, h->cmdline, h->proto == PA_TCP ? "tcp" : "udp",
-		    h->local, pa_sock_state_name(h->state, h->proto));
-	}
+	for (i = 0; i < p->n; i++)
+		print_holder(&r->holders[p->first + i]);
 }
 
 static void
@@ -78,14 +89,18 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	struct pa_error err;
 	unsigned total = 0;
 	size_t i;
-	int rc, json, s;
+	int rc, json = 0, s;
+	const struct cli_opt opts[] = {
+		OPT_BLOCK(&block, "only BLOCK (default: every block)"),
+		OPT_JSON(&json, "print JSON"),
+		OPT_END
+	};
 
-	if ((rc = cli_simple_options(cli, argc, argv, 1, &block,
-	    &json)) >= 0)
+	if ((rc = cli_options(cli, opts, argc, argv, 1)) >= 0)
 		return rc;
 	memset(&err, 0, sizeof(err));
 	if ((rc = pa_check(cli->pa, block, &r, &err)) != 0)
-		return cli_fail(rc, &err);
+		return cli_fail(cli, rc, &err);
 	if (json) {
 		print_json(r);
 	} else {
@@ -107,7 +122,7 @@ cmd_check(struct cli *cli, int argc, char **argv)
 
 const struct cmd_entry cmd_check_entry = {
 	"check",
-	"[-b BLOCK] [--json]",
+	"",
 	"Check the leases of a block against the kernel's socket tables.\n"
 	    "Each port of the block(s) is one of:\n"
 	    "  ok        leased, held by the lease owner or its descendants\n"
@@ -117,7 +132,5 @@ const struct cmd_entry cmd_check_entry = {
 	    "  intruder  not leased, but held by some process\n"
 	    "  orphan    only sockets no process holds (TIME-WAIT)\n"
 	    "Exit 1 if any port is foreign or intruder, else 0.",
-	"  -b, --block BLOCK   only BLOCK (default: every block)\n"
-	"      --json          print JSON\n",
 	cmd_check,
 };

@@ -51,13 +51,6 @@ ttl_text(char *buf, size_t len, int64_t ttl)
 	}
 }
 
-/* Protocols the way the file would say them. */
-static const char *
-protos_text(unsigned protos)
-{
-	return protos == PA_BOTH ? "tcp, udp" : pa_protos_name(protos);
-}
-
 /* One "key = value ; from" line. */
 static void
 line(const char *key, const char *value, const char *from)
@@ -96,7 +89,7 @@ print_ini(const struct pa_config *cfg, const char *store)
 		origin(from, sizeof(from), cfg, &b->o_ports, fb);
 		line("ports", val, from);
 		origin(from, sizeof(from), cfg, &b->o_protos, fb);
-		line("protocols", protos_text(b->protos), from);
+		line("protocols", out_protos(b->protos), from);
 		origin(from, sizeof(from), cfg, &b->o_reserve, fb);
 		line("reserve", reserve_names[b->reserve], from);
 		origin(from, sizeof(from), cfg, &b->o_bind, fb);
@@ -147,7 +140,7 @@ print_json(const struct pa_config *cfg, const char *store)
 		out_json_string(stdout, from);
 		printf("}");
 		origin(from, sizeof(from), cfg, &b->o_protos, fb);
-		json_value("protocols", pa_protos_name(b->protos), from, 1);
+		json_value("protocols", out_protos(b->protos), from, 1);
 		origin(from, sizeof(from), cfg, &b->o_reserve, fb);
 		json_value("reserve", reserve_names[b->reserve], from, 1);
 		origin(from, sizeof(from), cfg, &b->o_bind, fb);
@@ -162,14 +155,17 @@ cmd_config(struct cli *cli, int argc, char **argv)
 {
 	char store[PA_PATH_MAX];
 	struct pa_error err;
-	int rc, json;
+	int rc, json = 0;
+	const struct cli_opt opts[] = {
+		OPT_JSON(&json, "print JSON"),
+		OPT_END
+	};
 
-	if ((rc = cli_simple_options(cli, argc, argv, 0, NULL,
-	    &json)) >= 0)
+	if ((rc = cli_options(cli, opts, argc, argv, 0)) >= 0)
 		return rc;
 	memset(&err, 0, sizeof(err));
 	if ((rc = pa_config_store(cli->cfg, store, sizeof(store), &err)) != 0)
-		return cli_fail(rc, &err);
+		return cli_fail(cli, rc, &err);
 	if (json)
 		print_json(cli->cfg, store);
 	else
@@ -179,10 +175,9 @@ cmd_config(struct cli *cli, int argc, char **argv)
 
 const struct cmd_entry cmd_config_entry = {
 	"config",
-	"[--json]",
+	"",
 	"Print the effective configuration and where each value came from.\n"
 	    "Every value shows the file and line it came from (or the default).\n"
 	    "Exits 78 on a bad file.",
-	"      --json          print JSON\n",
 	cmd_config,
 };

@@ -159,14 +159,14 @@ run(struct cli *cli, struct pa_request *req, int listen, char **cmd)
 
 	memset(&err, 0, sizeof(err));
 	if ((rc = pa__child_start(cmd, &child, &pid, &err)) != 0)
-		return cli_fail(rc, &err);
+		return cli_fail(cli, rc, &err);
 	join(command, sizeof(command), cmd);
 	req->owner_pid = pid;
 	req->command = command;
 	if ((rc = lease(cli, req, listen, &fds, &v, &n, &err)) != 0) {
 		pa__child_abort(child);
 		free(fds);
-		return cli_fail(rc, &err);
+		return cli_fail(cli, rc, &err);
 	}
 	env = make_env(v, n);
 	if (env != NULL && listen)
@@ -177,7 +177,7 @@ run(struct cli *cli, struct pa_request *req, int listen, char **cmd)
 		close_fds(fds, n);
 		release(cli, pid);
 		pa_leases_free(v);
-		return cli_fail(PA_ENOMEM, NULL);
+		return cli_fail(cli, PA_ENOMEM, NULL);
 	}
 	if ((rc = pa__child_go_fds(child, env, (int)nenv, fds,
 	    listen ? (int)n : 0, &err)) != 0)
@@ -193,62 +193,64 @@ run(struct cli *cli, struct pa_request *req, int listen, char **cmd)
 	return status;
 }
 
+/* The request once the options are read: 0, or an exit code. */
+static int
+settle(const struct cli *cli, struct pa_request *req, unsigned listen)
+{
+	if (listen && req->count && req->count != listen)
+		return cli_usage_error(cli, "--listen %u and --count %u "
+		    "disagree (--listen N leases N ports)", listen, req->count);
+	if (listen && req->protos != 0 && req->protos != PA_TCP)
+		return cli_usage_error(cli, "--listen sockets are TCP only");
+	if (listen)
+		req->count = listen;
+	if (req->count == 0)
+		req->count = 1;
+	return 0;
+}
+
 static int
 cmd_exec(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{ "block", required_argument, NULL, 'b' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "proto", required_argument, NULL, 'p' },
-		{ "ttl", required_argument, NULL, 't' },
-		{ "tag", required_argument, NULL, 'T' },
-		{ "consecutive", no_argument, NULL, 'C' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ NULL, 0, NULL, 0 },
+	struct pa_request req = { NULL, 0, 0, 0, 0, NULL, NULL, 0 };
+	unsigned listen = 0;
+	int rc, first;
+	const struct cli_opt opts[] = {
+		OPT_BLOCK(&req.block, "lease from BLOCK (default: the first "
+		    "block)"),
+		OPT_UINT('n', "count", "N", &req.count, 1, 1000, "how many "
+		    "ports (default 1, at most 1000)"),
+		OPT_PROTO(&req.protos, "tcp, udp or tcp,udp (default: what "
+		    "the block serves)"),
+		OPT_DURATION('t', "ttl", &req.ttl, "lease time (default: "
+		    "never; the lease ends with CMD)"),
+		OPT_TAG(&req.tag, "a label for list and release --tag"),
+		OPT_FLAG(0, "consecutive", &req.consecutive, "adjacent ports "
+		    "only"),
+		OPT_UINT('l', "listen", "N", &listen, 1, 253, "bind N TCP "
+		    "ports on the block's bind_address and\npass the "
+		    "listening sockets as fds 3.. (systemd\nstyle: LISTEN_FDS, "
+		    "LISTEN_PID, LISTEN_FDNAMES=\nportalloc0:...); implies "
+		    "--count N"),
+		OPT_END
 	};
-	struct pa_request req = { NULL, 1, 0, 0, 0, NULL, NULL, 0 };
-	long long v;
-	int c, rc, count = 0, listen = 0;
 
-	/* '+': stop at the command, whose options are its own */
-	while ((c = getopt_long(argc, argv, "+hc:b:n:p:t:T:Cl:", opts,
-	    NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			if ((rc = cli_number(cli, optarg, 1, 253, "socket "
-			    "count", &v)) != 0)
-				return rc;
-			listen = (int)v;
-			break;
-		default:
-			count |= c == 'n';
-			rc = cli_request_option(cli, c, optarg, &req, 1000);
-			if (rc == -2)
-				rc = cli_common_option(cli, c, optarg);
-			if (rc >= 0)
-				return rc;
-		}
-	}
-	if (optind >= argc)
+	/* CLI_STOP: the command's options are its own */
+	if ((rc = cli_parse(cli, opts, argc, argv, CLI_ARGS | CLI_STOP,
+	    &first)) >= 0)
+		return rc;
+	if (first >= argc)
 		return cli_usage_error(cli, "no command to run (portalloc exec "
 		    "-n N -- CMD [ARGS...])");
-	if (listen && count && req.count != (unsigned)listen)
-		return cli_usage_error(cli, "--listen %d and --count %u "
-		    "disagree (--listen N leases N ports)", listen, req.count);
-	if (listen && req.protos != 0 && req.protos != PA_TCP)
-		return cli_usage_error(cli, "--listen sockets are TCP only");
-	if (listen)
-		req.count = (unsigned)listen;
-	if ((rc = cli_open(cli, 1)) != 0)
+	if ((rc = settle(cli, &req, listen)) != 0 ||
+	    (rc = cli_open(cli, 1)) != 0)
 		return rc;
-	return run(cli, &req, listen != 0, argv + optind);
+	return run(cli, &req, listen != 0, argv + first);
 }
 
 const struct cmd_entry cmd_exec_entry = {
 	"exec",
-	"[-b BLOCK] [-n COUNT] [--proto P] [--ttl DUR] [--tag TAG] "
-	    "[--consecutive] -- CMD [ARGS...]",
+	"[--] CMD [ARGS...]",
 	"Run a command with leased ports; release them when it exits.\n"
 	    "Lease COUNT ports, run CMD with PORTALLOC_PORTS=\"a b c\" and "
 	    "PORTALLOC_PORT0..N-1\nin its environment, release them when it "
@@ -256,19 +258,5 @@ const struct cmd_entry cmd_exec_entry = {
 	    "127/126 if it could not be run).\nCMD owns the leases; signals "
 	    "sent to portalloc are passed on to it.\n(Windows: portalloc owns "
 	    "them, and CMD, in a job, cannot outlive it.)",
-	"  -b, --block BLOCK   lease from BLOCK (default: the first block)\n"
-	"  -n, --count N       how many ports (default 1, at most 1000)\n"
-	"  -p, --proto P       tcp, udp or both (default: what the block "
-	"serves)\n"
-	"  -t, --ttl DUR       lease time (default: never; the lease ends "
-	"with CMD)\n"
-	"      --tag TAG       a label for list and release --tag\n"
-	"      --consecutive   adjacent ports only\n"
-	"  -l, --listen N      bind N TCP ports on the block's bind_address "
-	"and pass\n"
-	"                      the listening sockets as fds 3.. (systemd "
-	"style:\n"
-	"                      LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES="
-	"portalloc0:...)\n",
 	cmd_exec,
 };

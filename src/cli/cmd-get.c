@@ -1,6 +1,11 @@
-/* portalloc get: lease free ports and print them. */
+/*
+ * portalloc get: lease free ports and print them.  The ports are only
+ * leased if the caller can read them: when the result cannot be written
+ * (a full disk, a closed pipe, an unwritable $GITHUB_OUTPUT), the leases
+ * are released again before exiting 74, so that nobody holds ports nobody
+ * knows of.
+ */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,32 +13,17 @@
 #include "cli/cli.h"
 
 enum format { FMT_PLAIN, FMT_ENV, FMT_JSON, FMT_GITHUB, FMT_DOTENV };
-
-static int
-parse_format(const char *s, enum format *f)
-{
-	if (strcmp(s, "plain") == 0)
-		*f = FMT_PLAIN;
-	else if (strcmp(s, "env") == 0)
-		*f = FMT_ENV;
-	else if (strcmp(s, "json") == 0)
-		*f = FMT_JSON;
-	else if (strcmp(s, "github") == 0)
-		*f = FMT_GITHUB;
-	else if (strcmp(s, "dotenv") == 0)
-		*f = FMT_DOTENV;
-	else
-		return -1;
-	return 0;
-}
+static const char *const formats[] = { "plain", "env", "json", "github",
+    "dotenv", NULL };
 
 /*
  * NAME=VALUE lines: port0=.. and ports=a b c for GitHub step outputs, or
  * PORTALLOC_PORT0=.. and PORTALLOC_PORTS=a b c unquoted (GitLab's dotenv
- * keeps quotes as part of the value).
+ * keeps quotes as part of the value); with quote, PORTALLOC_PORTS="a b c".
  */
 static void
-print_pairs(FILE *fp, const struct pa_lease *v, size_t n, int github)
+print_pairs(FILE *fp, const struct pa_lease *v, size_t n, int github,
+    int quote)
 {
 	size_t i;
 
@@ -41,166 +31,160 @@ print_pairs(FILE *fp, const struct pa_lease *v, size_t n, int github)
 		fprintf(fp, "%s%zu=%u\n", github ? "port" : "PORTALLOC_PORT",
 		    i, v[i].port);
 	fputs(github ? "ports=" : "PORTALLOC_PORTS=", fp);
+	fputs(quote ? "\"" : "", fp);
 	for (i = 0; i < n; i++)
 		fprintf(fp, "%s%u", i ? " " : "", v[i].port);
-	fputc('\n', fp);
-}
-
-/* $GITHUB_OUTPUT opened for appending, or NULL after saying why. */
-static FILE *
-open_github_output(void)
-{
-	const char *path = getenv("GITHUB_OUTPUT");
-	FILE *fp;
-
-	if (path == NULL || path[0] == '\0') {
-		cli_warn("--format github: GITHUB_OUTPUT is not set (it is "
-		    "set inside a GitHub Actions step)");
-		return NULL;
-	}
-	if ((fp = fopen(path, "a")) == NULL)
-		cli_warn("--format github: cannot open %s: %s", path,
-		    strerror(errno));
-	return fp;
+	fputs(quote ? "\"\n" : "\n", fp);
 }
 
 static void
-print_leases(const struct pa_lease *v, size_t n, enum format f)
+print_leases(FILE *fp, const struct pa_lease *v, size_t n, enum format f)
 {
 	size_t i;
 
 	switch (f) {
 	case FMT_GITHUB: /* written to $GITHUB_OUTPUT; shown here too */
 	case FMT_DOTENV:
-		print_pairs(stdout, v, n, f == FMT_GITHUB);
+		print_pairs(fp, v, n, f == FMT_GITHUB, 0);
+		break;
+	case FMT_ENV:
+		print_pairs(fp, v, n, 0, 1);
 		break;
 	case FMT_PLAIN:
 		for (i = 0; i < n; i++)
-			printf("%u\n", v[i].port);
-		break;
-	case FMT_ENV:
-		for (i = 0; i < n; i++)
-			printf("PORTALLOC_PORT%zu=%u\n", i, v[i].port);
-		printf("PORTALLOC_PORTS=\"");
-		for (i = 0; i < n; i++)
-			printf("%s%u", i ? " " : "", v[i].port);
-		printf("\"\n");
+			fprintf(fp, "%u\n", v[i].port);
 		break;
 	case FMT_JSON:
-		out_leases_json(stdout, v, n);
+		out_leases_json(fp, v, n);
 		break;
 	}
 }
 
-/* Leases what req asks for and prints it (and appends it to gh). */
+/* Appends the result to $GITHUB_OUTPUT: 0, or -1 after saying why. */
+static int
+write_github(const struct pa_lease *v, size_t n)
+{
+	const char *path = getenv("GITHUB_OUTPUT");
+	FILE *fp;
+
+	if ((fp = fopen(path, "a")) == NULL) {
+		cli_warn("--format github: cannot open %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	print_pairs(fp, v, n, 1, 0);
+	if (ferror(fp) | (fclose(fp) != 0)) {
+		cli_warn("--format github: cannot write %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Takes back the leases nobody could be told about. */
+static void
+unlease(struct cli *cli, const struct pa_lease *v, size_t n)
+{
+	struct pa_filter f = PA_FILTER_INIT;
+	struct pa_lease *gone = NULL;
+	struct pa_error err;
+	uint16_t *ports = calloc(n, sizeof(*ports));
+	size_t i, ngone = 0;
+
+	for (i = 0; i < n && ports != NULL; i++)
+		ports[i] = v[i].port;
+	f.ports = ports;
+	f.nports = ports != NULL ? n : 0;   /* else all of the owner's */
+	f.block = v[0].block;
+	f.owner_pid = v[0].owner_pid;
+	memset(&err, 0, sizeof(err));
+	if (pa_release(cli->pa, &f, &gone, &ngone, &err) != 0)
+		cli_warn("the leases could not be released either (gc or "
+		    "release will end them): %s", err.msg);
+	else
+		cli_warn("released the %zu lease%s again", ngone,
+		    ngone == 1 ? "" : "s");
+	pa_leases_free(gone);
+	free(ports);
+}
+
+/* Leases what req asks for and prints it; releases it if that fails. */
 static int
 lease_and_print(struct cli *cli, const struct pa_request *req,
-    enum format fmt, FILE *gh)
+    enum format fmt)
 {
-	struct pa_lease *leases;
+	struct pa_lease *v;
 	struct pa_error err;
 	size_t n;
-	int rc;
+	int rc, failed = 0;
 
 	memset(&err, 0, sizeof(err));
-	if ((rc = pa_get(cli->pa, req, &leases, &n, &err)) != 0)
-		return cli_fail(rc, &err);
-	if (gh != NULL)
-		print_pairs(gh, leases, n, 1);
-	print_leases(leases, n, fmt);
-	pa_leases_free(leases);
-	return EXIT_OK;
+	if ((rc = pa_get(cli->pa, req, &v, &n, &err)) != 0)
+		return cli_fail(cli, rc, &err);
+	if (fmt == FMT_GITHUB)
+		failed = write_github(v, n) != 0;
+	if (!failed) {
+		print_leases(stdout, v, n, fmt);
+		failed = fflush(stdout) != 0 || ferror(stdout);
+		if (failed)
+			cli_warn("cannot write the ports: %s",
+			    strerror(errno));
+		clearerr(stdout);   /* said once */
+	}
+	if (failed)
+		unlease(cli, v, n);
+	pa_leases_free(v);
+	return failed ? EXIT_IOERR : EXIT_OK;
 }
 
 static int
 cmd_get(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{ "block", required_argument, NULL, 'b' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "proto", required_argument, NULL, 'p' },
-		{ "owner", required_argument, NULL, 'o' },
-		{ "ttl", required_argument, NULL, 't' },
-		{ "tag", required_argument, NULL, 'T' },
-		{ "consecutive", no_argument, NULL, 'C' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct pa_request req = { NULL, 1, 0, PA_OWNER_PARENT, -1, NULL, NULL,
 	    0 };
-	enum format fmt = FMT_PLAIN;
-	FILE *gh = NULL;
-	long long v;
-	int c, rc;
+	int rc, fmt = FMT_PLAIN;
+	const struct cli_opt opts[] = {
+		OPT_BLOCK(&req.block, "lease from BLOCK (default: the first "
+		    "block)"),
+		OPT_UINT('n', "count", "N", &req.count, 1, 65535, "how many "
+		    "ports (default 1); all or none"),
+		OPT_PROTO(&req.protos, "tcp, udp or tcp,udp (default: what "
+		    "the block serves)"),
+		OPT_PID('o', "owner", &req.owner_pid, "the process that owns "
+		    "the leases (default: the\nprocess that ran portalloc, "
+		    "i.e. the calling shell);\na lease ends when its owner "
+		    "exits"),
+		OPT_DURATION('t', "ttl", &req.ttl, "lease time: 90s, 30m, 2h, "
+		    "1d, or never for leases\nthat do not expire (default: "
+		    "lease_ttl)"),
+		OPT_TAG(&req.tag, "a label for release --tag and list"),
+		OPT_FLAG(0, "consecutive", &req.consecutive, "adjacent ports "
+		    "only"),
+		OPT_CHOICE('f', "format", "F", &fmt, formats, "plain "
+		    "(one port per line), env (PORTALLOC_PORT0=...,\nsafe to "
+		    "eval), json, github (appends port0=..,\nports=a b to "
+		    "$GITHUB_OUTPUT) or dotenv (GitLab CI:\nPORTALLOC_PORT0=.. "
+		    "unquoted)"),
+		OPT_SET("json", &fmt, FMT_JSON, "the same as --format json"),
+		OPT_END
+	};
 
-	while ((c = getopt_long(argc, argv, "hc:b:n:p:o:t:T:Cf:j", opts,
-	    NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			if ((rc = cli_number(cli, optarg, 1, INT32_MAX,
-			    "owner pid", &v)) != 0)
-				return rc;
-			req.owner_pid = v;
-			break;
-		case 'f':
-			if (parse_format(optarg, &fmt) != 0)
-				return cli_usage_error(cli, "bad format '%s' "
-				    "(expected plain, env, json, github or "
-				    "dotenv)", optarg);
-			break;
-		case 'j':
-			fmt = FMT_JSON;
-			break;
-		default:
-			rc = cli_request_option(cli, c, optarg, &req, 65535);
-			if (rc == -2)
-				rc = cli_common_option(cli, c, optarg);
-			if (rc >= 0)
-				return rc;
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error(cli, "unexpected argument '%s'",
-		    argv[optind]);
-	if (fmt == FMT_GITHUB && (gh = open_github_output()) == NULL)
+	if ((rc = cli_parse(cli, opts, argc, argv, 0, NULL)) >= 0)
+		return rc;
+	if (fmt == FMT_GITHUB && (getenv("GITHUB_OUTPUT") == NULL ||
+	    getenv("GITHUB_OUTPUT")[0] == '\0')) {
+		cli_warn("--format github: GITHUB_OUTPUT is not set (it is "
+		    "set inside a GitHub Actions step)");
 		return EXIT_USAGE;
-	if ((rc = cli_open(cli, 1)) == 0)
-		rc = lease_and_print(cli, &req, fmt, gh);
-	if (gh != NULL && fclose(gh) != 0 && rc == EXIT_OK) {
-		cli_warn("--format github: cannot write GITHUB_OUTPUT: %s",
-		    strerror(errno));
-		rc = EXIT_IOERR;
 	}
-	return rc;
+	if ((rc = cli_open(cli, 1)) != 0)
+		return rc;
+	return lease_and_print(cli, &req, (enum format)fmt);
 }
 
 const struct cmd_entry cmd_get_entry = {
 	"get",
-	"[-b BLOCK] [-n COUNT] [--proto tcp|udp|both] [--owner PID] "
-	    "[--ttl DUR] [--tag TAG] [--consecutive] [--format plain|env|json|github|dotenv]",
+	"",
 	"Lease free ports and print them, one per line.",
-	"  -b, --block BLOCK   lease from BLOCK (default: the first block)\n"
-	"  -n, --count N       how many ports (default 1); all or none\n"
-	"  -p, --proto P       tcp, udp or both (default: what the block "
-	"serves)\n"
-	"  -o, --owner PID     the process that owns the leases (default: "
-	"the parent\n"
-	"                      of portalloc, i.e. the calling shell); a "
-	"lease ends\n"
-	"                      when its owner exits\n"
-	"  -t, --ttl DUR       lease time: 90s, 30m, 2h, 1d or never "
-	"(default: lease_ttl)\n"
-	"      --tag TAG       a label for release --tag and list\n"
-	"      --consecutive   adjacent ports only\n"
-	"  -f, --format F      plain (one port per line), env "
-	"(PORTALLOC_PORT0=...,\n"
-	"                      safe to eval), json, github (appends "
-	"port0=..,\n"
-	"                      ports=a b to $GITHUB_OUTPUT) or dotenv "
-	"(GitLab CI:\n"
-	"                      PORTALLOC_PORT0=.. unquoted)\n"
-	"      --json          the same as --format json\n",
 	cmd_get,
 };

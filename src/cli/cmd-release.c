@@ -26,86 +26,47 @@ static void
 report_owners(const struct cli *cli, const struct pa_lease *v, size_t n)
 {
 	int64_t me = pa_uid(cli->pa);
+	char cmd[61];
 	size_t k;
 
-	for (k = 0; k < n; k++)
-		if (v[k].uid != me)
-			cli_warn("port %u was leased by uid %lld (pid %lld, "
-			    "%.60s)", v[k].port, (long long)v[k].uid,
-			    (long long)v[k].owner_pid, v[k].command);
+	for (k = 0; k < n; k++) {
+		if (v[k].uid == me)
+			continue;
+		out_text(cmd, sizeof(cmd), v[k].command);
+		cli_warn("port %u was leased by uid %lld (pid %lld, %s)",
+		    v[k].port, (long long)v[k].uid,
+		    (long long)v[k].owner_pid, cmd);
+	}
 }
 
+/* The ports named as arguments into *ports: 0, or an exit code. */
 static int
-cmd_release(struct cli *cli, int argc, char **argv)
+parse_ports(const struct cli *cli, char **args, size_t n, uint16_t **ports)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{ "tag", required_argument, NULL, 'T' },
-		{ "owner", required_argument, NULL, 'o' },
-		{ "mine", no_argument, NULL, 'm' },
-		{ "all-mine", no_argument, NULL, 'm' },
-		{ "block", required_argument, NULL, 'b' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct pa_filter f = PA_FILTER_INIT;
+	size_t k;
+	int rc;
+
+	*ports = NULL;
+	if (n > 0 && (*ports = calloc(n, sizeof(**ports))) == NULL)
+		return cli_fail(cli, PA_ENOMEM, NULL);
+	for (k = 0; k < n; k++)
+		if ((rc = cli_port(cli, args[k], &(*ports)[k])) != 0)
+			return rc;
+	return 0;
+}
+
+/* Releases what f selects and says what was released. */
+static int
+release(struct cli *cli, const struct pa_filter *f, int json)
+{
 	struct pa_lease *v = NULL;
 	struct pa_error err;
-	uint16_t *ports = NULL;
-	int c, rc, json = 0, mine = 0, i;
-	long long num;
 	size_t n = 0, k;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "hc:T:o:mb:j", opts, NULL)) !=
-	    -1) {
-		switch (c) {
-		case 'T':
-			if (optarg[0] == '\0')
-				return cli_usage_error(cli, "empty tag");
-			f.tag = optarg;
-			break;
-		case 'o':
-			if ((rc = cli_number(cli, optarg, 1, INT32_MAX,
-			    "owner pid", &num)) != 0)
-				return rc;
-			f.owner_pid = num;
-			break;
-		case 'm':
-			mine = 1;
-			f.uid = PA_UID_SELF;
-			break;
-		case 'b':
-			f.block = optarg;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		default:
-			if ((rc = cli_common_option(cli, c, optarg)) >= 0)
-				return rc;
-		}
-	}
-	f.nports = (size_t)(argc - optind);
-	if (f.nports == 0 && !f.tag && !f.owner_pid && !mine && !f.block)
-		return cli_usage_error(cli, "say which leases to release: "
-		    "PORT..., --tag TAG, --owner PID, --block BLOCK or --mine");
-	if (f.nports > 0 && (ports = calloc(f.nports, sizeof(*ports))) ==
-	    NULL)
-		return cli_fail(PA_ENOMEM, NULL);
-	for (i = optind, k = 0; i < argc; i++, k++) {
-		if ((rc = cli_number(cli, argv[i], 1, 65535, "port", &num)) !=
-		    0)
-			goto out;
-		ports[k] = (uint16_t)num;
-	}
-	f.ports = ports;
-	if ((rc = cli_open(cli, 1)) != 0)
-		goto out;
 	memset(&err, 0, sizeof(err));
-	if ((rc = pa_release(cli->pa, &f, &v, &n, &err)) != 0) {
-		rc = cli_fail(rc, &err);
-		goto out;
-	}
+	if ((rc = pa_release(cli->pa, f, &v, &n, &err)) != 0)
+		return cli_fail(cli, rc, &err);
 	if (json) {
 		out_leases_json(stdout, v, n);
 	} else {
@@ -115,27 +76,51 @@ cmd_release(struct cli *cli, int argc, char **argv)
 		printf("\n");
 	}
 	report_owners(cli, v, n);
-	report_missing(ports, f.nports, v, n);
-	rc = EXIT_OK;
-out:
+	report_missing(f->ports, f->nports, v, n);
 	pa_leases_free(v);
+	return EXIT_OK;
+}
+
+static int
+cmd_release(struct cli *cli, int argc, char **argv)
+{
+	struct pa_filter f = PA_FILTER_INIT;
+	uint16_t *ports = NULL;
+	int rc, json = 0, mine = 0, first;
+	const struct cli_opt opts[] = {
+		OPT_TAG(&f.tag, "the leases with this tag"),
+		OPT_PID('o', "owner", &f.owner_pid, "the leases owned by PID"),
+		OPT_BLOCK(&f.block, "the leases in BLOCK"),
+		OPT_FLAG('m', "mine", &mine, "the leases made by the calling "
+		    "user"),
+		OPT_FLAG(0, "all-mine", &mine, NULL),     /* the old name */
+		OPT_JSON(&json, "print the released leases as JSON"),
+		OPT_END
+	};
+
+	if ((rc = cli_parse(cli, opts, argc, argv, CLI_ARGS, &first)) >= 0)
+		return rc;
+	if (mine)
+		f.uid = PA_UID_SELF;
+	f.nports = (size_t)(argc - first);
+	if (f.nports == 0 && !f.tag && !f.owner_pid && !mine && !f.block)
+		return cli_usage_error(cli, "say which leases to release: "
+		    "PORT..., --tag TAG, --owner PID, --block BLOCK or --mine");
+	if ((rc = parse_ports(cli, argv + first, f.nports, &ports)) == 0 &&
+	    (rc = cli_open(cli, 1)) == 0) {
+		f.ports = ports;
+		rc = release(cli, &f, json);
+	}
 	free(ports);
 	return rc;
 }
 
 const struct cmd_entry cmd_release_entry = {
 	"release",
-	"[PORT...] [--tag TAG] [--owner PID] [--block BLOCK] [--mine] "
-	    "[--json]",
-	"End leases.  The selectors combine: every one given must match.",
-	"  PORT...             the leases on these ports\n"
-	"      --tag TAG       the leases with this tag\n"
-	"  -o, --owner PID     the leases owned by PID\n"
-	"  -b, --block BLOCK   the leases in BLOCK\n"
-	"  -m, --mine          the leases made by the calling user "
-	"(--all-mine too)\n"
-	"      --json          print the released leases as JSON\n"
-	"A port without a lease is reported on stderr, not an error (exit 0).\n"
-	"Another user's lease is released only by root (exit 77 otherwise).\n",
+	"[PORT...]",
+	"End leases.  The selectors combine: every one given must match.\n"
+	    "A port without a lease is reported on stderr, not an error "
+	    "(exit 0).\nAnother user's lease is released only by root (exit 77 "
+	    "otherwise).\n\n  PORT...             the leases on these ports",
 	cmd_release,
 };

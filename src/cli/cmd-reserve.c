@@ -25,7 +25,7 @@ print_actions(const struct cli *cli, const struct pa_resv_report *r,
 			    "%s%s%s\n", a->block, a->first, a->last,
 			    a->persistent ? "persistent" : "runtime",
 			    out_resv_where(r), a->ports, a->protos ? " for " :
-			    "", a->protos ? pa_protos_name(a->protos) : "");
+			    "", a->protos ? out_protos(a->protos) : "");
 		else
 			printf("block %s (%u-%u, %s) was reserved %s "
 			    "already\n", a->block, a->first, a->last,
@@ -42,7 +42,7 @@ cmd_reserve(struct cli *cli, int argc, char **argv)
 
 const struct cmd_entry cmd_reserve_entry = {
 	"reserve",
-	"[-b BLOCK] [--json]",
+	"",
 	"Make blocks OS port reservations (Linux: ip_local_reserved_ports).\n"
 	    "No outgoing connection or bind(0) then takes their ports; persistent "
 	    "ones again at every boot,\nthrough $PORTALLOC_SYSCTL_DROPIN "
@@ -50,9 +50,5 @@ const struct cmd_entry cmd_reserve_entry = {
 	    "77 without, having changed nothing.\nWindows: a persistent "
 	    "reservation per block and protocol; needs an elevated\n"
 	    "Administrator; exits 71 where the system has none (Wine).",
-	"  -b, --block BLOCK   only BLOCK (whatever its reserve = says); "
-	"default: every\n"
-	"                      block with reserve = runtime or persistent\n"
-	"      --json          print what was done and the state as JSON\n",
 	cmd_reserve,
 };

@@ -25,7 +25,7 @@ print_actions(const struct cli *cli, const struct pa_resv_report *r,
 			printf("unreserved block %s (%u-%u) %s: removed "
 			    "%s%s%s\n", a->block, a->first, a->last,
 			    out_resv_where(r), a->ports, a->protos ? " for " :
-			    "", a->protos ? pa_protos_name(a->protos) : "");
+			    "", a->protos ? out_protos(a->protos) : "");
 		else
 			printf("unreserved block %s (%u-%u) %s: its ports "
 			    "were reserved by somebody else before, so none "
@@ -42,15 +42,10 @@ cmd_unreserve(struct cli *cli, int argc, char **argv)
 
 const struct cmd_entry cmd_unreserve_entry = {
 	"unreserve",
-	"[-b BLOCK] [--json]",
+	"",
 	"Undo reserve: remove exactly the ports portalloc added.\n"
 	    "Take off the OS's reserved list exactly the ports portalloc added, "
 	    "and rewrite\nor remove the drop-in.  Needs root; exits 77 "
 	    "without, having changed nothing.",
-	"  -b, --block BLOCK   only BLOCK (also one no longer configured); "
-	"default: every\n"
-	"                      block portalloc reserved in this network "
-	"namespace\n"
-	"      --json          print what was done and the state as JSON\n",
 	cmd_unreserve,
 };

@@ -1,32 +1,30 @@
-/* portalloc: the command table, global options and the shared CLI helpers. */
+/*
+ * portalloc: the list of commands and the dispatch, nothing else.  The
+ * global options go through the same parser as every command's (opts.c),
+ * so `portalloc -cFILE list`, `portalloc -c FILE list` and `portalloc list
+ * -cFILE` mean the same.  Adding a command is one line in CLI_COMMANDS.
+ */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "os/spawn.h"
 
+#define CLI_COMMANDS(X) \
+	X(get) X(release) X(list) X(exec) X(who) X(check) X(map) X(gc) \
+	X(config) X(reserve) X(unreserve) X(reservations) X(accel)
+
+#define CLI_DECLARE(name) extern const struct cmd_entry cmd_##name##_entry;
+#define CLI_ENTRY(name) &cmd_##name##_entry,
+CLI_COMMANDS(CLI_DECLARE)
 static const struct cmd_entry *const commands[] = {
-	&cmd_get_entry,
-	&cmd_release_entry,
-	&cmd_list_entry,
-	&cmd_exec_entry,
-	&cmd_who_entry,
-	&cmd_check_entry,
-	&cmd_map_entry,
-	&cmd_gc_entry,
-	&cmd_config_entry,
-	&cmd_reserve_entry,
-	&cmd_unreserve_entry,
-	&cmd_reservations_entry,
-	&cmd_accel_entry,
+	CLI_COMMANDS(CLI_ENTRY)
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void
-usage(FILE *fp)
+usage(FILE *fp, const struct cli_opt *opts)
 {
 	size_t i;
 
@@ -38,248 +36,110 @@ usage(FILE *fp)
 		fprintf(fp, "  %-13s %.*s\n", commands[i]->name,
 		    (int)strcspn(commands[i]->summary, "\n"),
 		    commands[i]->summary);
-	fprintf(fp, "\noptions:\n"
-	    "  -c, --config FILE  read FILE instead of searching for "
-	    "portalloc.ini\n"
-	    "  -h, --help         show this help\n"
-	    "  -V, --version      show the version\n"
-	    "\nRun 'portalloc COMMAND --help' for a command's options.\n"
+	fprintf(fp, "\noptions:\n");
+	cli_option_lines(fp, opts);
+	fprintf(fp, "\nRun 'portalloc COMMAND --help' for a command's options.\n"
 	    "Exit codes: 0 ok, 1 conflict, 2 usage, 65 bad data, 69 no ports "
 	    "left,\n71 OS error or not supported here, 73 cannot create "
-	    "store, 74 store I/O,\n77 permission denied, 78 config.\n");
+	    "store, 74 I/O,\n77 permission denied, 78 config.\n");
 }
 
-static void
-command_help(const struct cmd_entry *cmd, FILE *fp)
+/* How far apart two words are (edits), for "did you mean"; at most 9. */
+static size_t
+distance(const char *a, const char *b)
 {
-	fprintf(fp, "usage: portalloc %s %s\n\n%s\n\noptions:\n%s"
-	    "  -c, --config FILE   read FILE instead of searching for "
-	    "portalloc.ini\n"
-	    "  -h, --help          show this help\n", cmd->name, cmd->args,
-	    cmd->summary, cmd->help);
+	size_t la = strlen(a), lb = strlen(b), d[16][16], i, j, c;
+
+	if (la > 14 || lb > 14)
+		return 9;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			c = d[i - 1][j] + 1 < c ? d[i - 1][j] + 1 : c;
+			c = d[i][j - 1] + 1 < c ? d[i][j - 1] + 1 : c;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < c)
+				c = d[i - 2][j - 2] + 1;
+			d[i][j] = c;
+		}
+	return d[la][lb];
 }
 
-void
-cli_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("portalloc: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-int
-cli_exit_code(int rc)
-{
-	switch (rc) {
-	case PA_OK:
-		return EXIT_OK;
-	case PA_EUSAGE:
-		return EXIT_USAGE;
-	case PA_ECONFIG:
-		return EXIT_CONFIG;
-	case PA_EFULL:
-	case PA_EINUSE:     /* Windows reserve: overlap, or a port in use */
-		return EXIT_NOPORTS;
-	case PA_ESTORE:
-		return EXIT_CANTCREAT;
-	case PA_EIO:
-		return EXIT_IOERR;
-	case PA_EPERM:
-		return EXIT_NOPERM;
-	case PA_ENOENT:
-	case PA_EDATA:
-	case PA_ESRCH:
-		return EXIT_DATA;
-	case PA_ENOMEM:
-	case PA_EOS:
-	case PA_ENOTSUP:
-		return EXIT_OSERR;
-	}
-	return EXIT_SOFTWARE;
-}
-
-int
-cli_fail(int rc, const struct pa_error *err)
-{
-	if (err != NULL && err->msg[0] != '\0')
-		cli_warn("%s", err->msg);
-	else
-		cli_warn("%s", pa_strerror(rc));
-	if (err != NULL && err->hint == PA_HINT_TRUST)
-		cli_warn("to use it anyway, name it: 'portalloc -c %s ...'; or "
-		    "let the host trust it, in /etc/portalloc/portalloc.ini: "
-		    "[portalloc] trust = %s (as root, reserve still takes "
-		    "blocks only from files that root alone can write)",
-		    err->file, err->file);
-	return cli_exit_code(rc);
-}
-
-int
-cli_usage_error(const struct cli *cli, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("portalloc: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'portalloc %s%s--help'.\n",
-	    cli->cmd ? cli->cmd->name : "", cli->cmd ? " " : "");
-	return EXIT_USAGE;
-}
-
-int
-cli_number(const struct cli *cli, const char *s, long long min,
-    long long max, const char *what, long long *out)
-{
-	long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
-		return cli_usage_error(cli, "bad %s '%s' (expected %lld-%lld)",
-		    what, s, min, max);
-	*out = v;
-	return 0;
-}
-
-int
-cli_common_option(struct cli *cli, int c, const char *arg)
-{
-	switch (c) {
-	case CLI_OPT_HELP:
-		command_help(cli->cmd, stdout);
-		return EXIT_OK;
-	case CLI_OPT_CONFIG:
-		cli->config_path = arg;
-		return -1;
-	default:
-		/* getopt said what was wrong */
-		fprintf(stderr, "Try 'portalloc %s --help'.\n",
-		    cli->cmd->name);
-		return EXIT_USAGE;
-	}
-}
-
-int
-cli_open(struct cli *cli, int need_store)
-{
-	struct pa_error err;
-	int rc;
-	size_t i;
-
-	memset(&err, 0, sizeof(err));
-	if (cli->cfg == NULL) {
-		rc = pa_config_load(&cli->cfg, cli->config_path, &err);
-		if (rc != 0)
-			return cli_fail(rc, &err);
-		for (i = 0; i < cli->cfg->nwarnings; i++)
-			cli_warn("warning: %s", cli->cfg->warnings[i]);
-	}
-	if (need_store && cli->pa == NULL &&
-	    (rc = pa_open(&cli->pa, cli->cfg, &err)) != 0)
-		return cli_fail(rc, &err);
-	return 0;
-}
-
-int
-cli_simple_options(struct cli *cli, int argc, char **argv, int need_store,
-    const char **block, int *json)
-{
-	struct option opts[5] = { CLI_COMMON_OPTIONS };
-	char optstring[8] = "hc:";
-	int c, rc, n = 2;
-
-	if (block != NULL) {
-		*block = NULL;
-		opts[n++] = (struct option){ "block", required_argument, NULL,
-		    'b' };
-		strcat(optstring, "b:");
-	}
-	if (json != NULL) {
-		*json = 0;
-		opts[n++] = (struct option){ "json", no_argument, NULL, 'j' };
-		strcat(optstring, "j");
-	}
-	opts[n] = (struct option){ NULL, 0, NULL, 0 };
-	while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
-		if (c == 'b')
-			*block = optarg;
-		else if (c == 'j')
-			*json = 1;
-		else if ((rc = cli_common_option(cli, c, optarg)) >= 0)
-			return rc;
-	}
-	if (optind < argc)
-		return cli_usage_error(cli, "unexpected argument '%s'",
-		    argv[optind]);
-	rc = cli_open(cli, need_store);
-	return rc == 0 ? -1 : rc;
-}
-
+/* The command called name; else NULL after saying so (and what was meant). */
 static const struct cmd_entry *
 find_command(const char *name)
 {
-	size_t i;
+	char shown[64];
+	size_t i, best = 0, bestd = 9, d;
 
-	for (i = 0; i < NCOMMANDS; i++)
+	for (i = 0; i < NCOMMANDS; i++) {
 		if (strcmp(commands[i]->name, name) == 0)
 			return commands[i];
+		if ((d = distance(commands[i]->name, name)) < bestd)
+			bestd = d, best = i;
+	}
+	out_text(shown, sizeof(shown), name);
+	if (bestd <= 2)
+		cli_warn("unknown command '%s'; did you mean '%s'?", shown,
+		    commands[best]->name);
+	else
+		cli_warn("unknown command '%s'", shown);
+	fprintf(stderr, "Try 'portalloc --help'.\n");
 	return NULL;
+}
+
+/* The global options, then the command: its exit code. */
+static int
+run(struct cli *cli, int argc, char **argv)
+{
+	int help = 0, version = 0, first, rc;
+	const struct cli_opt opts[] = {
+		{ 'c', "config", OPT_KIND_PATH, "FILE", "read FILE instead of "
+		    "searching for portalloc.ini", &cli->config_path, 0, 0,
+		    NULL },
+		OPT_FLAG('h', "help", &help, "show this help"),
+		OPT_FLAG('V', "version", &version, "show the version"),
+		OPT_END
+	};
+
+	if ((rc = cli_parse(cli, opts, argc, argv, CLI_ARGS | CLI_STOP,
+	    &first)) >= 0)
+		return rc;
+	if (help || version) {
+		if (help)
+			usage(stdout, opts);
+		else
+			printf("portalloc %s\n", PA_VERSION);
+		return EXIT_OK;
+	}
+	if (first == argc) {
+		usage(stderr, opts);
+		return EXIT_USAGE;
+	}
+	if ((cli->cmd = find_command(argv[first])) == NULL)
+		return EXIT_USAGE;
+	return cli->cmd->exec(cli, argc - first, argv + first);
 }
 
 int
 main(int argc, char **argv)
 {
 	struct cli cli;
-	int i, rc;
+	int rc;
 
 	memset(&cli, 0, sizeof(cli));
 	pa__stdio_plain();
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return EXIT_OK;
-		}
-		if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
-			printf("portalloc %s\n", PA_VERSION);
-			return EXIT_OK;
-		}
-		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
-		    i + 1 < argc) {
-			cli.config_path = argv[++i];
-			continue;
-		}
-		if (!strncmp(argv[i], "--config=", 9)) {
-			cli.config_path = argv[i] + 9;
-			continue;
-		}
-		fprintf(stderr, "portalloc: unknown option '%s'\n", argv[i]);
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (i == argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if ((cli.cmd = find_command(argv[i])) == NULL) {
-		fprintf(stderr, "portalloc: unknown command '%s'\n", argv[i]);
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	optind = 0; /* GNU getopt: start afresh on the command's arguments */
-	rc = cli.cmd->exec(&cli, argc - i, argv + i);
+	rc = run(&cli, argc, argv);
 	pa_close(cli.pa);
 	pa_config_free(cli.cfg);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
+	/* a failure already said (and its exit code) stands */
+	if ((fflush(stdout) != 0 || ferror(stdout)) && rc == EXIT_OK) {
 		cli_warn("cannot write output: %s", strerror(errno));
-		if (rc == 0)
-			rc = EXIT_IOERR;
+		rc = EXIT_IOERR;
 	}
 	return rc;
 }

@@ -473,7 +473,7 @@ describe_owners(struct pa *pa, const struct pa_block *b, char *buf,
 			count += v[j].owner_pid == v[i].owner_pid;
 		if (shown++ < 5 && off < len)
 			off += (size_t)snprintf(buf + off, len - off,
-			    "%s pid %lld (%.40s): %zu", shown == 1 ? " (" : ",",
+			    "%spid %lld (%.40s): %zu", shown == 1 ? " (" : ", ",
 			    (long long)v[i].owner_pid, v[i].command, count);
 	}
 	if (off < len && shown > 5)
@@ -487,14 +487,21 @@ describe_owners(struct pa *pa, const struct pa_block *b, char *buf,
 static int
 full(struct walk *w, unsigned count, int consecutive, struct pa_error *err)
 {
-	char owners[512];
+	char owners[512], want[64], held[64] = "";
 
 	describe_owners(w->pa, w->b, owners, sizeof(owners));
-	return pa__err(err, PA_EFULL, "block '%s' (%u-%u) has no %u %sfree "
-	    "port%s: %s, %u held by other processes; try 'portalloc gc', "
-	    "'portalloc list -b %s' or a larger block", w->b->name,
-	    w->b->first, w->b->last, count, consecutive ? "adjacent " : "",
-	    count == 1 ? "" : "s", owners, w->held, w->b->name);
+	if (count == 1)
+		snprintf(want, sizeof(want), "no free port");
+	else
+		snprintf(want, sizeof(want), "%s %u %sfree ports",
+		    consecutive ? "no" : "fewer than", count,
+		    consecutive ? "adjacent " : "");
+	if (w->held > 0)
+		snprintf(held, sizeof(held), ", %u held by other processes",
+		    w->held);
+	return pa__hint(err, pa__err(err, PA_EFULL, "block '%s' (%u-%u) has "
+	    "%s: %s%s", w->b->name, w->b->first, w->b->last, want, owners,
+	    held), PA_HINT_RELEASE, w->b->name);
 }
 
 static int

@@ -1,8 +1,9 @@
 /*
  * The little of the operating system that the CLI may use, and nothing
  * more: running the command of `portalloc exec`, closing the sockets it
- * hands over, and plain stdio.  Everything else the CLI needs goes through
- * the library (portalloc.h), which reaches the OS through os.h.
+ * hands over, plain stdio and the width of the terminal.  Everything else
+ * the CLI needs goes through the library (portalloc.h), which reaches the
+ * OS through os.h.
  */
 #ifndef PA_SPAWN_H
 #define PA_SPAWN_H
@@ -14,6 +15,10 @@
 /* Makes stdout and stderr write "\n" as it is, for the scripts that read
  * the CLI's output (Windows: no "\r" added; elsewhere nothing to do). */
 void pa__stdio_plain(void);
+
+/* The width of the terminal stdout writes to, in columns (80 when the
+ * terminal does not say); 0 when stdout is not a terminal. */
+int pa__term_columns(void);
 
 /* Closes a socket that pa_get_listen handed to the caller. */
 void pa__fd_close(int fd);

@@ -384,8 +384,12 @@ test_block_full_exits_69(void **state)
 	pa_run(e, &r, "get", "-n", "2", NULL);
 	assert_int_equal(r.status, 69);
 	assert_string_equal(r.out, "");
-	assert_non_null(strstr(r.err, "block 'tiny' (26800-26802) has no 2 "
-	    "free ports: 2 leased"));
+	assert_non_null(strstr(r.err, "block 'tiny' (26800-26802) has fewer "
+	    "than 2 free ports: 2 leased (pid "));
+	/* the owners live: gc cannot help, the hint says what can */
+	assert_null(strstr(r.err, "portalloc gc"));
+	assert_non_null(strstr(r.err, "hint: see who holds its ports with "
+	    "'portalloc list -b tiny'"));
 	th_run_free(&r);
 	pa_run(e, &r, "list", "--json", NULL);
 	assert_int_equal(th_lines(r.out), 2); /* all or none */
@@ -421,7 +425,7 @@ test_gc_dead_owner(void **state)
 	th_run_free(&r);
 	pa_run(e, &r, "gc", NULL);
 	assert_int_equal(r.status, 0);
-	assert_non_null(strstr(r.out, "26900/tcp+udp  block g  pid"));
+	assert_non_null(strstr(r.out, "26900/tcp,udp  block g  pid"));
 	assert_non_null(strstr(r.out, "reclaimed 2 leases\n"));
 	th_run_free(&r);
 	/* an owner that does not exist is refused */
@@ -583,6 +587,417 @@ test_map_plain(void **state)
 	free(cfg);
 }
 
+/* Runs portalloc with extra environment entries (NULL-terminated). */
+static void
+pa_run_env(struct e2e *e, struct th_run *r, char *const extra[],
+    char *const argv[])
+{
+	char *env[16];
+	size_t n = 0, i;
+
+	for (i = 0; e->env[i] != NULL; i++)
+		env[n++] = e->env[i];
+	for (i = 0; extra[i] != NULL; i++)
+		env[n++] = extra[i];
+	env[n] = NULL;
+	th_run(r, e->dir, env, argv);
+}
+
+/* 1 if s is valid UTF-8 with no raw control character but '\n'. */
+static int
+clean_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int n, i;
+
+	while (*p) {
+		if (*p < 0x80) {
+			if ((*p < 0x20 && *p != '\n') || *p == 0x7f)
+				return 0;
+			p++;
+			continue;
+		}
+		n = *p >= 0xf0 ? 3 : *p >= 0xe0 ? 2 : *p >= 0xc2 ? 1 : -1;
+		if (n < 0 || *p > 0xf4)
+			return 0;
+		for (i = 1; i <= n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
+/* Every option is declared once: long-only options have no short letter,
+ * unknown ones are refused the way other errors are said. */
+static void
+test_long_only_options_refused(void **state)
+{
+	static const char *const cases[][3] = {
+		{ "-j", "unknown option '-j'" },
+		{ "-C", "unknown option '-C'" },
+		{ "-T", "unknown option '-T'" },
+		{ "--json=1", "option '--json' takes no value" },
+		{ "--count", "option '--count' needs a value" },
+	};
+	struct e2e *e = *state;
+	struct th_run r;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* "foo" would be --count's value */
+		pa_run(e, &r, "get", cases[i][0], i < 4 ? "foo" : NULL, NULL);
+		assert_int_equal(r.status, 2);
+		assert_string_equal(r.out, "");
+		assert_true(strncmp(r.err, "portalloc: get: ", 16) == 0);
+		assert_non_null(strstr(r.err, cases[i][1]));
+		th_run_free(&r);
+	}
+	pa_run(e, &r, "gte", NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "unknown command 'gte'; did you mean "
+	    "'get'?"));
+	assert_null(strstr(r.err, "commands:"));   /* not the whole usage */
+	th_run_free(&r);
+	assert_int_equal(access(e->store, F_OK), -1);
+}
+
+/* -cFILE, -c FILE, --config=FILE before the command and -cFILE after it
+ * all read FILE. */
+static void
+test_config_option_spellings(void **state)
+{
+	static const char *const forms[][4] = {
+		{ "-csub/p.ini", "config", "--json", NULL },
+		{ "-c", "sub/p.ini", "config", "--json" },
+		{ "--config=sub/p.ini", "config", "--json", NULL },
+		{ "config", "-csub/p.ini", "--json", NULL },
+		{ "config", "--json", "--config", "sub/p.ini" },
+	};
+	struct e2e *e = *state;
+	struct th_run r;
+	char *first = NULL, *argv[8], sub[700];
+	size_t i, j;
+
+	snprintf(sub, sizeof(sub), "%s/sub", e->dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	free(th_write(sub, "p.ini", "[block elsewhere]\nports = 1-2\n"
+	    "reserve = no\n"));
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		argv[0] = PORTALLOC_BIN;
+		for (j = 0; j < 4 && forms[i][j]; j++)
+			argv[j + 1] = (char *)forms[i][j];
+		argv[j + 1] = NULL;
+		th_run(&r, e->dir, e->env, argv);
+		print_message("form %zu: %s", i, r.err);
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(r.out, "\"name\":\"elsewhere\""));
+		if (first == NULL)
+			first = strdup(r.out);
+		assert_string_equal(r.out, first);
+		th_run_free(&r);
+	}
+	free(first);
+}
+
+/* One validator per kind of value: every command refuses the same bad
+ * tags and pids, before touching anything. */
+static void
+test_checks_alike(void **state)
+{
+	static const char *const cmds[][2] = {
+		{ "get", NULL }, { "list", NULL }, { "release", NULL },
+		{ "exec", "--" },
+	};
+	static const char *const bad[][2] = {
+		{ "--tag", "" }, { "--tag", "a\033[2Jb" }, { "--tag", "x\ny" },
+		{ "--tag", "caf\xe9" }, { "--tag", "\xc2\x9b" },
+		{ "--owner", "0" }, { "--block", "" },
+	};
+	struct e2e *e = *state;
+	struct th_run r;
+	char *argv[8];
+	size_t i, j;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		for (j = 0; j < sizeof(bad) / sizeof(bad[0]); j++) {
+			if (i == 3 && strcmp(bad[j][0], "--owner") == 0)
+				continue;       /* exec's child is the owner */
+			argv[0] = PORTALLOC_BIN;
+			argv[1] = (char *)cmds[i][0];
+			argv[2] = (char *)bad[j][0];
+			argv[3] = (char *)bad[j][1];
+			argv[4] = cmds[i][1] ? (char *)cmds[i][1] : NULL;
+			argv[5] = cmds[i][1] ? "/bin/true" : NULL;
+			argv[6] = NULL;
+			th_run(&r, e->dir, e->env, argv);
+			print_message("%s %s: %s", cmds[i][0], bad[j][0],
+			    r.err);
+			assert_int_equal(r.status, 2);
+			assert_string_equal(r.out, "");
+			assert_true(clean_utf8(r.err));   /* shown escaped */
+			th_run_free(&r);
+		}
+	assert_int_equal(access(e->store, F_OK), -1);
+	/* a good UTF-8 tag is fine */
+	pa_run(e, &r, "get", "--tag", "caf\xc3\xa9", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\"tag\":\"caf\xc3\xa9\""));
+	th_run_free(&r);
+}
+
+/* --ttl 0 is not "never": refused; never is how to ask. */
+static void
+test_ttl_zero_refused(void **state)
+{
+	struct e2e *e = *state;
+	struct th_run r;
+
+	pa_run(e, &r, "get", "--ttl", "0", NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "'never'"));
+	th_run_free(&r);
+	pa_run(e, &r, "get", "--ttl", "0s", NULL);
+	assert_int_equal(r.status, 2);
+	th_run_free(&r);
+	assert_int_equal(access(e->store, F_OK), -1);
+	pa_run(e, &r, "get", "--ttl", "never", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\"expires\":null"));
+	th_run_free(&r);
+}
+
+/* A result nobody can read is no lease: get > /dev/full exits 74 and
+ * leaves nothing leased. */
+static void
+test_unwritable_result_released(void **state)
+{
+	struct e2e *e = *state;
+	char *argv[] = { "/bin/sh", "-c", "exec \"$0\" get -n 2 >/dev/full",
+	    PORTALLOC_BIN, NULL };
+	struct th_run r;
+
+	if (access("/dev/full", W_OK) != 0)
+		skip();
+	th_run(&r, e->dir, e->env, argv);
+	assert_int_equal(r.status, 74);
+	assert_non_null(strstr(r.err, "released the 2 leases again"));
+	th_run_free(&r);
+	pa_run(e, &r, "list", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "[]\n");
+	th_run_free(&r);
+}
+
+/* A TCP port below the ephemeral ranges that nobody holds just now. */
+static uint16_t
+unheld_port(void)
+{
+	pa_socket_t s = TH_BADSOCK;
+	uint16_t port = 0;
+	int i;
+
+	for (i = 0; i < 200 && s == TH_BADSOCK; i++) {
+		port = (uint16_t)(20000 + (getpid() * 13 + i * 41) % 8000);
+		s = th_listen_tcp(AF_INET, port);
+	}
+	assert_true(s != TH_BADSOCK);
+	th_sock_close(s);
+	return port;
+}
+
+/* A lease whose owner's command line holds an escape sequence, a newline
+ * and invalid UTF-8: list --json stays valid JSON, the table one row, the
+ * full block's message one clean line. */
+static void
+test_hostile_command_line(void **state)
+{
+	struct e2e *e = *state;
+	char ini[96];
+	char *argv[] = { "\033[2J\nport 1 fake\xff\xc3", "30", NULL };
+	pa_socket_t s = th_listen_tcp(AF_INET, 0);
+	char pid[32], port[16];
+	struct th_run r;
+	pid_t child;
+	int status;
+
+	assert_true(s != TH_BADSOCK);
+	snprintf(port, sizeof(port), "%u", th_sock_port(s));
+	child = fork();
+	if (child == 0) {       /* it holds our listener, too */
+		fcntl(s, F_SETFD, 0);
+		execv("/bin/sleep", argv);
+		_exit(126);
+	}
+	snprintf(pid, sizeof(pid), "%d", (int)child);
+	snprintf(ini, sizeof(ini), "[block one]\nports = %u\n",
+	    unheld_port());
+	free(config(e, ini));
+	pa_run(e, &r, "get", "--owner", pid, NULL);
+	assert_int_equal(r.status, 0);
+	th_run_free(&r);
+	pa_run(e, &r, "get", NULL);             /* full: says whose */
+	assert_int_equal(r.status, 69);
+	assert_true(clean_utf8(r.err));
+	assert_non_null(strstr(r.err, "\\x1b[2J\\nport 1 fake"));
+	th_run_free(&r);
+	pa_run(e, &r, "list", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_true(clean_utf8(r.out));
+	assert_int_equal(th_lines(r.out), 1);
+	assert_non_null(strstr(r.out, "\\u001b[2J\\nport 1 fake\\ufffd"));
+	th_run_free(&r);
+	pa_run(e, &r, "list", NULL);
+	assert_int_equal(r.status, 0);
+	assert_true(clean_utf8(r.out));
+	assert_int_equal(th_lines(r.out), 2);   /* header and one row */
+	assert_non_null(strstr(r.out, "\\x1b[2J\\nport 1 fake\\xff\\xc3"));
+	th_run_free(&r);
+	/* who: the same command line, as a holder (we hold it too) */
+	pa_run(e, &r, "who", port, NULL);
+	assert_int_equal(r.status, 0);
+	assert_true(clean_utf8(r.out));
+	assert_int_equal(th_lines(r.out), 3);   /* header, us, the child */
+	assert_non_null(strstr(r.out, "\\x1b[2J\\nport 1 fake"));
+	th_run_free(&r);
+	pa_run(e, &r, "who", port, "--json", NULL);
+	assert_true(clean_utf8(r.out));
+	assert_non_null(strstr(r.out, "\\u001b[2J\\nport 1 fake\\ufffd"));
+	th_run_free(&r);
+	th_sock_close(s);
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+}
+
+/* The library's hint, worded with the user's own -c FILE: a one-port
+ * block that a process without a lease holds. */
+static void
+test_hint_names_config(void **state)
+{
+	struct e2e *e = *state;
+	pa_socket_t s = TH_BADSOCK;
+	char ini[128], sub[700];
+	struct th_run r;
+	uint16_t port = 0;
+	int i;
+
+	/* a port below every ephemeral range that we can hold */
+	for (i = 0; i < 200 && s == TH_BADSOCK; i++) {
+		port = (uint16_t)(20000 + (getpid() * 7 + i * 37) % 8000);
+		s = th_listen_tcp(AF_INET, port);
+	}
+	assert_true(s != TH_BADSOCK);
+	snprintf(sub, sizeof(sub), "%s/sub", e->dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(ini, sizeof(ini), "[block one]\nports = %u\nprotocols = "
+	    "tcp\nbind_address = 127.0.0.1\n", port);
+	free(th_write(sub, "p.ini", ini));
+	pa_run(e, &r, "-c", "sub/p.ini", "get", NULL);
+	assert_int_equal(r.status, 69);
+	assert_non_null(strstr(r.err, "has no free port: 0 leased, 1 held "
+	    "by other processes"));
+	assert_non_null(strstr(r.err, "hint: "));
+	assert_non_null(strstr(r.err, "'portalloc -c sub/p.ini check -b "
+	    "one'"));
+	th_run_free(&r);
+	th_sock_close(s);
+}
+
+/* Reports: list says "no leases" on stderr; who --json has the same keys
+ * on every row; the protocol pair has one spelling, old ones accepted. */
+static void
+test_report_shapes(void **state)
+{
+	struct e2e *e = *state;
+	pa_socket_t t = th_listen_tcp(AF_INET, 0), u;
+	char port[16];
+	struct th_run r;
+	const char *p;
+	size_t rows = 0, remote = 0;
+
+	pa_run(e, &r, "list", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "no leases in "));
+	th_run_free(&r);
+	assert_true(t != TH_BADSOCK);
+	snprintf(port, sizeof(port), "%u", th_sock_port(t));
+	u = th_bind_udp(AF_INET, th_sock_port(t));
+	pa_run(e, &r, "who", port, "--json", NULL);
+	assert_int_equal(r.status, 0);
+	for (p = r.out; (p = strstr(p, "\"port\":")) != NULL; p++)
+		rows++;
+	for (p = r.out; (p = strstr(p, "\"remote_port\":")) != NULL; p++)
+		remote++;
+	assert_true(rows >= 1);
+	assert_int_equal(rows, remote);
+	assert_non_null(strstr(r.out, "\"remote\":null,\"remote_port\":null"));
+	th_run_free(&r);
+	th_sock_close(t);
+	if (u != TH_BADSOCK)
+		th_sock_close(u);
+	pa_run(e, &r, "get", "--proto", "both", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\"proto\":\"tcp,udp\""));
+	th_run_free(&r);
+	pa_run(e, &r, "get", "--proto", "tcp+udp", NULL);
+	assert_int_equal(r.status, 0);
+	th_run_free(&r);
+	pa_run(e, &r, "config", NULL);
+	assert_non_null(strstr(r.out, "protocols = tcp,udp "));
+	th_run_free(&r);
+}
+
+/* --help: the options and nothing between them; exec's synopsis has
+ * --listen. */
+static void
+test_help_shapes(void **state)
+{
+	struct e2e *e = *state;
+	struct th_run r;
+	const char *p;
+
+	pa_run(e, &r, "release", "--help", NULL);
+	assert_int_equal(r.status, 0);
+	p = strstr(r.out, "\noptions:\n");
+	assert_non_null(p);
+	for (p += 10; *p; p = strchr(p, '\n') + 1)
+		assert_true(strncmp(p, "  -", 3) == 0 ||
+		    strncmp(p, "      --", 8) == 0 ||
+		    strncmp(p, "                      ", 22) == 0);
+	th_run_free(&r);
+	pa_run(e, &r, "exec", "--help", NULL);
+	assert_int_equal(r.status, 0);
+	p = strstr(r.out, "\n\n");
+	assert_non_null(p);
+	assert_true(strstr(r.out, "[--listen N]") < p);
+	assert_non_null(strstr(r.out, "[--listen N]"));
+	th_run_free(&r);
+}
+
+/* map fits a 40-column terminal. */
+static void
+test_map_fits_columns(void **state)
+{
+	struct e2e *e = *state;
+	char *cfg = config(e, "[block wide]\nports = 26000-26099\n");
+	char *extra[] = { "COLUMNS=40", NULL };
+	char *argv[] = { PORTALLOC_BIN, "map", NULL };
+	struct th_run r;
+	const char *p, *nl;
+	size_t rows = 0;
+
+	pa_run_env(e, &r, extra, argv);
+	assert_int_equal(r.status, 0);
+	for (p = r.out; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		assert_true(nl - p <= 40);
+		rows += strncmp(p, "26", 2) == 0;
+	}
+	assert_int_equal(rows, 4);      /* 100 ports, 30 to a row */
+	th_run_free(&r);
+	free(cfg);
+}
+
 int
 main(void)
 {
@@ -613,6 +1028,26 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_map_plain, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_config_shows_origins,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_only_options_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_option_spellings,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checks_alike,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ttl_zero_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unwritable_result_released,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_command_line,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hint_names_config,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report_shapes,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_help_shapes,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_fits_columns,
 		    setup, teardown),
 	};
 

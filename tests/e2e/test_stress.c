@@ -143,7 +143,7 @@ get_storm(struct st *s, uint16_t *ports, int *codes)
 		free(out);
 		snprintf(path, sizeof(path), "%s/err.%d", s->dir, i);
 		out = th_read(path, NULL);
-		if (codes[i] == 69 && strstr(out, "has no 5 free ports") == NULL)
+		if (codes[i] == 69 && strstr(out, "has fewer than 5 free ports") == NULL)
 			fail_msg("process %d: exit 69 but: %s", i, out);
 		if (codes[i] != 0 && codes[i] != 69)
 			fail_msg("process %d: exit %d: %s", i, codes[i], out);

@@ -259,3 +259,14 @@ pa__fd_close(int fd)
 {
 	closesocket((SOCKET)fd);
 }
+
+int
+pa__term_columns(void)
+{
+	CONSOLE_SCREEN_BUFFER_INFO info;
+
+	if (!GetConsoleScreenBufferInfo(GetStdHandle(STD_OUTPUT_HANDLE),
+	    &info))
+		return 0;
+	return info.srWindow.Right - info.srWindow.Left + 1;
+}
