@@ -28,6 +28,15 @@ def pairs(path):
     return out
 
 
+def herd(d, name):
+    """The rounds of one herd run: (median ms, min, max, failed calls)."""
+    with open(os.path.join(d, name)) as f:
+        rows = [line.split() for line in f if line.strip()]
+    ms_ = sorted(float(r[0]) for r in rows)
+    return (ms_[len(ms_) // 2], ms_[0], ms_[-1],
+            sum(int(r[1]) for r in rows))
+
+
 def holders_ok(d):
     """Every tool named both processes holding port 17000."""
     with open(os.path.join(d, "answer-who.json")) as f:
@@ -44,7 +53,8 @@ def holders_ok(d):
 def main():
     d = sys.argv[1]
     t = {}
-    for name in ("alloc", "alloc-ps", "who", "check"):
+    for name in ("alloc", "alloc-ps", "who", "check", "check10k",
+                 "leases-0", "leases-10k", "leases-50k"):
         t.update(load(d, name + ".json"))
     out = []
     p = out.append
@@ -72,7 +82,22 @@ def main():
         p(f"| {k} | {v} |")
         m = re.search(r"duplicates=(\d+) failed_binds=(\d+)", v)
         dup[k] = (int(m.group(1)), int(m.group(2))) if m else (-1, -1)
-    p("\n## Peak memory (max RSS)\n")
+    p("\n## 64 callers at once (`get -n 5` each; ms until the last "
+      "one finished)\n")
+    p("| how | median | min | max | failed calls |\n|---|---|---|---|---|")
+    hd = {}
+    for k, f in (("portalloc, 64 released together", "herd-together.txt"),
+                 ("portalloc, the same 64 in sequence",
+                  "herd-sequence.txt"),
+                 ("portpicker via portserver, 64 released together",
+                  "herd-portserver.txt")):
+        hd[k] = herd(d, f)
+        m, lo, hi, fails = hd[k]
+        p(f"| {k} | {m:.0f} ms | {lo:.0f} ms | {hi:.0f} ms | {fails} |")
+    with open(os.path.join(d, "leases-count.txt")) as f:
+        nlines = f.read().strip()
+    p(f"\nThe store of the 50,000-lease row held {nlines} leases.")
+    p("\n## Peak memory (max RSS, wait4 from a small C parent)\n")
     p("| command | KiB |\n|---|---|")
     for k, v in pairs(os.path.join(d, "mem.txt")):
         p(f"| {k} | {v} |")
@@ -85,7 +110,27 @@ def main():
         p(f"- portalloc check -b load: {f.read().strip()}")
 
     med = {k: r["median"] for k, r in t.items()}
+    mem = {k: int(v) for k, v in pairs(os.path.join(d, "mem.txt"))
+           if v.strip().isdigit()}
+    pa_mem = {k: v for k, v in mem.items() if k.startswith("portalloc")}
+    worst = max(pa_mem, key=pa_mem.get)
+    tog = hd["portalloc, 64 released together"][0]
     targets = [
+        ("64 together <= the same 64 in sequence",
+         tog / hd["portalloc, the same 64 in sequence"][0], 1.0),
+        ("64 together <= portserver's 64 together",
+         tog / hd["portpicker via portserver, 64 released together"][0],
+         1.0),
+        ("get -n 5 with 50,000 leases <= 2x an empty store",
+         med["portalloc get -n 5, 50000 live leases"]
+         / med["portalloc get -n 5, empty store"], 2.0),
+        ("get -n 5 <= 2x the bind(0) process",
+         med["portalloc get -n 5"] / med["bind(0) in C (floor)"], 2.0),
+        ("check of 10,000 ports <= 2x check of 1,000 (under load)",
+         med["portalloc check (10000 ports)"]
+         / med["portalloc check (1000 ports)"], 2.0),
+        (f"peak RSS of every command < 4 MiB (largest: {worst})",
+         pa_mem[worst] / 4096, 1.0),
         ("get -n 5 <= 1/8 of portpicker's one-port CLI",
          med["portalloc get -n 5"] / med["python3 -m portpicker"], 1 / 8),
         ("no port handed out twice (portalloc)",

@@ -8,12 +8,14 @@
 #   bench/run.sh            # prints a table and writes build-bench/results.md
 #
 # Environment: BENCH_RUNS (timed runs per command, default 30),
-# BENCH_ROUNDS (duplicate-test rounds, default 20).
+# BENCH_ROUNDS (duplicate-test rounds, default 20), BENCH_HERD_ROUNDS
+# (rounds of 64 callers at once / in sequence, default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 runs=${BENCH_RUNS:-30}
 rounds=${BENCH_ROUNDS:-20}
+herd_rounds=${BENCH_HERD_ROUNDS:-10}
 bb=$root/build-bench
 
 if [ "$(id -u)" -eq 0 ]; then
@@ -29,7 +31,7 @@ echo "== building (Release) in build-bench/" >&2
 cmake -S . -B "$bb" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DPORTALLOC_TESTS=OFF >/dev/null
 cmake --build "$bb" >/dev/null
-for t in load race bind0; do
+for t in load race bind0 herd maxrss; do
   cc -O2 -Wall -o "$bb/$t" "bench/$t.c"
 done
 
@@ -91,6 +93,22 @@ for _ in range(5):
   echo "portpicker via portserver|$(PORTSERVER_ADDRESS=@portalloc-bench \
     "$bb/race" "$rounds" 64 5 - "$py" -c "$pick5")"
 } > "$res/race.txt"
+
+echo "== 2b. 64 callers at once vs the same 64 in sequence, $herd_rounds rounds" >&2
+# each round's leases are released before the next, untimed
+"$pa" release --mine >/dev/null
+between="$pa release --mine >/dev/null"
+"$bb/herd" together "$herd_rounds" 64 "$between" "$pa" get -n 5 -b bench \
+  > "$res/herd-together.txt"
+"$bb/herd" sequence "$herd_rounds" 64 "$between" "$pa" get -n 5 -b bench \
+  > "$res/herd-sequence.txt"
+# portserver's callers own their ports themselves: it takes them back
+# once they exit
+pick5own='import os, portpicker
+for _ in range(5):
+    print(portpicker.pick_unused_port(pid=os.getpid()))'
+PORTSERVER_ADDRESS=@portalloc-bench "$bb/herd" together "$herd_rounds" 64 - \
+  "$py" -c "$pick5own" > "$res/herd-portserver.txt"
 kill "$ps_pid" 2>/dev/null || true
 ps_pid=
 
@@ -121,6 +139,15 @@ echo "== 4. check over a 1000-port block, under the same load" >&2
 "$pa" get -n 5 -b load >/dev/null
 hf check -i -n "portalloc check (1000 ports)" "$pa check -b load"
 "$pa" check -b load | tail -n 1 > "$res/check.txt" || true
+# a 10,000-port block over the same load (its own config: blocks may not
+# overlap), the same store
+cat > "$work/check10k.ini" <<INI
+[block load10k]
+ports = 8000-17999
+INI
+PORTALLOC_CONFIG=$work/check10k.ini "$pa" get -n 5 -b load10k >/dev/null
+PORTALLOC_CONFIG=$work/check10k.ini hf check10k -i \
+  -n "portalloc check (10000 ports)" "$pa check -b load10k"
 
 # portalloc accel: who and check through the pinned BPF iterator, against
 # the /proc scan (PORTALLOC_ACCEL=0), ss -p, lsof and fuser, in one run
@@ -171,10 +198,11 @@ PY
 }
 bench_accel
 
-echo "== 5. peak memory" >&2
-mem() { /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -n 1; }
+echo "== 5. peak memory (wait4's ru_maxrss from a small C parent)" >&2
+mem() { "$bb/maxrss" 5 "$@" | cut -d' ' -f1; }
 {
   echo "portalloc check (1000 ports, under load)|$(mem "$pa" check -b load)"
+  echo "portalloc check (10000 ports, under load)|$(PORTALLOC_CONFIG=$work/check10k.ini mem "$pa" check -b load10k)"
   echo "portalloc who (under load)|$(mem "$pa" who 17000)"
   echo "ss -Htlnp (under load)|$(mem ss -Htlnp 'sport = :17000')"
 } > "$res/mem.txt"
@@ -183,8 +211,13 @@ wait "$load_pid" 2>/dev/null || true
 load_pid=
 {
   echo "portalloc get -n 5|$(mem "$pa" get -n 5 -b bench)"
+  echo "portalloc list ($("$pa" list | tail -n +2 | wc -l) leases)|$(mem "$pa" list)"
   echo "python3 -m portpicker|$(mem "$py" -m portpicker)"
 } >> "$res/mem.txt"
+
+echo "== 6. get -n 5 with 0, 10,000 and 50,000 live leases (own netns)" >&2
+unshare -n bash bench/leases.sh "$pa" "$bb" "$work" "$runs" "$res"
+echo "portalloc list ($(cat "$res/leases-count.txt") leases)|$(cut -d' ' -f1 "$res/mem-list50k.txt")" >> "$res/mem.txt"
 
 versions() {
   echo "portalloc|$("$pa" --version)"

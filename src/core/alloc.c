@@ -1,9 +1,15 @@
 /*
- * Allocation: in one BEGIN IMMEDIATE transaction, reclaim what is dead,
+ * Allocation: in one BEGIN IMMEDIATE transaction, reclaim what is expired,
  * walk the block next-fit from its cursor, skip leased ports and ports a
  * probe bind shows in use, record the leases, move the cursor, commit.
  * On a reserved block of an OS that picks ports from its reservations
  * (Windows), the OS picks instead of the walk.
+ *
+ * The time inside the lock must not grow with the store: the walk reads
+ * the leased ports ahead of it a few at a time with indexed range queries,
+ * judges only the owners of the leases it meets (a gone owner's leases are
+ * reclaimed there and then), and reclaims every owner only when the block
+ * looks full.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -11,6 +17,15 @@
 #include <string.h>
 
 #include "core/core.h"
+
+/* Leased ports read per range query, ahead of the walk. */
+#define LEASED_AHEAD 64
+/*
+ * Owners of the leases met in one walk that are judged (and their leases
+ * reclaimed when gone).  Past that, leases met count as live: the walk's
+ * cost stays bounded, and a block that looks full has every owner judged.
+ */
+#define OWNERS_JUDGED 32
 
 /* One allocation in progress. */
 struct walk {
@@ -21,7 +36,12 @@ struct walk {
 	int naddrs;
 	unsigned protos;
 	unsigned size;              /* ports in the block */
-	unsigned char *leased;      /* bit set by offset */
+	struct pa__leased lv[LEASED_AHEAD]; /* leased ports from lfrom on */
+	size_t nl;
+	unsigned lfrom, lto;        /* offsets lv covers, when lvalid */
+	int lvalid;
+	struct pa__owner alive[OWNERS_JUDGED]; /* owners met, judged alive */
+	size_t nalive;
 	signed char *probed;        /* by offset: -1 unknown, 0 free, 1 held */
 	unsigned held;              /* ports found in use */
 	int dumped;                 /* the socket table was read into probed */
@@ -90,6 +110,80 @@ probe_addrs(struct walk *w, struct pa_error *err)
 	return 0;
 }
 
+/* Reads the leased ports from offset off on (LEASED_AHEAD of them). */
+static int
+read_leased(struct walk *w, unsigned off, struct pa_error *err)
+{
+	int rc;
+
+	rc = pa__store_leased_from(w->pa->store, (uint16_t)(w->b->first + off),
+	    w->b->last, w->lv, LEASED_AHEAD, &w->nl, err);
+	if (rc != 0)
+		return rc;
+	w->lfrom = off;
+	w->lto = w->nl == LEASED_AHEAD ?
+	    (unsigned)(w->lv[LEASED_AHEAD - 1].port - w->b->first) :
+	    w->size - 1;
+	w->lvalid = 1;
+	return 0;
+}
+
+static int
+same_owner(const struct pa__owner *a, const struct pa__owner *b)
+{
+	return a->pid == b->pid && a->start == b->start &&
+	    strcmp(a->boot, b->boot) == 0;
+}
+
+/*
+ * The lease l met in the walk: 1 if it stands, 0 if its owner is gone
+ * (its leases are reclaimed now), or an error.
+ */
+static int
+judge(struct walk *w, const struct pa__leased *l, struct pa_error *err)
+{
+	size_t i, none = 0, cap = 0;
+	int rc;
+
+	for (i = 0; i < w->nalive; i++)
+		if (same_owner(&w->alive[i], &l->owner))
+			return 1;
+	if (w->nalive == OWNERS_JUDGED)
+		return 1;
+	rc = pa__reclaim_owner(w->pa, &l->owner, NULL, &none, &cap, err);
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		w->lvalid = 0; /* more of lv may be gone */
+		return 0;
+	}
+	w->alive[w->nalive++] = l->owner;
+	return 1;
+}
+
+/* 1 if a live lease holds the port at offset off, 0 if not, or an error. */
+static int
+leased(struct walk *w, unsigned off, struct pa_error *err)
+{
+	uint16_t port = (uint16_t)(w->b->first + off);
+	size_t lo = 0, hi, mid;
+	int rc;
+
+	if ((!w->lvalid || off < w->lfrom || off > w->lto) &&
+	    (rc = read_leased(w, off, err)) != 0)
+		return rc;
+	for (hi = w->nl; lo < hi;) {
+		mid = lo + (hi - lo) / 2;
+		if (w->lv[mid].port < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == w->nl || w->lv[lo].port != port)
+		return 0;
+	return judge(w, &w->lv[lo], err);
+}
+
 /* 1 if the port at offset off can be handed out, 0 if not, or an error. */
 static int
 port_free(struct walk *w, unsigned off, struct pa_error *err)
@@ -97,8 +191,8 @@ port_free(struct walk *w, unsigned off, struct pa_error *err)
 	const struct pa_os *os = w->pa->os;
 	int rc;
 
-	if (w->leased[off / 8] & (1u << (off % 8)))
-		return 0;
+	if ((rc = leased(w, off, err)) != 0)
+		return rc < 0 ? rc : 0;
 	if (!w->dumped && w->held >= PROBES_BEFORE_DUMP && w->probed[off] < 0 &&
 	    (rc = read_table(w, err)) != 0)
 		return rc;
@@ -234,11 +328,16 @@ os_pick_ok(struct walk *w, unsigned off, const uint16_t *ports,
 	const struct pa_os *os = w->pa->os;
 	uint16_t port = (uint16_t)(w->b->first + off);
 	unsigned i;
+	int rc;
 
 	for (i = 0; i < got; i++)
 		if (ports[i] == port)
 			return spare_push(w, s, err);
-	if ((w->leased[off / 8] & (1u << (off % 8))) || w->probed[off] == 1)
+	if ((rc = leased(w, off, err)) < 0) {
+		os->sock_close(os->ctx, s);
+		return rc;
+	}
+	if (rc == 1 || w->probed[off] == 1)
 		return spare_push(w, s, err);
 	if (!w->keep) {
 		os->sock_close(os->ctx, s);
@@ -490,15 +589,14 @@ allocate(struct walk *w, const struct pa_request *req,
     const struct pa_lease *tmpl, struct pa_lease *out, struct pa_error *err)
 {
 	const struct pa_block *b = w->b;
+	const struct pa_os *os = w->pa->os;
 	uint16_t cursor, *ports;
 	unsigned i, start;
-	size_t none = 0;
+	size_t none = 0, cap = 0;
 	int rc;
 
-	if ((rc = pa__reclaim(w->pa, NULL, &none, err)) != 0)
-		return rc;
-	if ((rc = pa__store_leased(w->pa->store, b->first, b->last, w->leased,
-	    err)) != 0)
+	if ((rc = pa__store_take_expired(w->pa->store, os->now(os->ctx), NULL,
+	    &none, &cap, err)) != 0)
 		return rc;
 	if ((rc = pa__store_cursor(w->pa->store, b->name, b->first, &cursor,
 	    err)) != 0)
@@ -508,6 +606,14 @@ allocate(struct walk *w, const struct pa_request *req,
 	if ((ports = calloc(req->count, sizeof(*ports))) == NULL)
 		return pa__err(err, PA_ENOMEM, "out of memory");
 	rc = choose(w, start, req, ports, err);
+	if (rc >= 0 && (unsigned)rc < req->count) {
+		/* looks full: judge every owner, then walk once more */
+		unhold(w, (unsigned)rc);
+		if ((rc = pa__reclaim(w->pa, NULL, &none, err)) == 0) {
+			w->lvalid = 0;
+			rc = choose(w, start, req, ports, err);
+		}
+	}
 	if (rc >= 0 && (unsigned)rc < req->count) {
 		unhold(w, (unsigned)rc);
 		rc = full(w, req->count, req->consecutive, err);
@@ -550,10 +656,9 @@ get(struct pa *pa, const struct pa_request *req, struct walk *w,
 	w->os_pick = os->resv_range != NULL && os->resv_range->bind != NULL &&
 	    w->b->reserve != PA_RESERVE_NO && w->fds == NULL;
 	w->size = (unsigned)w->b->last - w->b->first + 1;
-	w->leased = calloc(w->size / 8 + 1, 1);
 	w->probed = malloc(w->size);
 	leases = calloc(req->count, sizeof(*leases));
-	if (w->leased == NULL || w->probed == NULL || leases == NULL) {
+	if (w->probed == NULL || leases == NULL) {
 		rc = pa__err(err, PA_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -574,7 +679,6 @@ get(struct pa *pa, const struct pa_request *req, struct walk *w,
 		w->have_sock = 0;
 	}
 out:
-	free(w->leased);
 	free(w->probed);
 	free(leases);
 	return rc;

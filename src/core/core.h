@@ -71,10 +71,15 @@ int pa__store_take_expired(struct pa_store *st, int64_t now,
     struct pa_lease **out, size_t *n, size_t *cap, struct pa_error *err);
 int pa__store_take_owner(struct pa_store *st, const struct pa__owner *o,
     struct pa_lease **out, size_t *n, size_t *cap, struct pa_error *err);
-/* Leases (any block, any protocol) whose port lies in [first, last], as a
- * bit set indexed by port - first. */
-int pa__store_leased(struct pa_store *st, uint16_t first, uint16_t last,
-    unsigned char *bits, struct pa_error *err);
+/* A leased port (any block, any protocol) and its owner. */
+struct pa__leased {
+	uint16_t port;
+	struct pa__owner owner;
+};
+/* The first (at most max) leased ports from `from` to `last`, ascending,
+ * into v[0..*n): one indexed range query, whatever the store holds. */
+int pa__store_leased_from(struct pa_store *st, uint16_t from, uint16_t last,
+    struct pa__leased *v, size_t max, size_t *n, struct pa_error *err);
 /* The block's next-fit cursor; `first` when none is stored. */
 int pa__store_cursor(struct pa_store *st, const char *block, uint16_t first,
     uint16_t *cursor, struct pa_error *err);
@@ -133,6 +138,11 @@ enum pa_lease_state pa__lease_state(const struct pa *pa,
  * appending them to *out (if out is not NULL). */
 int pa__reclaim(struct pa *pa, struct pa_lease **out, size_t *n,
     struct pa_error *err);
+/* Inside a transaction: when owner o is provably gone, deletes its leases
+ * (appending them to *out, *n of them, capacity *cap, if out is not NULL)
+ * and returns 1; 0 while it may be alive; or an error. */
+int pa__reclaim_owner(struct pa *pa, const struct pa__owner *o,
+    struct pa_lease **out, size_t *n, size_t *cap, struct pa_error *err);
 
 /* pa_who with an explicit OS. */
 int pa__who_os(const struct pa_os *os, const struct pa_port_query *q,

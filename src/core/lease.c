@@ -172,6 +172,18 @@ fill_states(const struct pa *pa, struct pa_lease *v, size_t n)
 }
 
 int
+pa__reclaim_owner(struct pa *pa, const struct pa__owner *o,
+    struct pa_lease **out, size_t *n, size_t *cap, struct pa_error *err)
+{
+	int rc;
+
+	if (pa__owner_alive(pa->os, pa->pidns, o))
+		return 0;
+	rc = pa__store_take_owner(pa->store, o, out, n, cap, err);
+	return rc != 0 ? rc : 1;
+}
+
+int
 pa__reclaim(struct pa *pa, struct pa_lease **out, size_t *n,
     struct pa_error *err)
 {
@@ -186,12 +198,10 @@ pa__reclaim(struct pa *pa, struct pa_lease **out, size_t *n,
 		return rc;
 	if ((rc = pa__store_owners(pa->store, &owners, &nowners, err)) != 0)
 		return rc;
-	for (i = 0; rc == 0 && i < nowners; i++)
-		if (!pa__owner_alive(os, pa->pidns, &owners[i]))
-			rc = pa__store_take_owner(pa->store, &owners[i], out,
-			    n, &cap, err);
+	for (i = 0; rc >= 0 && i < nowners; i++)
+		rc = pa__reclaim_owner(pa, &owners[i], out, n, &cap, err);
 	free(owners);
-	return rc;
+	return rc < 0 ? rc : 0;
 }
 
 /* The filter with PA_UID_SELF made the caller's uid. */

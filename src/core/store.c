@@ -20,8 +20,13 @@
 struct pa_store {
 	sqlite3 *db;
 	int wal_frames;             /* in the WAL after our last commit */
+	const struct pa_os *os;
+	intptr_t lock;              /* the OS's store lock, -1 when not held */
+	sqlite3_stmt *insert;       /* prepared once: a get inserts n rows */
 	char path[PA_PATH_MAX];
 };
+
+static void store_unlock(struct pa_store *st);
 
 /*
  * Checkpoints.  Every command is a short process, and SQLite's default,
@@ -377,6 +382,8 @@ pa__store_open(struct pa_store **out, const char *path,
 	*out = NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return pa__err(err, PA_ENOMEM, "out of memory");
+	st->os = os;
+	st->lock = -1;
 	if (pa__strlcpy(st->path, path, sizeof(st->path))) {
 		free(st);
 		return pa__err(err, PA_ESTORE, "store path too long: %s", path);
@@ -430,6 +437,8 @@ pa__store_close(struct pa_store *st)
 {
 	if (st == NULL)
 		return;
+	store_unlock(st);
+	sqlite3_finalize(st->insert);
 	if (st->wal_frames > CHECKPOINT_FRAMES)
 		sqlite3_wal_checkpoint_v2(st->db, NULL,
 		    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
@@ -443,14 +452,74 @@ pa__store_path(const struct pa_store *st)
 	return st->path;
 }
 
+/*
+ * How long a writer waits for the store's lock before it names the
+ * process holding it: $PORTALLOC_LOCK_TIMEOUT seconds (fractions allowed,
+ * for tests), else as long as SQLite's busy timeout.
+ */
+static int
+lock_timeout_ms(void)
+{
+	const char *s = getenv("PORTALLOC_LOCK_TIMEOUT");
+	char *end;
+	double v;
+
+	if (s == NULL || *s == '\0')
+		return BUSY_TIMEOUT_MS;
+	v = strtod(s, &end);
+	if (*end != '\0' || !(v >= 0) || v > 86400)
+		return BUSY_TIMEOUT_MS;
+	return (int)(v * 1000);
+}
+
+/*
+ * Takes the OS's store lock, where it has one, so that writers queue in
+ * the kernel rather than in SQLite's sleeping busy handler.  A holder
+ * that keeps it past the timeout is named, not waited on in silence.
+ */
+static int
+store_lock(struct pa_store *st, struct pa_error *err)
+{
+	const struct pa_os *os = st->os;
+	int ms = lock_timeout_ms();
+	struct pa_proc p;
+	int64_t pid;
+	int rc;
+
+	if (os == NULL || os->store_lock == NULL || st->lock >= 0)
+		return 0;
+	rc = os->store_lock(os->ctx, st->path, ms, &st->lock, &pid, err);
+	if (rc != PA_EIO || pid <= 0)
+		return rc;
+	if (os->proc(os->ctx, pid, &p, NULL) != 0)
+		pa__strlcpy(p.name, "?", sizeof(p.name));
+	return pa__err(err, PA_EIO, "store %s is locked by pid %lld (%s); "
+	    "gave up after waiting %d.%03d s for it: that process may be "
+	    "stuck; nothing was changed", st->path, (long long)pid, p.name,
+	    ms / 1000, ms % 1000);
+}
+
+static void
+store_unlock(struct pa_store *st)
+{
+	if (st->lock >= 0)
+		st->os->store_unlock(st->os->ctx, st->lock);
+	st->lock = -1;
+}
+
 int
 pa__store_begin(struct pa_store *st, struct pa_error *err)
 {
-	int rc = exec_sql(st, "BEGIN IMMEDIATE", "cannot lock", err);
+	int rc;
 
-	if (rc == 0)
-		pa__fault("store.begin");
-	return rc;
+	if ((rc = store_lock(st, err)) != 0)
+		return rc;
+	if ((rc = exec_sql(st, "BEGIN IMMEDIATE", "cannot lock", err)) != 0) {
+		store_unlock(st);
+		return rc;
+	}
+	pa__fault("store.begin");
+	return 0;
 }
 
 int
@@ -460,11 +529,13 @@ pa__store_commit(struct pa_store *st, struct pa_error *err)
 
 	pa__fault("store.commit");
 	rc = exec_sql(st, "COMMIT", "cannot commit", err);
-	if (rc != 0)
+	if (rc != 0) {
 		pa__store_rollback(st);
-	else
-		pa__fault("store.committed");
-	return rc;
+		return rc;
+	}
+	store_unlock(st);
+	pa__fault("store.committed");
+	return 0;
 }
 
 void
@@ -472,6 +543,7 @@ pa__store_rollback(struct pa_store *st)
 {
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	store_unlock(st);
 }
 
 #define LEASE_COLUMNS "port, protos, block, owner_pid, owner_start, " \
@@ -593,10 +665,11 @@ pa__store_insert(struct pa_store *st, const struct pa_lease *l,
 	sqlite3_stmt *stmt;
 	int rc;
 
-	if ((rc = prepare(st, "INSERT INTO lease (" LEASE_COLUMNS ") "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &stmt,
-	    err)) != 0)
+	if (st->insert == NULL && (rc = prepare(st, "INSERT INTO lease ("
+	    LEASE_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?)", &st->insert, err)) != 0)
 		return rc;
+	stmt = st->insert;
 	sqlite3_bind_int(stmt, 1, l->port);
 	sqlite3_bind_int(stmt, 2, (int)l->protos);
 	sqlite3_bind_text(stmt, 3, l->block, -1, SQLITE_STATIC);
@@ -612,11 +685,29 @@ pa__store_insert(struct pa_store *st, const struct pa_lease *l,
 	sqlite3_bind_int64(stmt, 13, l->owner_nspid);
 	sqlite3_bind_int64(stmt, 14, (int64_t)l->owner_pidid);
 	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return store_err(st, err, rc, "cannot record lease");
+		rc = store_err(st, err, rc, "cannot record lease");
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	if (rc != SQLITE_DONE)
+		return rc;
 	pa__fault("store.insert");
 	return 0;
+}
+
+/* What identifies an owner, in the order row_to_owner reads it. */
+#define OWNER_COLUMNS "owner_pid, owner_start, owner_boot, owner_pidns, " \
+	"owner_nspid, owner_pidid"
+
+static void
+row_to_owner(sqlite3_stmt *stmt, int col, struct pa__owner *o)
+{
+	o->pid = sqlite3_column_int64(stmt, col);
+	o->start = (uint64_t)sqlite3_column_int64(stmt, col + 1);
+	text_column(stmt, col + 2, o->boot, sizeof(o->boot));
+	o->pidns = (uint64_t)sqlite3_column_int64(stmt, col + 3);
+	o->nspid = sqlite3_column_int64(stmt, col + 4);
+	o->pidid = (uint64_t)sqlite3_column_int64(stmt, col + 5);
 }
 
 int
@@ -630,8 +721,7 @@ pa__store_owners(struct pa_store *st, struct pa__owner **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = prepare(st, "SELECT DISTINCT owner_pid, owner_start, "
-	    "owner_boot, owner_pidns, owner_nspid, owner_pidid FROM lease",
+	if ((rc = prepare(st, "SELECT DISTINCT " OWNER_COLUMNS " FROM lease",
 	    &stmt, err)) != 0)
 		return rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -643,12 +733,7 @@ pa__store_owners(struct pa_store *st, struct pa__owner **out, size_t *n,
 			}
 			v = nv;
 		}
-		v[*n].pid = sqlite3_column_int64(stmt, 0);
-		v[*n].start = (uint64_t)sqlite3_column_int64(stmt, 1);
-		text_column(stmt, 2, v[*n].boot, sizeof(v[*n].boot));
-		v[*n].pidns = (uint64_t)sqlite3_column_int64(stmt, 3);
-		v[*n].nspid = sqlite3_column_int64(stmt, 4);
-		v[*n].pidid = (uint64_t)sqlite3_column_int64(stmt, 5);
+		row_to_owner(stmt, 0, &v[*n]);
 		(*n)++;
 	}
 	sqlite3_finalize(stmt);
@@ -726,21 +811,27 @@ pa__store_take_owner(struct pa_store *st, const struct pa__owner *o,
 }
 
 int
-pa__store_leased(struct pa_store *st, uint16_t first, uint16_t last,
-    unsigned char *bits, struct pa_error *err)
+pa__store_leased_from(struct pa_store *st, uint16_t from, uint16_t last,
+    struct pa__leased *v, size_t max, size_t *n, struct pa_error *err)
 {
 	sqlite3_stmt *stmt;
-	int rc, off;
+	int rc;
 
-	if ((rc = prepare(st, "SELECT port FROM lease WHERE port BETWEEN ? "
-	    "AND ?", &stmt, err)) != 0)
+	*n = 0;
+	if ((rc = prepare(st, "SELECT port, " OWNER_COLUMNS " FROM lease "
+	    "WHERE port >= ? AND port <= ? ORDER BY port LIMIT ?", &stmt,
+	    err)) != 0)
 		return rc;
-	sqlite3_bind_int(stmt, 1, first);
+	sqlite3_bind_int(stmt, 1, from);
 	sqlite3_bind_int(stmt, 2, last);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		off = sqlite3_column_int(stmt, 0) - first;
-		bits[off / 8] |= (unsigned char)(1u << (off % 8));
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)max);
+	while (*n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		v[*n].port = (uint16_t)sqlite3_column_int(stmt, 0);
+		row_to_owner(stmt, 1, &v[*n].owner);
+		(*n)++;
 	}
+	if (*n == max)
+		rc = SQLITE_DONE;
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
 		return store_err(st, err, rc, "cannot read leases");

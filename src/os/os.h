@@ -305,6 +305,23 @@ struct pa_os {
 	 */
 	int (*ns_proc)(void *ctx, uint64_t pidns, int64_t nspid,
 	    struct pa_proc *p, struct pa_error *err);
+
+	/*
+	 * The store's host-wide lock (Linux: src/os/linux/lock.c), taken
+	 * before SQLite's BEGIN IMMEDIATE so that writers queue in the
+	 * kernel and wake when it is free instead of polling.  Locks the
+	 * file store_path + ".lock" (created with the store's mode and
+	 * group), waiting at most timeout_ms.  0 with *handle set (-1 when
+	 * the lock file cannot be used: the caller goes on without it);
+	 * PA_EIO when another process still holds it after the timeout,
+	 * with *holder its pid as seen from this PID namespace (0 if
+	 * unknown); another negative code for errors.
+	 * store_unlock releases a handle that is not -1.  NULL where the OS
+	 * has none: SQLite's busy timeout alone then serialises writers.
+	 */
+	int (*store_lock)(void *ctx, const char *store_path, int timeout_ms,
+	    intptr_t *handle, int64_t *holder, struct pa_error *err);
+	void (*store_unlock)(void *ctx, intptr_t handle);
 };
 
 /* The real operating system. */

@@ -319,8 +319,12 @@ test_pid_reuse(void **state)
 	old = fx_get(x, 2, 60, &n);
 	pa_fake_add_proc(x->f, 60, 1, 6000, 1000, "job two"); /* same tick */
 	pa_fake_set_ns(x->f, 60, HOST_NS, 60, 601);
-	/* job one's leases are dead: the get reclaims them */
+	/* job one's leases are dead: gc reclaims them (a get reclaims only
+	 * the owners its walk meets), and job two's lease stays */
 	pa_leases_free(fx_get(x, 1, 60, &n));
+	assert_int_equal(pa_gc(x->pa, &v, &n, &err), 0);
+	assert_int_equal(n, 2);
+	pa_leases_free(v);
 	assert_int_equal(fx_count(x), 1);
 	/* exec's release for job one leaves job two's lease */
 	f.owner_of = &old[0];

@@ -91,4 +91,9 @@ int pa__linux_listen(void *ctx, const struct pa_addr *a, uint16_t port,
     int *fd, struct pa_error *err);
 void pa__linux_unlisten(void *ctx, int fd);
 
+/* The store_lock / store_unlock operations of struct pa_os (lock.c). */
+int pa__linux_store_lock(void *ctx, const char *store_path, int timeout_ms,
+    intptr_t *handle, int64_t *holder, struct pa_error *err);
+void pa__linux_store_unlock(void *ctx, intptr_t handle);
+
 #endif

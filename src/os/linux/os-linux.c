@@ -387,6 +387,46 @@ probe_one(const struct pa_addr *a, uint16_t port, int type,
 	return rc;
 }
 
+/* A wildcard or loopback address: one that is always there to bind. */
+static int
+always_there(const struct pa_addr *a)
+{
+	static const unsigned char v6_loopback[16] = { [15] = 1 };
+
+	if (a->wildcard)
+		return 1;
+	if (a->family == 4)
+		return a->bytes[0] == 127;
+	return memcmp(a->bytes, v6_loopback, sizeof(v6_loopback)) == 0;
+}
+
+/*
+ * A socket bound to [::] with IPV6_V6ONLY off claims the port on every
+ * IPv4 and IPv6 address at once, so its bind fails when any socket of
+ * that type holds the port on any address (checked for TCP and UDP, with
+ * and without SO_REUSEADDR, v4 and v6, wildcard and specific).  One bind
+ * then answers for all the addresses of a probe.  0 free, PA_EINUSE
+ * taken, 1 when it cannot be made here (no IPv6): probe one by one.
+ */
+static int
+probe_dual(uint16_t port, int type)
+{
+	struct sockaddr_in6 sin6;
+	int fd, off = 0, rc = 0;
+
+	if ((fd = socket(AF_INET6, type | SOCK_CLOEXEC, 0)) < 0)
+		return 1;
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons(port);
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) != 0)
+		rc = 1;
+	else if (bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) != 0)
+		rc = errno == EADDRINUSE || errno == EACCES ? PA_EINUSE : 1;
+	close(fd);
+	return rc;
+}
+
 static int
 linux_probe(void *ctx, const struct pa_addr *addrs, int n, uint16_t port,
     unsigned protos, struct pa_error *err)
@@ -395,12 +435,19 @@ linux_probe(void *ctx, const struct pa_addr *addrs, int n, uint16_t port,
 		{ PA_TCP, SOCK_STREAM }, { PA_UDP, SOCK_DGRAM },
 	};
 	size_t k;
-	int i, rc;
+	int i, rc, merge = 1;
 
 	(void)ctx;
+	for (i = 0; i < n; i++)
+		merge = merge && always_there(&addrs[i]);
 	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		if (!(protos & kinds[k].proto))
 			continue;
+		if (merge && (rc = probe_dual(port, kinds[k].type)) != 1) {
+			if (rc < 0)
+				return rc;
+			continue;
+		}
 		for (i = 0; i < n; i++) {
 			rc = probe_one(&addrs[i], port, kinds[k].type, err);
 			if (rc < 0)
@@ -663,6 +710,9 @@ static const struct pa_os linux_os = {
 	pa__linux_accel_status,
 	/* PID namespaces */
 	linux_ns_proc,
+	/* the store's lock: lock.c */
+	pa__linux_store_lock,
+	pa__linux_store_unlock,
 };
 
 const struct pa_os *

@@ -522,6 +522,8 @@ pa__win_os_init(struct pa__win *w, const struct pa__win_api *api)
 	w->os.listen = pa__win_listen;
 	w->os.unlisten = pa__win_unlisten;
 	InitializeSRWLock(&w->lock);
+	w->os.store_lock = pa__win_store_lock;
+	w->os.store_unlock = pa__win_store_unlock;
 }
 
 const struct pa_os *

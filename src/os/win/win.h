@@ -142,6 +142,10 @@ int pa__win_file_read(void *ctx, const char *path, size_t max,
 int pa__win_listen(void *ctx, const struct pa_addr *a, uint16_t port,
     int *fd, struct pa_error *err);
 void pa__win_unlisten(void *ctx, int fd);
+/* The store's lock (lock-win.c): LockFileEx beside the store. */
+int pa__win_store_lock(void *ctx, const char *store_path, int timeout_ms,
+    intptr_t *handle, int64_t *holder, struct pa_error *err);
+void pa__win_store_unlock(void *ctx, intptr_t handle);
 
 /* The ops that use the api (reserve-win.c, sockets-win.c); ctx is the
  * struct pa__win. */

@@ -1,0 +1,121 @@
+/*
+ * The allocation walk over a crowded store (alloc.c reads the leased ports
+ * ahead of it with range queries, a few at a time, instead of loading the
+ * block): a free port is still found after the cursor however many leases
+ * lie between, the cursor wraps, and a gone owner's leases met in the walk
+ * are reclaimed there, before the block is full.  On the fake OS.
+ */
+#include <string.h>
+
+#include "fixture.h"
+
+static uint16_t
+get_port(struct fx *x, int64_t owner)
+{
+	struct pa_lease *v;
+	uint16_t port;
+	size_t n;
+
+	v = fx_get(x, 1, owner, &n);
+	port = v[0].port;
+	pa_leases_free(v);
+	return port;
+}
+
+static void
+release_port(struct fx *x, uint16_t port)
+{
+	struct pa_filter f = PA_FILTER_INIT;
+	struct pa_lease *v;
+	struct pa_error err;
+	size_t n;
+
+	f.ports = &port;
+	f.nports = 1;
+	assert_int_equal(pa_release(x->pa, &f, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	pa_leases_free(v);
+}
+
+/* 10,000 live leases: the two ports released among them are found, in
+ * order from the cursor, then the block is full. */
+static void
+test_free_port_among_many_leases(void **state)
+{
+	struct fx *x = fx_new("[block t]\nports = 20000-29999\n");
+	struct pa_request req = { NULL, 1, 0, 0, -1, NULL, NULL, 0 };
+	struct pa_lease *v;
+	struct pa_error err;
+	size_t n;
+
+	(void)state;
+	fx_open(x);
+	pa_leases_free(fx_get(x, 10000, 0, &n));
+	assert_int_equal(n, 10000);
+	/* the cursor wrapped to 20000; free one port far past it, one near */
+	release_port(x, 27777);
+	release_port(x, 20130);
+	assert_int_equal(get_port(x, 0), 20130);
+	assert_int_equal(get_port(x, 0), 27777);
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_EFULL);
+	assert_int_equal(fx_count(x), 10000);
+	fx_free(x);
+}
+
+/* Next-fit wraps: after the last port comes the first. */
+static void
+test_cursor_wraps(void **state)
+{
+	struct fx *x = fx_new("[block t]\nports = 25000-25009\n");
+	struct pa_lease *v;
+	size_t n;
+
+	(void)state;
+	fx_open(x);
+	pa_leases_free(fx_get(x, 8, 0, &n));
+	release_port(x, 25000);
+	release_port(x, 25001);
+	v = fx_get(x, 3, 0, &n);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[0].port, 25008);
+	assert_int_equal(v[1].port, 25009);
+	assert_int_equal(v[2].port, 25000);
+	pa_leases_free(v);
+	/* and the cursor goes on from there */
+	assert_int_equal(get_port(x, 0), 25001);
+	fx_free(x);
+}
+
+/* A lease met in the walk whose owner is gone is reclaimed then and there,
+ * with the rest of that owner's leases, though the block is not full. */
+static void
+test_dead_owner_met_in_walk(void **state)
+{
+	struct fx *x = fx_new("[block t]\nports = 25000-25019\n");
+	size_t n;
+
+	(void)state;
+	fx_open(x);
+	pa_fake_add_proc(x->f, 500, 1, 111, 1000, "job a");
+	pa_fake_add_proc(x->f, 600, 1, 222, 1000, "job b");
+	pa_leases_free(fx_get(x, 5, 500, &n));
+	pa_leases_free(fx_get(x, 15, 600, &n));
+	release_port(x, 25019); /* one free port: not full */
+	pa_fake_kill(x->f, 500);
+	/* the cursor is back at 25000, job a's: it is reclaimed */
+	assert_int_equal(get_port(x, 600), 25000);
+	assert_int_equal(fx_count(x), 15);
+	fx_free(x);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_free_port_among_many_leases),
+		cmocka_unit_test(test_cursor_wraps),
+		cmocka_unit_test(test_dead_owner_met_in_walk),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
