@@ -1,7 +1,7 @@
 /*
  * The seam between the portable core and the operating system: one table of
  * operations.  The core calls the OS only through a `struct pa_os`; src/os/
- * linux and src/os/win provide the real ones and src/os/fake an in-memory
+ * linux and src/os/win provide the real ones and tests/fake an in-memory
  * one for tests.
  * Errors from the OS are translated here, once, into PA_E* codes with the
  * OS's own text in the message.

@@ -98,7 +98,6 @@ test_crowded_block_reads_the_table(void **state)
 	fx_open(x);
 	pa_fake_add_proc(x->f, 600, 1, 114, 33, "nginx");
 	for (i = 0; i < 50; i++) {
-		pa_fake_hold(x->f, (uint16_t)(25000 + i), PA_BOTH);
 		pa_fake_add_sock(x->f, PA_TCP, 4, (uint16_t)(25000 + i),
 		    PA_SOCK_LISTEN, stranger, 1);
 	}

@@ -43,8 +43,9 @@ test_classification(void **state)
 	pa_fake_add_proc(x->f, 700, 1, 115, 1000, "make other");
 	lease(x, 5, 500);                 /* 25000-25004 */
 	lease(x, 1, 700);                 /* 25005 */
-	pa_fake_hold(x->f, 25006, PA_BOTH);
-	pa_fake_hold(x->f, 25007, PA_BOTH);
+	/* one socket each, stated once: probes skip them, check sees them */
+	pa_fake_add_sock(x->f, PA_TCP, 4, 25006, PA_SOCK_LISTEN, other, 1);
+	pa_fake_add_sock(x->f, PA_TCP, 4, 25007, PA_SOCK_TIME_WAIT, NULL, 0);
 	lease(x, 1, 500);                 /* 25008 */
 	pa_fake_kill(x->f, 700);
 	pa_fake_add_sock(x->f, PA_TCP, 4, 25000, PA_SOCK_LISTEN, owner, 1);
@@ -53,8 +54,6 @@ test_classification(void **state)
 	pa_fake_add_sock(x->f, PA_TCP, 4, 25003, PA_SOCK_LISTEN, other, 1);
 	pa_fake_add_sock(x->f, PA_UDP, 4, 25004, PA_SOCK_CLOSE, shared, 2);
 	pa_fake_add_sock(x->f, PA_TCP, 4, 25005, PA_SOCK_LISTEN, other, 1);
-	pa_fake_add_sock(x->f, PA_TCP, 4, 25006, PA_SOCK_LISTEN, other, 1);
-	pa_fake_add_sock(x->f, PA_TCP, 4, 25007, PA_SOCK_TIME_WAIT, NULL, 0);
 	pa_fake_add_sock(x->f, PA_TCP, 4, 25008, PA_SOCK_TIME_WAIT, NULL, 0);
 	/* outside the block: not looked at */
 	pa_fake_add_sock(x->f, PA_TCP, 4, 26000, PA_SOCK_LISTEN, other, 1);

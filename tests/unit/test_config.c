@@ -9,7 +9,7 @@
 #include "helpers.h"
 
 #include "core/core.h"
-#include "os/fake/fake.h"
+#include "fake/fake.h"
 
 static void
 test_good_file(void **state)

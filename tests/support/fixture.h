@@ -8,7 +8,7 @@
 #include "helpers.h"
 
 #include "core/core.h"
-#include "os/fake/fake.h"
+#include "fake/fake.h"
 
 struct fx {
 	char *dir;

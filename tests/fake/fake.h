@@ -1,12 +1,32 @@
 /*
- * An in-memory operating system for unit tests: processes, a clock, held
- * ports and an ephemeral range that the test sets up.  The store's file is
- * still made by the real OS (tests give it a temporary path).
+ * An in-memory operating system for unit tests: processes, a clock, one
+ * list of sockets and an ephemeral range that the test sets up.  The
+ * store's file is still made by the real OS (tests give it a temporary
+ * path).  It lives in tests/, not src/: nothing shipped links it.
+ *
+ * The sockets: every socket of the fake kernel is one entry (protocol,
+ * family, local address, port, state, holder pids), whoever made it: the
+ * test (pa_fake_add_sock, pa_fake_hold) or the core (listen, bind_port,
+ * resv_range->bind).  Probe, listen, bind_port, resv_range->bind, the
+ * sockets op (the owner tables) and resv_range->create's "port in use" all
+ * read that list, so a
+ * test states a socket once and every call agrees about it.
+ *
+ * When two sockets conflict (as Linux decides for binds, kept simple):
+ * same protocol and port, and addresses that overlap: equal addresses, or
+ * a wildcard (0.0.0.0, ::) and any address of its family, or a dual-stack
+ * :: (what listen makes on ::) and any IPv4 address.  A probe and
+ * bind_port bind without SO_REUSEADDR, so a TIME_WAIT socket blocks them;
+ * listen sets SO_REUSEADDR, so TIME_WAIT does not block it.
  */
 #ifndef PA_FAKE_H
 #define PA_FAKE_H
 
 #include "os/os.h"
+
+/* The pid that holds what pa_fake_hold holds: a live process ("foreign",
+ * uid 2000), nobody's child. */
+#define PA_FAKE_FOREIGN 77
 
 struct pa_fake;
 
@@ -39,7 +59,12 @@ void pa_fake_set_ns(struct pa_fake *f, int64_t pid, uint64_t pidns,
 void pa_fake_set_initial_ns(struct pa_fake *f, int initial);
 /* The parent of the caller: 0 makes it pid 1 of its namespace. */
 void pa_fake_set_parent(struct pa_fake *f, int64_t ppid);
-/* Makes probe binds of port fail (PA_EINUSE) for the given protocols. */
+/*
+ * Somebody else binds port: for each protocol in protos, a socket on
+ * 0.0.0.0 (TCP listening) held by PA_FAKE_FOREIGN.  Probes of the port then
+ * fail (PA_EINUSE) and the sockets op lists it.  unhold closes what
+ * pa_fake_hold made on port.
+ */
 void pa_fake_hold(struct pa_fake *f, uint16_t port, unsigned protos);
 void pa_fake_unhold(struct pa_fake *f, uint16_t port);
 /* 0, 0: the OS does not say. */
@@ -50,11 +75,17 @@ unsigned pa_fake_probes(const struct pa_fake *f);
 void pa_fake_fail_probes(struct pa_fake *f, int code);
 
 /*
- * A socket in the fake kernel tables on port (local 127.0.0.1 or ::1),
- * held by pids[0..npids) (none: a TIME_WAIT-like orphan).
+ * A socket in the fake kernel on port (local 127.0.0.1 or ::1), held by
+ * pids[0..npids) (none: a TIME_WAIT-like orphan, inode 0).
  */
 void pa_fake_add_sock(struct pa_fake *f, unsigned proto, int family,
     uint16_t port, int state, const int64_t *pids, size_t npids);
+/* The same on any local address ("0.0.0.0", "::", "::1", ...). */
+void pa_fake_add_sock_at(struct pa_fake *f, unsigned proto,
+    const char *addr, uint16_t port, int state, const int64_t *pids,
+    size_t npids);
+/* Closes every socket on port that the test made (add_sock, hold). */
+void pa_fake_close_port(struct pa_fake *f, uint16_t port);
 /* How many times the sockets op ran. */
 unsigned pa_fake_dumps(const struct pa_fake *f);
 
@@ -77,9 +108,10 @@ void pa_fake_set_dropin(struct pa_fake *f, const char *text);
 const char *pa_fake_dropin(const struct pa_fake *f);
 
 /*
- * Held ports (exec --listen): listen gives fd 1000 + port; it fails
- * (PA_EINUSE) on a held port, an open one, or one made busy here, as if
- * somebody took the port between the probe and the bind.
+ * Held ports (exec --listen): listen adds a listening TCP socket held by
+ * the caller and gives fd 1000 + port; it fails (PA_EINUSE) where a
+ * socket conflicts.  busy_listen makes somebody take the port right
+ * after the next probe of it says free: the probe passes, the bind fails.
  */
 void pa_fake_busy_listen(struct pa_fake *f, uint16_t port);
 /* How many fake listening sockets are open. */
@@ -109,9 +141,9 @@ void pa_fake_fail_resv_bind(struct pa_fake *f, int code);
 unsigned pa_fake_resv_binds(const struct pa_fake *f);
 
 /*
- * Sockets the core binds (bind_port, resv_range->bind): each holds its port and
- * protocol, for probes too, until closed.  resv_range->bind picks the lowest
- * port of the reservation that is neither held nor bound.
+ * Sockets the core binds (bind_port, resv_range->bind): sockets of the
+ * list, held by the caller, until closed.  resv_range->bind picks the
+ * lowest port of the reservation that no socket uses.
  */
 /* How many are open now. */
 unsigned pa_fake_open_socks(const struct pa_fake *f);
