@@ -301,7 +301,12 @@ void pa__resv_undo_failed(struct pa_error *err, const struct pa_error *u);
 int pa__resv_failed(struct pa_error *err, int rc, int undo_failed);
 
 /* A fault point (fault.c): kills the process here when the crash tests ask
- * for it with $PORTALLOC_TEST_FAULT; does nothing otherwise. */
+ * for it with $PORTALLOC_TEST_FAULT.  It exists only in the build made for
+ * them (PA_FAULTS, tests/CMakeLists.txt); elsewhere it is nothing. */
+#ifdef PA_FAULTS
 void pa__fault(const char *point);
+#else
+#define pa__fault(point) ((void)0)
+#endif
 
 #endif /* PA_CORE_H */

@@ -1,6 +1,8 @@
 /*
- * Fault points for the crash tests: compiled in always, inert unless
- * $PORTALLOC_TEST_FAULT is set.  Its value is "POINT:N": the Nth time the
+ * Fault points for the crash tests, built only into the copy of the
+ * library and CLI made for test_crash (PA_FAULTS; see tests/CMakeLists.txt):
+ * a shipped binary has none, so no variable can stop it.  There they are
+ * inert unless $PORTALLOC_TEST_FAULT is set.  Its value is "POINT:N": the Nth time the
  * process passes POINT it kills itself with SIGKILL, as kill -9 would.
  * POINT "*" counts every fault point, so a random N stops the process at a
  * random step of whatever it is doing.

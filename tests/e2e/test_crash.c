@@ -42,6 +42,8 @@
 #define KILLED (128 + SIGKILL)
 
 static int private_netns;      /* reserve trials may run */
+/* The CLI built with fault points (PA_FAULTS); the shipped one has none. */
+static const char *crash_bin = PORTALLOC_FAULTS_BIN;
 
 struct crash {
 	char *dir;
@@ -133,7 +135,7 @@ run(struct crash *c, int fault, long delay_us, const char *const *args)
 	int i, n = 0, status, fd;
 	pid_t pid;
 
-	argv[n++] = PORTALLOC_BIN;
+	argv[n++] = (char *)crash_bin;
 	while (n < 11 && args[n - 1] != NULL) {
 		argv[n] = (char *)args[n - 1];
 		n++;
@@ -454,10 +456,28 @@ test_full_filesystem(void **state)
 	umount2(dir, MNT_DETACH);
 }
 
+/* The shipped binary has no fault points: the variable that stops the
+ * test build at its first one changes nothing there. */
+static void
+test_shipped_binary_has_no_faults(void **state)
+{
+	struct crash *c = *state;
+	const char *get[] = { "get", "-b", "c", "-n", "2", NULL };
+	const char *list[] = { "list", NULL };
+
+	crash_bin = PORTALLOC_BIN;
+	assert_int_equal(run(c, 1, 0, get), 0);
+	assert_int_equal(run(c, 1, 0, list), 0);
+	crash_bin = PORTALLOC_FAULTS_BIN;
+	assert_int_equal(run(c, 1, 0, get), KILLED);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_shipped_binary_has_no_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_anywhere, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_full_filesystem, setup,
