@@ -15,74 +15,71 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "sandbox.h"
 
 #include "portalloc/portalloc.h"
 
-struct e2e {
-	char *dir;
-	char store[600];
-	char *env[8];
-};
+/* printf into one of a few rotating buffers, for expected text made of
+ * the ports a test was given. */
+static const char *
+fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static const char *
+fmt(const char *f, ...)
+{
+	static char bufs[8][512];
+	static unsigned next;
+	char *b = bufs[next++ % 8];
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(b, sizeof(bufs[0]), f, ap);
+	va_end(ap);
+	return b;
+}
+
+/* A config of one block `name` over width ports checked free, from
+ * about `from`; the first port. */
+static unsigned
+block(struct sb *e, const char *name, uint16_t from, unsigned width)
+{
+	unsigned p = sb_free_range(from, width);
+
+	sb_config(e, "[block %s]\nports = %u-%u\n", name, p, p + width - 1);
+	return p;
+}
+
+/* Writes ./portalloc.ini of the sandbox; its malloc'd path. */
+static char *
+config(struct sb *e, const char *text)
+{
+	return th_write(e->dir, "portalloc.ini", text);
+}
 
 static int
 setup(void **state)
 {
-	struct e2e *e = calloc(1, sizeof(*e));
-
-	e->dir = th_tmpdir();
-	snprintf(e->store, sizeof(e->store), "%s/state/leases.db", e->dir);
-	if (asprintf(&e->env[0], "PORTALLOC_STORE=%s", e->store) < 0 ||
-	    asprintf(&e->env[1], "HOME=%s", e->dir) < 0 ||
-	    asprintf(&e->env[2], "XDG_CONFIG_HOME=%s/xdg", e->dir) < 0 ||
-	    asprintf(&e->env[3], "XDG_STATE_HOME=%s/state", e->dir) < 0)
-		return -1;
-	*state = e;
+	*state = sb_new();
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	struct e2e *e = *state;
-
-	th_rmtree(e->dir);
-	th_strv_free(e->env);
-	free(e->dir);
-	free(e);
+	sb_free(*state);
 	return 0;
-}
-
-/* Runs portalloc with up to 12 arguments (NULL-terminated). */
-static void
-pa_run(struct e2e *e, struct th_run *r, ...)
-{
-	char *argv[TH_ARGS_MAX];
-	va_list ap;
-
-	va_start(ap, r);
-	th_argv(argv, PORTALLOC_BIN, ap);
-	va_end(ap);
-	th_run(r, e->dir, e->env, argv);
-}
-
-static char *
-config(struct e2e *e, const char *text)
-{
-	return th_write(e->dir, "portalloc.ini", text);
 }
 
 static void
 test_get_five_then_bind(void **state)
 {
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	struct th_run r;
 	uint16_t ports[8];
 	size_t n, i;
 	int fd;
 
 	/* no config file anywhere: the built-in default block */
-	pa_run(e, &r, "get", "--count", "5", NULL);
+	sb_run(e, &r, "get", "--count", "5", NULL);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.err, "");
 	assert_int_equal(th_lines(r.out), 5);
@@ -100,7 +97,7 @@ test_get_five_then_bind(void **state)
 	}
 	th_run_free(&r);
 	/* the leases belong to us, the parent of portalloc */
-	pa_run(e, &r, "list", NULL);
+	sb_run(e, &r, "list", NULL);
 	assert_int_equal(r.status, 0);
 	assert_int_equal(th_lines(r.out), 6);
 	assert_non_null(strstr(r.out, "alive"));
@@ -110,107 +107,113 @@ test_get_five_then_bind(void **state)
 static void
 test_formats(void **state)
 {
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	struct th_run r;
-	char *cfg = config(e, "[block f]\nports = 26500-26509\n");
+	unsigned p = block(e, "f", 26500, 10);
 
-	pa_run(e, &r, "get", "-n", "2", "--format", "env", NULL);
+	sb_run(e, &r, "get", "-n", "2", "--format", "env", NULL);
 	assert_int_equal(r.status, 0);
-	assert_string_equal(r.out, "PORTALLOC_PORT0=26500\n"
-	    "PORTALLOC_PORT1=26501\nPORTALLOC_PORTS=\"26500 26501\"\n");
+	assert_string_equal(r.out, fmt("PORTALLOC_PORT0=%u\n"
+	    "PORTALLOC_PORT1=%u\nPORTALLOC_PORTS=\"%u %u\"\n", p, p + 1, p,
+	    p + 1));
 	th_run_free(&r);
-	pa_run(e, &r, "get", "--json", "--tag", "web", "--proto", "tcp",
+	sb_run(e, &r, "get", "--json", "--tag", "web", "--proto", "tcp",
 	    "--ttl", "90s", NULL);
 	assert_int_equal(r.status, 0);
-	assert_non_null(strstr(r.out, "[{\"port\":26502,\"proto\":\"tcp\","
-	    "\"block\":\"f\""));
+	assert_non_null(strstr(r.out, fmt("[{\"port\":%u,\"proto\":\"tcp\","
+	    "\"block\":\"f\"", p + 2)));
 	assert_non_null(strstr(r.out, "\"tag\":\"web\""));
 	th_run_free(&r);
-	pa_run(e, &r, "list", "--json", "--tag", "web", NULL);
+	sb_run(e, &r, "list", "--json", "--tag", "web", NULL);
 	assert_int_equal(r.status, 0);
 	assert_int_equal(th_lines(r.out), 1);
-	assert_non_null(strstr(r.out, "\"port\":26502"));
+	assert_non_null(strstr(r.out, fmt("\"port\":%u", p + 2)));
 	th_run_free(&r);
-	pa_run(e, &r, "release", "--tag", "web", NULL);
+	sb_run(e, &r, "release", "--tag", "web", NULL);
 	assert_int_equal(r.status, 0);
-	assert_string_equal(r.out, "released 1 lease: 26502\n");
+	assert_string_equal(r.out, fmt("released 1 lease: %u\n", p + 2));
 	th_run_free(&r);
-	pa_run(e, &r, "release", "26500", "26509", NULL);
+	sb_run(e, &r, "release", fmt("%u", p), fmt("%u", p + 9), NULL);
 	assert_int_equal(r.status, 0);
-	assert_string_equal(r.out, "released 1 lease: 26500\n");
-	assert_non_null(strstr(r.err, "port 26509: no lease"));
+	assert_string_equal(r.out, fmt("released 1 lease: %u\n", p));
+	assert_non_null(strstr(r.err, fmt("port %u: no lease", p + 9)));
 	th_run_free(&r);
-	pa_run(e, &r, "release", "--mine", NULL);
+	sb_run(e, &r, "release", "--mine", NULL);
 	assert_int_equal(r.status, 0);
-	assert_string_equal(r.out, "released 1 lease: 26501\n");
+	assert_string_equal(r.out, fmt("released 1 lease: %u\n", p + 1));
 	th_run_free(&r);
-	free(cfg);
 }
 
 static void
 test_exec_runs_and_releases(void **state)
 {
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	struct th_run r;
-	char *cfg = config(e, "[block x]\nports = 26600-26609\n");
+	unsigned p = block(e, "x", 26600, 10);
 
-	pa_run(e, &r, "exec", "-n", "3", "--", "/bin/sh", "-c",
+	sb_run(e, &r, "exec", "-n", "3", "--", "/bin/sh", "-c",
 	    "echo \"$PORTALLOC_PORTS|$PORTALLOC_PORT2\"; "
 	    PORTALLOC_BIN " list | grep -c ' x '; exit 3", NULL);
 	assert_int_equal(r.status, 3);
-	assert_string_equal(r.out, "26600 26601 26602|26602\n3\n");
+	assert_string_equal(r.out, fmt("%u %u %u|%u\n3\n", p, p + 1, p + 2,
+	    p + 2));
 	th_run_free(&r);
-	pa_run(e, &r, "list", "--json", NULL);
+	sb_run(e, &r, "list", "--json", NULL);
 	assert_string_equal(r.out, "[]\n");
 	th_run_free(&r);
 	/* a command that cannot run: 127, and nothing leased */
-	pa_run(e, &r, "exec", "--", "/nonexistent/cmd", NULL);
+	sb_run(e, &r, "exec", "--", "/nonexistent/cmd", NULL);
 	assert_int_equal(r.status, 127);
 	assert_non_null(strstr(r.err, "/nonexistent/cmd"));
 	th_run_free(&r);
-	pa_run(e, &r, "list", "--json", NULL);
+	sb_run(e, &r, "list", "--json", NULL);
 	assert_string_equal(r.out, "[]\n");
 	th_run_free(&r);
 	/* death by signal: 128+N */
-	pa_run(e, &r, "exec", "--", "/bin/sh", "-c", "kill -KILL $$", NULL);
+	sb_run(e, &r, "exec", "--", "/bin/sh", "-c", "kill -KILL $$", NULL);
 	assert_int_equal(r.status, 128 + SIGKILL);
 	th_run_free(&r);
-	free(cfg);
 }
 
-/* Waits until `list --json` shows n leases; 1 if it did within 5 s. */
-static int
-wait_leases(struct e2e *e, size_t n)
-{
-	struct th_run r;
-	int i, ok = 0;
+struct leases_wait {
+	struct sb *e;
+	size_t n;
+};
 
-	for (i = 0; i < 500 && !ok; i++) {
-		pa_run(e, &r, "list", "--json", NULL);
-		ok = n == 0 ? strcmp(r.out, "[]\n") == 0 :
-		    th_lines(r.out) == n;
-		th_run_free(&r);
-		if (!ok)
-			usleep(10000);
-	}
+/* Does `list --json` show w->n leases? */
+static int
+has_leases(void *arg)
+{
+	struct leases_wait *w = arg;
+	struct th_run r;
+	int ok;
+
+	sb_run(w->e, &r, "list", "--json", NULL);
+	ok = w->n == 0 ? strcmp(r.out, "[]\n") == 0 : th_lines(r.out) == w->n;
+	th_run_free(&r);
 	return ok;
+}
+
+/* Waits until `list --json` shows n leases; 1 if it did within 20 s. */
+static int
+wait_leases(struct sb *e, size_t n)
+{
+	struct leases_wait w = { e, n };
+
+	return sb_until(has_leases, &w, 20000);
 }
 
 static void
 test_exec_sigterm_releases(void **state)
 {
-	struct e2e *e = *state;
-	char *cfg = config(e, "[block x]\nports = 26700-26709\n");
+	struct sb *e = *state;
 	char *argv[] = { PORTALLOC_BIN, "exec", "-n", "2", "--", "/bin/sh",
 	    "-c", "exec sleep 30", NULL };
-	char *full[8];
+	char **full = sb_envp(e);
 	pid_t pid;
-	int status, i;
+	int status;
 
-	for (i = 0; e->env[i]; i++)
-		full[i] = e->env[i];
-	full[i++] = "PATH=/usr/bin:/bin";
-	full[i] = NULL;
+	block(e, "x", 26700, 10);
 	pid = fork();
 	if (pid == 0) {
 		if (chdir(e->dir) != 0)
@@ -224,27 +227,23 @@ test_exec_sigterm_releases(void **state)
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 128 + SIGTERM);
 	assert_true(wait_leases(e, 0));
-	free(cfg);
+	free(full);
 }
 
 static void
 test_concurrent_gets(void **state)
 {
 	enum { PROCS = 32, EACH = 5 };
-	struct e2e *e = *state;
-	char *cfg = config(e, "[block c]\nports = 26000-26199\n");
+	struct sb *e = *state;
 	char *argv[] = { PORTALLOC_BIN, "get", "-n", "5", NULL };
-	char path[700], *out, *full[8];
+	char path[700], *out, **full = sb_envp(e);
 	uint16_t ports[PROCS * EACH + 8];
 	pid_t pids[PROCS];
 	int gate[2], i, status, fd;
 	size_t n = 0;
 	char c;
 
-	for (i = 0; e->env[i]; i++)
-		full[i] = e->env[i];
-	full[i++] = "PATH=/usr/bin:/bin";
-	full[i] = NULL;
+	block(e, "c", 26000, 200);
 	assert_int_equal(pipe(gate), 0);
 	for (i = 0; i < PROCS; i++) {
 		snprintf(path, sizeof(path), "%s/out.%d", e->dir, i);
@@ -279,39 +278,37 @@ test_concurrent_gets(void **state)
 		assert_true(fd >= 0);
 		close(fd);
 	}
-	free(cfg);
+	free(full);
 }
 
 static void
 test_bad_config_exits_78(void **state)
 {
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	struct th_run r;
-	char *cfg = config(e, "[block a]\nports = 1000-2000\n"
-	    "protocols = sctp\n");
+	sb_config(e, "[block a]\nports = 1000-2000\nprotocols = sctp\n");
 
 	/* found as ./portalloc.ini, and named so */
-	pa_run(e, &r, "get", NULL);
+	sb_run(e, &r, "get", NULL);
 	assert_int_equal(r.status, 78);
 	assert_non_null(strstr(r.err, "portalloc.ini:3: bad protocols 'sctp'"));
 	assert_string_equal(r.out, "");
 	th_run_free(&r);
 	/* nothing was written: no store */
 	assert_int_equal(access(e->store, F_OK), -1);
-	pa_run(e, &r, "-c", "/nonexistent.ini", "get", NULL);
+	sb_run(e, &r, "-c", "/nonexistent.ini", "get", NULL);
 	assert_int_equal(r.status, 78);
 	assert_non_null(strstr(r.err, "/nonexistent.ini"));
 	th_run_free(&r);
-	pa_run(e, &r, "config", NULL);
+	sb_run(e, &r, "config", NULL);
 	assert_int_equal(r.status, 78);
 	th_run_free(&r);
-	free(cfg);
 }
 
 static void
 test_corrupt_store_untouched(void **state)
 {
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	struct th_run r;
 	char *before, *after, junk[2001], sdir[700];
 	size_t nb, na;
@@ -322,12 +319,12 @@ test_corrupt_store_untouched(void **state)
 	junk[sizeof(junk) - 1] = '\0';
 	free(th_write(e->dir, "state/leases.db", junk));
 	before = th_read(e->store, &nb);
-	pa_run(e, &r, "get", NULL);
+	sb_run(e, &r, "get", NULL);
 	assert_int_equal(r.status, 74);
 	assert_non_null(strstr(r.err, e->store));
 	assert_non_null(strstr(r.err, "left as it is"));
 	th_run_free(&r);
-	pa_run(e, &r, "list", NULL);
+	sb_run(e, &r, "list", NULL);
 	assert_int_equal(r.status, 74);
 	th_run_free(&r);
 	after = th_read(e->store, &na);
@@ -341,14 +338,14 @@ test_corrupt_store_untouched(void **state)
 static void
 test_readonly_store(void **state)
 {
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	char *argv[] = { PORTALLOC_BIN, "get", NULL }, sdir[700];
 	char *before, *after;
 	struct th_run r;
 	size_t nb, na;
 	long uid = getuid() == 0 ? 65534 : -1;
 
-	pa_run(e, &r, "get", "--owner", "1", NULL);
+	sb_run(e, &r, "get", "--owner", "1", NULL);
 	assert_int_equal(r.status, 0);
 	th_run_free(&r);
 	snprintf(sdir, sizeof(sdir), "%s/state", e->dir);
@@ -374,35 +371,37 @@ test_readonly_store(void **state)
 static void
 test_block_full_exits_69(void **state)
 {
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	struct th_run r;
-	char *cfg = config(e, "[block tiny]\nports = 26800-26802\n");
+	unsigned p = sb_free_range(26800, 3);
 
-	pa_run(e, &r, "get", "-n", "2", NULL);
+	sb_config(e, "[block tiny]\nports = %u-%u\n", p, p + 2);
+
+	sb_run(e, &r, "get", "-n", "2", NULL);
 	assert_int_equal(r.status, 0);
 	th_run_free(&r);
-	pa_run(e, &r, "get", "-n", "2", NULL);
+	sb_run(e, &r, "get", "-n", "2", NULL);
 	assert_int_equal(r.status, 69);
 	assert_string_equal(r.out, "");
-	assert_non_null(strstr(r.err, "block 'tiny' (26800-26802) has fewer "
-	    "than 2 free ports: 2 leased (pid "));
+	assert_non_null(strstr(r.err, fmt("block 'tiny' (%u-%u) has fewer "
+	    "than 2 free ports: 2 leased (pid ", p, p + 2)));
 	/* the owners live: gc cannot help, the hint says what can */
 	assert_null(strstr(r.err, "portalloc gc"));
 	assert_non_null(strstr(r.err, "hint: see who holds its ports with "
 	    "'portalloc list -b tiny'"));
 	th_run_free(&r);
-	pa_run(e, &r, "list", "--json", NULL);
+	sb_run(e, &r, "list", "--json", NULL);
 	assert_int_equal(th_lines(r.out), 2); /* all or none */
 	th_run_free(&r);
-	free(cfg);
 }
 
 static void
 test_gc_dead_owner(void **state)
 {
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	struct th_run r;
-	char *cfg = config(e, "[block g]\nports = 26900-26909\n"), pidbuf[32];
+	unsigned p = block(e, "g", 26900, 10);
+	char pidbuf[32];
 	pid_t child;
 	int status;
 
@@ -412,28 +411,27 @@ test_gc_dead_owner(void **state)
 		_exit(0);
 	}
 	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)child);
-	pa_run(e, &r, "get", "-n", "2", "--owner", pidbuf, NULL);
+	sb_run(e, &r, "get", "-n", "2", "--owner", pidbuf, NULL);
 	assert_int_equal(r.status, 0);
 	th_run_free(&r);
-	pa_run(e, &r, "gc", NULL);
+	sb_run(e, &r, "gc", NULL);
 	assert_string_equal(r.out, "reclaimed 0 leases\n");
 	th_run_free(&r);
 	kill(child, SIGKILL);
 	waitpid(child, &status, 0);
-	pa_run(e, &r, "list", NULL);
+	sb_run(e, &r, "list", NULL);
 	assert_non_null(strstr(r.out, "dead"));
 	th_run_free(&r);
-	pa_run(e, &r, "gc", NULL);
+	sb_run(e, &r, "gc", NULL);
 	assert_int_equal(r.status, 0);
-	assert_non_null(strstr(r.out, "26900/tcp,udp  block g  pid"));
+	assert_non_null(strstr(r.out, fmt("%u/tcp,udp  block g  pid", p)));
 	assert_non_null(strstr(r.out, "reclaimed 2 leases\n"));
 	th_run_free(&r);
 	/* an owner that does not exist is refused */
-	pa_run(e, &r, "get", "--owner", pidbuf, NULL);
+	sb_run(e, &r, "get", "--owner", pidbuf, NULL);
 	assert_int_equal(r.status, 65);
 	assert_non_null(strstr(r.err, pidbuf));
 	th_run_free(&r);
-	free(cfg);
 }
 
 static void
@@ -466,7 +464,7 @@ test_usage_errors(void **state)
 		{ "gc", "extra", NULL },
 		{ "list", "--frob", NULL },
 	};
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	struct th_run r;
 	char *argv[6];
 	size_t i, j;
@@ -494,28 +492,28 @@ test_help_and_version(void **state)
 	static const char *const cmds[] = { "get", "release", "list", "exec",
 	    "gc", "config", "who", "check", "map", "reserve", "unreserve",
 	    "reservations" };
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	struct th_run r;
 	char want[64];
 	size_t i;
 
-	pa_run(e, &r, "--help", NULL);
+	sb_run(e, &r, "--help", NULL);
 	assert_int_equal(r.status, 0);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		assert_non_null(strstr(r.out, cmds[i]));
 	th_run_free(&r);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		pa_run(e, &r, cmds[i], "--help", NULL);
+		sb_run(e, &r, cmds[i], "--help", NULL);
 		assert_int_equal(r.status, 0);
 		snprintf(want, sizeof(want), "usage: portalloc %s ", cmds[i]);
 		assert_non_null(strstr(r.out, want));
 		th_run_free(&r);
 	}
-	pa_run(e, &r, "--version", NULL);
+	sb_run(e, &r, "--version", NULL);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "portalloc " PA_VERSION "\n");
 	th_run_free(&r);
-	pa_run(e, &r, NULL);
+	sb_run(e, &r, NULL);
 	assert_int_equal(r.status, 2);
 	th_run_free(&r);
 }
@@ -523,12 +521,12 @@ test_help_and_version(void **state)
 static void
 test_config_shows_origins(void **state)
 {
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	struct th_run r;
-	char *cfg = config(e, "[portalloc]\nlease_ttl = 30m\n\n[block web]\n"
+	sb_config(e, "[portalloc]\nlease_ttl = 30m\n\n[block web]\n"
 	    "ports = 21000-21499\nprotocols = tcp\n");
 
-	pa_run(e, &r, "config", NULL);
+	sb_run(e, &r, "config", NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "; file: portalloc.ini\n"));
 	assert_non_null(strstr(r.out, "lease_ttl = 30m"));
@@ -540,14 +538,14 @@ test_config_shows_origins(void **state)
 	/* the output is itself a valid configuration, saying the same */
 	free(th_write(e->dir, "again.ini", r.out));
 	th_run_free(&r);
-	pa_run(e, &r, "-c", "again.ini", "config", NULL);
+	sb_run(e, &r, "-c", "again.ini", "config", NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "lease_ttl = 30m                          "
 	    "; again.ini:5\n"));
 	assert_non_null(strstr(r.out, "protocols = tcp                          "
 	    "; again.ini:"));
 	th_run_free(&r);
-	pa_run(e, &r, "config", "--json", NULL);
+	sb_run(e, &r, "config", "--json", NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "\"ports\":{\"first\":21000,"
 	    "\"last\":21499,\"from\":\"portalloc.ini:5\"}"));
@@ -556,27 +554,27 @@ test_config_shows_origins(void **state)
 	assert_non_null(strstr(r.out, "\"reserve\":{\"value\":\"no\","
 	    "\"from\":\"default\"}"));
 	th_run_free(&r);
-	free(cfg);
 }
 
 static void
 test_map_plain(void **state)
 {
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	struct th_run r;
-	char *cfg = config(e, "[block m]\nports = 26960-26979\n");
+	unsigned p = block(e, "m", 26960, 20);
 	int ok, intruder;
 
-	pa_run(e, &r, "get", "-n", "2", NULL);       /* 26960, 26961: ours */
+	sb_run(e, &r, "get", "-n", "2", NULL);     /* p, p + 1: ours */
 	assert_int_equal(r.status, 0);
 	th_run_free(&r);
-	ok = th_listen_tcp(AF_INET, 26960);         /* held by the owner */
-	intruder = th_listen_tcp(AF_INET, 26965);   /* held, not leased */
+	ok = th_listen_tcp(AF_INET, (uint16_t)p);            /* the owner's */
+	intruder = th_listen_tcp(AF_INET, (uint16_t)(p + 5)); /* not leased */
 	assert_true(ok >= 0 && intruder >= 0);
-	pa_run(e, &r, "map", NULL);                 /* stdout is a file */
+	sb_run(e, &r, "map", NULL);                 /* stdout is a file */
+	print_message("%s", r.err);
 	assert_int_equal(r.status, 0);
-	assert_non_null(strstr(r.out, "block m (26960-26979)\n"
-	    "26960 ow...I..............\n"));
+	assert_non_null(strstr(r.out, fmt("block m (%u-%u)\n"
+	    "%u ow...I..............\n", p, p + 19, p)));
 	assert_non_null(strstr(r.out, "  I intruder      1  not leased, "
 	    "held\n"));
 	assert_non_null(strstr(r.out, "  . free         17  free\n"));
@@ -584,12 +582,11 @@ test_map_plain(void **state)
 	th_run_free(&r);
 	close(ok);
 	close(intruder);
-	free(cfg);
 }
 
 /* Runs portalloc with extra environment entries (NULL-terminated). */
 static void
-pa_run_env(struct e2e *e, struct th_run *r, char *const extra[],
+pa_run_env(struct sb *e, struct th_run *r, char *const extra[],
     char *const argv[])
 {
 	char *env[16];
@@ -640,20 +637,20 @@ test_long_only_options_refused(void **state)
 		{ "--json=1", "option '--json' takes no value" },
 		{ "--count", "option '--count' needs a value" },
 	};
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	struct th_run r;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		/* "foo" would be --count's value */
-		pa_run(e, &r, "get", cases[i][0], i < 4 ? "foo" : NULL, NULL);
+		sb_run(e, &r, "get", cases[i][0], i < 4 ? "foo" : NULL, NULL);
 		assert_int_equal(r.status, 2);
 		assert_string_equal(r.out, "");
 		assert_true(strncmp(r.err, "portalloc: get: ", 16) == 0);
 		assert_non_null(strstr(r.err, cases[i][1]));
 		th_run_free(&r);
 	}
-	pa_run(e, &r, "gte", NULL);
+	sb_run(e, &r, "gte", NULL);
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.err, "unknown command 'gte'; did you mean "
 	    "'get'?"));
@@ -674,7 +671,7 @@ test_config_option_spellings(void **state)
 		{ "config", "-csub/p.ini", "--json", NULL },
 		{ "config", "--json", "--config", "sub/p.ini" },
 	};
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	struct th_run r;
 	char *first = NULL, *argv[8], sub[700];
 	size_t i, j;
@@ -714,7 +711,7 @@ test_checks_alike(void **state)
 		{ "--tag", "caf\xe9" }, { "--tag", "\xc2\x9b" },
 		{ "--owner", "0" }, { "--block", "" },
 	};
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	struct th_run r;
 	char *argv[8];
 	size_t i, j;
@@ -740,7 +737,7 @@ test_checks_alike(void **state)
 		}
 	assert_int_equal(access(e->store, F_OK), -1);
 	/* a good UTF-8 tag is fine */
-	pa_run(e, &r, "get", "--tag", "caf\xc3\xa9", "--json", NULL);
+	sb_run(e, &r, "get", "--tag", "caf\xc3\xa9", "--json", NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "\"tag\":\"caf\xc3\xa9\""));
 	th_run_free(&r);
@@ -750,18 +747,18 @@ test_checks_alike(void **state)
 static void
 test_ttl_zero_refused(void **state)
 {
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	struct th_run r;
 
-	pa_run(e, &r, "get", "--ttl", "0", NULL);
+	sb_run(e, &r, "get", "--ttl", "0", NULL);
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.err, "'never'"));
 	th_run_free(&r);
-	pa_run(e, &r, "get", "--ttl", "0s", NULL);
+	sb_run(e, &r, "get", "--ttl", "0s", NULL);
 	assert_int_equal(r.status, 2);
 	th_run_free(&r);
 	assert_int_equal(access(e->store, F_OK), -1);
-	pa_run(e, &r, "get", "--ttl", "never", "--json", NULL);
+	sb_run(e, &r, "get", "--ttl", "never", "--json", NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "\"expires\":null"));
 	th_run_free(&r);
@@ -772,7 +769,7 @@ test_ttl_zero_refused(void **state)
 static void
 test_unwritable_result_released(void **state)
 {
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	char *argv[] = { "/bin/sh", "-c", "exec \"$0\" get -n 2 >/dev/full",
 	    PORTALLOC_BIN, NULL };
 	struct th_run r;
@@ -783,7 +780,7 @@ test_unwritable_result_released(void **state)
 	assert_int_equal(r.status, 74);
 	assert_non_null(strstr(r.err, "released the 2 leases again"));
 	th_run_free(&r);
-	pa_run(e, &r, "list", "--json", NULL);
+	sb_run(e, &r, "list", "--json", NULL);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "[]\n");
 	th_run_free(&r);
@@ -812,7 +809,7 @@ unheld_port(void)
 static void
 test_hostile_command_line(void **state)
 {
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	char ini[96];
 	char *argv[] = { "\033[2J\nport 1 fake\xff\xc3", "30", NULL };
 	pa_socket_t s = th_listen_tcp(AF_INET, 0);
@@ -833,34 +830,34 @@ test_hostile_command_line(void **state)
 	snprintf(ini, sizeof(ini), "[block one]\nports = %u\n",
 	    unheld_port());
 	free(config(e, ini));
-	pa_run(e, &r, "get", "--owner", pid, NULL);
+	sb_run(e, &r, "get", "--owner", pid, NULL);
 	assert_int_equal(r.status, 0);
 	th_run_free(&r);
-	pa_run(e, &r, "get", NULL);             /* full: says whose */
+	sb_run(e, &r, "get", NULL);             /* full: says whose */
 	assert_int_equal(r.status, 69);
 	assert_true(clean_utf8(r.err));
 	assert_non_null(strstr(r.err, "\\x1b[2J\\nport 1 fake"));
 	th_run_free(&r);
-	pa_run(e, &r, "list", "--json", NULL);
+	sb_run(e, &r, "list", "--json", NULL);
 	assert_int_equal(r.status, 0);
 	assert_true(clean_utf8(r.out));
 	assert_int_equal(th_lines(r.out), 1);
 	assert_non_null(strstr(r.out, "\\u001b[2J\\nport 1 fake\\ufffd"));
 	th_run_free(&r);
-	pa_run(e, &r, "list", NULL);
+	sb_run(e, &r, "list", NULL);
 	assert_int_equal(r.status, 0);
 	assert_true(clean_utf8(r.out));
 	assert_int_equal(th_lines(r.out), 2);   /* header and one row */
 	assert_non_null(strstr(r.out, "\\x1b[2J\\nport 1 fake\\xff\\xc3"));
 	th_run_free(&r);
 	/* who: the same command line, as a holder (we hold it too) */
-	pa_run(e, &r, "who", port, NULL);
+	sb_run(e, &r, "who", port, NULL);
 	assert_int_equal(r.status, 0);
 	assert_true(clean_utf8(r.out));
 	assert_int_equal(th_lines(r.out), 3);   /* header, us, the child */
 	assert_non_null(strstr(r.out, "\\x1b[2J\\nport 1 fake"));
 	th_run_free(&r);
-	pa_run(e, &r, "who", port, "--json", NULL);
+	sb_run(e, &r, "who", port, "--json", NULL);
 	assert_true(clean_utf8(r.out));
 	assert_non_null(strstr(r.out, "\\u001b[2J\\nport 1 fake\\ufffd"));
 	th_run_free(&r);
@@ -874,7 +871,7 @@ test_hostile_command_line(void **state)
 static void
 test_hint_names_config(void **state)
 {
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	pa_socket_t s = TH_BADSOCK;
 	char ini[128], sub[700];
 	struct th_run r;
@@ -892,7 +889,7 @@ test_hint_names_config(void **state)
 	snprintf(ini, sizeof(ini), "[block one]\nports = %u\nprotocols = "
 	    "tcp\nbind_address = 127.0.0.1\n", port);
 	free(th_write(sub, "p.ini", ini));
-	pa_run(e, &r, "-c", "sub/p.ini", "get", NULL);
+	sb_run(e, &r, "-c", "sub/p.ini", "get", NULL);
 	assert_int_equal(r.status, 69);
 	assert_non_null(strstr(r.err, "has no free port: 0 leased, 1 held "
 	    "by other processes"));
@@ -908,14 +905,14 @@ test_hint_names_config(void **state)
 static void
 test_report_shapes(void **state)
 {
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	pa_socket_t t = th_listen_tcp(AF_INET, 0), u;
 	char port[16];
 	struct th_run r;
 	const char *p;
 	size_t rows = 0, remote = 0;
 
-	pa_run(e, &r, "list", NULL);
+	sb_run(e, &r, "list", NULL);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "");
 	assert_non_null(strstr(r.err, "no leases in "));
@@ -923,7 +920,7 @@ test_report_shapes(void **state)
 	assert_true(t != TH_BADSOCK);
 	snprintf(port, sizeof(port), "%u", th_sock_port(t));
 	u = th_bind_udp(AF_INET, th_sock_port(t));
-	pa_run(e, &r, "who", port, "--json", NULL);
+	sb_run(e, &r, "who", port, "--json", NULL);
 	assert_int_equal(r.status, 0);
 	for (p = r.out; (p = strstr(p, "\"port\":")) != NULL; p++)
 		rows++;
@@ -936,14 +933,14 @@ test_report_shapes(void **state)
 	th_sock_close(t);
 	if (u != TH_BADSOCK)
 		th_sock_close(u);
-	pa_run(e, &r, "get", "--proto", "both", "--json", NULL);
+	sb_run(e, &r, "get", "--proto", "both", "--json", NULL);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "\"proto\":\"tcp,udp\""));
 	th_run_free(&r);
-	pa_run(e, &r, "get", "--proto", "tcp+udp", NULL);
+	sb_run(e, &r, "get", "--proto", "tcp+udp", NULL);
 	assert_int_equal(r.status, 0);
 	th_run_free(&r);
-	pa_run(e, &r, "config", NULL);
+	sb_run(e, &r, "config", NULL);
 	assert_non_null(strstr(r.out, "protocols = tcp,udp "));
 	th_run_free(&r);
 }
@@ -953,11 +950,11 @@ test_report_shapes(void **state)
 static void
 test_help_shapes(void **state)
 {
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	struct th_run r;
 	const char *p;
 
-	pa_run(e, &r, "release", "--help", NULL);
+	sb_run(e, &r, "release", "--help", NULL);
 	assert_int_equal(r.status, 0);
 	p = strstr(r.out, "\noptions:\n");
 	assert_non_null(p);
@@ -966,7 +963,7 @@ test_help_shapes(void **state)
 		    strncmp(p, "      --", 8) == 0 ||
 		    strncmp(p, "                      ", 22) == 0);
 	th_run_free(&r);
-	pa_run(e, &r, "exec", "--help", NULL);
+	sb_run(e, &r, "exec", "--help", NULL);
 	assert_int_equal(r.status, 0);
 	p = strstr(r.out, "\n\n");
 	assert_non_null(p);
@@ -979,7 +976,7 @@ test_help_shapes(void **state)
 static void
 test_map_fits_columns(void **state)
 {
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	char *cfg = config(e, "[block wide]\nports = 26000-26099\n");
 	char *extra[] = { "COLUMNS=40", NULL };
 	char *argv[] = { PORTALLOC_BIN, "map", NULL };
@@ -1051,5 +1048,6 @@ main(void)
 		    setup, teardown),
 	};
 
+	sb_private_net();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

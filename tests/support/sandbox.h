@@ -1,0 +1,67 @@
+/*
+ * The one end-to-end sandbox: every test that runs the built portalloc
+ * gets a fresh temporary directory that is its working directory, home,
+ * config home and state home, a store of its own in it, and an
+ * environment that names them, so that no test ever touches the user's
+ * store or configuration, nor another test's.  It also gives the tests a
+ * network of their own (a private network namespace, as root) or, where
+ * that cannot be had, ports that it first checked are free, and a bounded
+ * wait for a condition instead of a fixed sleep.
+ */
+#ifndef PA_TEST_SANDBOX_H
+#define PA_TEST_SANDBOX_H
+
+#include <stdint.h>
+
+#include "helpers.h"
+
+#define SB_ENV_MAX 16
+
+struct sb {
+	char *dir;                  /* also the working directory */
+	char store[600];            /* dir/state/leases.db */
+	char *env[SB_ENV_MAX + 1];  /* NAME=VALUE, NULL-terminated */
+};
+
+/*
+ * A new sandbox: PORTALLOC_STORE, HOME, XDG_CONFIG_HOME, XDG_STATE_HOME and
+ * PORTALLOC_SYSCTL_DROPIN point into it.  No config file exists until
+ * sb_config writes ./portalloc.ini.
+ */
+struct sb *sb_new(void);
+void sb_free(struct sb *s);
+/* Sets (or replaces) NAME=value in the sandbox's environment. */
+void sb_setenv(struct sb *s, const char *name, const char *value);
+/* Writes dir/portalloc.ini (found as ./portalloc.ini); printf-style. */
+void sb_config(struct sb *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Runs portalloc with the arguments up to NULL, in the sandbox. */
+void sb_run(struct sb *s, struct th_run *r, ...);
+/* Runs argv (argv[0] any program) in the sandbox. */
+void sb_run_argv(struct sb *s, struct th_run *r, char *const argv[]);
+/* The environment plus PATH, for a caller that forks by itself; free
+ * with free() (the strings belong to the sandbox). */
+char **sb_envp(struct sb *s);
+
+/*
+ * Moves this process, once, into a network namespace of its own with lo
+ * up (root only), where no other program's port can be in the way.
+ * 1 when it is in one now; 0 (and a note on stderr) when it could not.
+ * Call it first in main, before any socket or child exists.
+ */
+int sb_private_net(void);
+/* Whether sb_private_net succeeded. */
+int sb_in_private_net(void);
+/*
+ * The first port p >= from (in steps of width) such that p..p+width-1 can
+ * all be bound now for TCP and UDP, IPv4 and IPv6, loopback and wildcard;
+ * in a private network namespace that is `from` itself.  Fails the test
+ * when none is found.
+ */
+uint16_t sb_free_range(uint16_t from, unsigned width);
+
+/* Polls cond(arg) until it is true or ms milliseconds passed; 1 if it
+ * became true.  For waiting on another process, never a fixed sleep. */
+int sb_until(int (*cond)(void *), void *arg, int ms);
+
+#endif
