@@ -113,7 +113,7 @@ main(void)
 		die("LISTEN_FDNAMES");
 	for (i = 0; i < n; i++)
 		inos[i] = check_fd((int)i);
-	for (tries = 0; tries < 200; tries++) {
+	for (tries = 0; tries < 2000; tries++) {   /* 20 s at most */
 		for (held = 0, i = 0; i < n; i++)
 			held += has_inode(getppid(), inos[i]);
 		if (held == 0)

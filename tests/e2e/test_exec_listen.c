@@ -1,8 +1,7 @@
 /*
  * End to end: `portalloc exec --listen N` hands a real server (listen_server,
  * built with the tests) N listening sockets the systemd way; a client then
- * talks to it on PORTALLOC_PORT0.  Temporary store and config, as in
- * test_cli.c.
+ * talks to it on PORTALLOC_PORT0.  In the sandbox of tests/support.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -14,29 +13,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "sandbox.h"
 
-struct e2e {
-	char *dir;
-	char *env[8];
-};
+static unsigned base;   /* the block: base..base+9, checked free */
 
 static int
 setup(void **state)
 {
-	struct e2e *e = calloc(1, sizeof(*e));
+	struct sb *e = sb_new();
 
-	e->dir = th_tmpdir();
-	if (asprintf(&e->env[0], "PORTALLOC_STORE=%s/leases.db", e->dir) < 0 ||
-	    asprintf(&e->env[1], "HOME=%s", e->dir) < 0 ||
-	    asprintf(&e->env[2], "XDG_CONFIG_HOME=%s/xdg", e->dir) < 0 ||
-	    asprintf(&e->env[3], "PORTALLOC_CONFIG=%s/portalloc.ini",
-	    e->dir) < 0 ||
-	    asprintf(&e->env[4], "PATH=/usr/bin:/bin") < 0)
-		return -1;
-	free(th_write(e->dir, "portalloc.ini", "[block l]\n"
-	    "ports = 27200-27209\nprotocols = tcp\n"
-	    "bind_address = 127.0.0.1\n"));
+	base = sb_free_range(27200, 10);
+	sb_config(e, "[block l]\nports = %u-%u\nprotocols = tcp\n"
+	    "bind_address = 127.0.0.1\n", base, base + 9);
 	*state = e;
 	return 0;
 }
@@ -44,19 +32,15 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct e2e *e = *state;
-
-	th_rmtree(e->dir);
-	th_strv_free(e->env);
-	free(e->dir);
-	free(e);
+	sb_free(*state);
 	return 0;
 }
 
 /* Starts portalloc with argv[1..] in the background, its stdout on *out. */
 static pid_t
-start(struct e2e *e, char *const argv[], FILE **out)
+start(struct sb *e, char *const argv[], FILE **out)
 {
+	char **env = sb_envp(e);
 	int p[2];
 	pid_t pid;
 
@@ -69,9 +53,10 @@ start(struct e2e *e, char *const argv[], FILE **out)
 		close(p[1]);
 		if (chdir(e->dir) != 0)
 			_exit(125);
-		execve(argv[0], argv, e->env);
+		execve(argv[0], argv, env);
 		_exit(126);
 	}
+	free(env);
 	close(p[1]);
 	*out = fdopen(p[0], "r");
 	return pid;
@@ -111,12 +96,12 @@ exit_status(pid_t pid)
 static void
 test_listen_serves(void **state)
 {
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	char *argv[] = { PORTALLOC_BIN, "exec", "--listen", "2", "--",
 	    LISTEN_SERVER, NULL };
 	char *list[] = { PORTALLOC_BIN, "list", "--json", NULL };
 	char line[128], want[64], answer[64];
-	int busy = th_listen_tcp(AF_INET, 27200), srv_pid, port, fd;
+	int busy = th_listen_tcp(AF_INET, (uint16_t)base), srv_pid, port, fd;
 	struct th_run r;
 	FILE *out;
 	pid_t pid;
@@ -128,9 +113,9 @@ test_listen_serves(void **state)
 		fail_msg("the server did not get ready");
 	}
 	assert_int_equal(sscanf(line, "ready %d %d", &srv_pid, &port), 2);
-	assert_true(port > 27200 && port <= 27209);
+	assert_true(port > (int)base && port <= (int)base + 9);
 	/* the server owns the two leases, and the port is held already */
-	th_run(&r, e->dir, e->env, list);
+	sb_run_argv(e, &r, list);
 	assert_int_equal(r.status, 0);
 	snprintf(want, sizeof(want), "\"owner_pid\":%d", srv_pid);
 	assert_non_null(strstr(r.out, want));
@@ -144,7 +129,7 @@ test_listen_serves(void **state)
 	assert_int_equal(exit_status(pid), 0);
 	fclose(out);
 	/* the leases ended with the server */
-	th_run(&r, e->dir, e->env, list);
+	sb_run_argv(e, &r, list);
 	assert_string_equal(r.out, "[]\n");
 	th_run_free(&r);
 	close(busy);
@@ -155,12 +140,12 @@ test_listen_serves(void **state)
 static void
 test_without_listen_server_fails(void **state)
 {
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	char *argv[] = { PORTALLOC_BIN, "exec", "-n", "1", "--",
 	    LISTEN_SERVER, NULL };
 	struct th_run r;
 
-	th_run(&r, e->dir, e->env, argv);
+	sb_run_argv(e, &r, argv);
 	assert_int_equal(r.status, 10);
 	assert_non_null(strstr(r.err, "LISTEN_PID"));
 	th_run_free(&r);
@@ -169,7 +154,7 @@ test_without_listen_server_fails(void **state)
 static void
 test_listen_usage(void **state)
 {
-	struct e2e *e = *state;
+	struct sb *e = *state;
 	char *a[] = { PORTALLOC_BIN, "exec", "--listen", "2", "-n", "3", "--",
 	    "/bin/true", NULL };
 	char *b[] = { PORTALLOC_BIN, "exec", "--listen", "1", "-p", "udp",
@@ -181,7 +166,7 @@ test_listen_usage(void **state)
 	size_t i;
 
 	for (i = 0; i < 3; i++) {
-		th_run(&r, e->dir, e->env, v[i]);
+		sb_run_argv(e, &r, v[i]);
 		assert_int_equal(r.status, 2);
 		th_run_free(&r);
 	}
@@ -200,5 +185,6 @@ main(void)
 	};
 
 	signal(SIGPIPE, SIG_IGN);
+	sb_private_net();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

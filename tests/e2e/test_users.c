@@ -15,15 +15,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "sandbox.h"
 
 #define NOBODY 65534
 
 struct u {
-	char *dir;
+	struct sb *sb;
+	char *dir;                  /* the sandbox's */
 	char shared[600];
 	char store[700];
-	char *env[6];
+	unsigned port;              /* the block: port..port+2 */
+	char p[3][8];               /* the same, as text */
 	pid_t keeper;
 	char keeper_pid[32];
 };
@@ -33,19 +35,21 @@ setup(void **state)
 {
 	struct u *u = calloc(1, sizeof(*u));
 
-	u->dir = th_tmpdir();
+	int i;
+
+	u->sb = sb_new();
+	u->dir = u->sb->dir;
 	chmod(u->dir, 0755);
 	snprintf(u->shared, sizeof(u->shared), "%s/shared", u->dir);
 	mkdir(u->shared, 01777);
 	chmod(u->shared, 01777);
 	snprintf(u->store, sizeof(u->store), "%s/leases.db", u->shared);
-	if (asprintf(&u->env[0], "PORTALLOC_STORE=%s", u->store) < 0 ||
-	    asprintf(&u->env[1], "PORTALLOC_CONFIG=%s/portalloc.ini",
-	    u->dir) < 0 ||
-	    asprintf(&u->env[2], "HOME=%s", u->dir) < 0)
-		return -1;
-	free(th_write(u->dir, "portalloc.ini",
-	    "[block u]\nports = 27600-27602\nprotocols = tcp\n"));
+	sb_setenv(u->sb, "PORTALLOC_STORE", u->store);
+	u->port = sb_free_range(27600, 3);
+	for (i = 0; i < 3; i++)
+		snprintf(u->p[i], sizeof(u->p[i]), "%u", u->port + i);
+	sb_config(u->sb, "[block u]\nports = %u-%u\nprotocols = tcp\n",
+	    u->port, u->port + 2);
 	chmod(u->dir, 0755);
 	if ((u->keeper = fork()) == 0) {
 		pause();
@@ -64,9 +68,7 @@ teardown(void **state)
 
 	kill(u->keeper, SIGKILL);
 	waitpid(u->keeper, &status, 0);
-	th_rmtree(u->dir);
-	th_strv_free(u->env);
-	free(u->dir);
+	sb_free(u->sb);
 	free(u);
 	return 0;
 }
@@ -81,7 +83,7 @@ run_as(struct u *u, struct th_run *r, long uid, ...)
 	va_start(ap, uid);
 	th_argv(argv, PORTALLOC_BIN, ap);
 	va_end(ap);
-	th_run_as(r, uid, u->dir, u->env, argv);
+	th_run_as(r, uid, u->dir, u->sb->env, argv);
 }
 
 /* Lets every user write the store's files, as a shared store's group
@@ -111,22 +113,24 @@ test_nobody_cannot_take_roots_leases(void **state)
 {
 	struct u *u = *state;
 	struct th_run r;
-	char *before;
+	char *before, want[64];
 
 	need_root();
 	run_as(u, &r, -1, "get", "-n", "2", "--tag", "rootjob", "--owner",
 	    u->keeper_pid, NULL);
 	assert_int_equal(r.status, 0);
-	assert_string_equal(r.out, "27600\n27601\n");
+	snprintf(want, sizeof(want), "%s\n%s\n", u->p[0], u->p[1]);
+	assert_string_equal(r.out, want);
 	th_run_free(&r);
 	share_store(u);
 	run_as(u, &r, -1, "list", "--json", NULL);
 	before = r.out;
 	free(r.err);
 	/* release by port, by tag: refused, nothing released */
-	run_as(u, &r, NOBODY, "release", "27600", NULL);
+	run_as(u, &r, NOBODY, "release", u->p[0], NULL);
 	assert_int_equal(r.status, 77);
-	assert_non_null(strstr(r.err, "port 27600 is leased by uid 0"));
+	snprintf(want, sizeof(want), "port %s is leased by uid 0", u->p[0]);
+	assert_non_null(strstr(r.err, want));
 	th_run_free(&r);
 	run_as(u, &r, NOBODY, "release", "--tag", "rootjob", NULL);
 	assert_int_equal(r.status, 77);
@@ -143,7 +147,8 @@ test_nobody_cannot_take_roots_leases(void **state)
 	/* get: the last free port, then the block is full, not overwritten */
 	run_as(u, &r, NOBODY, "get", "--owner", u->keeper_pid, NULL);
 	assert_int_equal(r.status, 0);
-	assert_string_equal(r.out, "27602\n");
+	snprintf(want, sizeof(want), "%s\n", u->p[2]);
+	assert_string_equal(r.out, want);
 	th_run_free(&r);
 	run_as(u, &r, NOBODY, "get", "--owner", u->keeper_pid, NULL);
 	assert_int_equal(r.status, 69);
@@ -154,13 +159,16 @@ test_nobody_cannot_take_roots_leases(void **state)
 	th_run_free(&r);
 	free(before);
 	/* root may release nobody's lease, and is told whose it was */
-	run_as(u, &r, -1, "release", "27602", NULL);
+	run_as(u, &r, -1, "release", u->p[2], NULL);
 	assert_int_equal(r.status, 0);
-	assert_string_equal(r.out, "released 1 lease: 27602\n");
-	assert_non_null(strstr(r.err, "port 27602 was leased by uid 65534"));
+	snprintf(want, sizeof(want), "released 1 lease: %s\n", u->p[2]);
+	assert_string_equal(r.out, want);
+	snprintf(want, sizeof(want), "port %s was leased by uid 65534",
+	    u->p[2]);
+	assert_non_null(strstr(r.err, want));
 	th_run_free(&r);
 	/* and its own without a word */
-	run_as(u, &r, -1, "release", "27600", NULL);
+	run_as(u, &r, -1, "release", u->p[0], NULL);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.err, "");
 	th_run_free(&r);
@@ -200,7 +208,7 @@ static void
 test_symlink_dir_refused(void **state)
 {
 	struct u *u = *state;
-	char real[700], link[700], store[800], *env;
+	char real[700], link[700], store[800];
 	char *argv[] = { PORTALLOC_BIN, "get", NULL };
 	struct th_run r;
 
@@ -208,11 +216,10 @@ test_symlink_dir_refused(void **state)
 	snprintf(link, sizeof(link), "%s/link", u->dir);
 	assert_int_equal(mkdir(real, 0700), 0);
 	assert_int_equal(symlink(real, link), 0);
-	snprintf(store, sizeof(store), "PORTALLOC_STORE=%s/leases.db", link);
-	env = u->env[0];
-	u->env[0] = store;
-	th_run(&r, u->dir, u->env, argv);
-	u->env[0] = env;
+	snprintf(store, sizeof(store), "%s/leases.db", link);
+	sb_setenv(u->sb, "PORTALLOC_STORE", store);
+	sb_run_argv(u->sb, &r, argv);
+	sb_setenv(u->sb, "PORTALLOC_STORE", u->store);
 	assert_int_equal(r.status, 77);
 	assert_non_null(strstr(r.err, link));
 	assert_non_null(strstr(r.err, "symbolic link"));
@@ -266,5 +273,6 @@ main(void)
 		    test_world_writable_dir_refused, setup, teardown),
 	};
 
+	sb_private_net();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,15 +13,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "sandbox.h"
 
 #include "core/core.h"
 #include "os/linux/linux.h"
 
-#define BASE 27300   /* ports BASE..BASE+19 are this test's */
+/* Ports BASE..BASE+19 are this test's: checked free, or in a network
+ * namespace of its own. */
+static unsigned base_port;
+#define BASE base_port
 
-static char *dir;
-static char *env[4];
+static struct sb *sb;
 
 /* A child that runs fn, says it is ready, and waits to be killed. */
 struct child {
@@ -177,6 +179,26 @@ listen_shared(void *arg)
 	}
 }
 
+/* Are there sockets on *(uint16_t *)arg, all of them in TIME-WAIT? */
+static int
+only_time_wait(void *arg)
+{
+	uint16_t port = *(uint16_t *)arg;
+	struct pa_portq q = { port, port, PA_TCP };
+	struct pa__sockvec v = { 0 };
+	struct pa_error err;
+	size_t i;
+	int ok;
+
+	if (pa__diag_dump(PA_TCP, 4, port, port, &q, 1, &v, &err) != 0)
+		fail_msg("sock_diag: %s", err.msg);
+	ok = v.n > 0;
+	for (i = 0; i < v.n; i++)
+		ok &= v.v[i].state == PA_SOCK_TIME_WAIT;
+	free(v.v);
+	return ok;
+}
+
 /* Leaves a TIME-WAIT socket on the port and no listener. */
 static void
 time_wait(uint16_t port)
@@ -193,7 +215,9 @@ time_wait(uint16_t port)
 	assert_int_equal(read(c, buf, 1), 0);
 	close(c);
 	close(l);
-	usleep(50000);
+	/* the server's end reaches TIME-WAIT once the client's FIN is in */
+	if (!sb_until(only_time_wait, &port, 20000))
+		fail_msg("port %u never reached TIME-WAIT alone", port);
 }
 
 static void
@@ -201,7 +225,7 @@ who(struct th_run *r, const char *what)
 {
 	char *argv[] = { PORTALLOC_BIN, "who", (char *)what, "--json", NULL };
 
-	th_run(r, dir, env, argv);
+	sb_run_argv(sb, r, argv);
 }
 
 static size_t
@@ -224,6 +248,20 @@ has_pid(const char *out, pid_t pid, size_t times)
 		fail_msg("%s %zu times expected in %s", want, times, out);
 }
 
+/* Does `who what` show exactly two sockets with a process? */
+static int
+two_holders(void *what)
+{
+	struct th_run r;
+	int ok;
+
+	who(&r, what);
+	ok = r.status == 0 && count(r.out, "\"pid\":") -
+	    count(r.out, "\"pid\":null") == 2;
+	th_run_free(&r);
+	return ok;
+}
+
 static void
 test_who_classifies(void **state)
 {
@@ -236,8 +274,10 @@ test_who_classifies(void **state)
 	/* 1: a listener with one accepted connection from another process */
 	a = spawn(listen_accept, (void *)(uintptr_t)(BASE + 1));
 	b = spawn(client, (void *)(uintptr_t)(BASE + 1));
-	usleep(20000);
+	/* the accepted socket is a's once a's accept() returned */
 	snprintf(what, sizeof(what), "%d", BASE + 1);
+	if (!sb_until(two_holders, what, 20000))
+		fail_msg("the listener never held its accepted connection");
 	who(&r, what);
 	assert_int_equal(r.status, 0);
 	assert_int_equal(count(r.out, "\"pid\":") -
@@ -316,7 +356,7 @@ test_who_classifies(void **state)
 	snprintf(what, sizeof(what), "%d-%d", BASE + 1, BASE + 5);
 	{
 		char *argv[] = { PORTALLOC_BIN, "who", what, NULL };
-		th_run(&r, dir, env, argv);
+		sb_run_argv(sb, &r, argv);
 	}
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "(no process)"));
@@ -420,16 +460,28 @@ spawn_stranger(uint16_t port, int *life)
 	return pid;
 }
 
+/* check --json says port has status. */
+static void
+expect_status(const char *out, unsigned port, const char *status)
+{
+	char want[64];
+
+	snprintf(want, sizeof(want), "{\"port\":%u,\"status\":\"%s\"", port,
+	    status);
+	if (strstr(out, want) == NULL)
+		fail_msg("%s not in %s", want, out);
+}
+
 static void
 test_check_real(void **state)
 {
-	char *cfg, me[32], *argv[8];
+	char me[32], want[64], *argv[8];
 	pid_t ok, foreign, intruder;
 	int life[2];
 	struct th_run r;
 
 	(void)state;
-	cfg = th_write(dir, "portalloc.ini", "[block k]\nports = 27315-27319\n");
+	sb_config(sb, "[block k]\nports = %u-%u\n", BASE + 15, BASE + 19);
 	snprintf(me, sizeof(me), "%d", (int)getpid());
 	argv[0] = PORTALLOC_BIN;
 	argv[1] = "get";
@@ -438,23 +490,24 @@ test_check_real(void **state)
 	argv[4] = "--owner";
 	argv[5] = me;
 	argv[6] = NULL;
-	th_run(&r, dir, env, argv);
+	sb_run_argv(sb, &r, argv);
 	assert_int_equal(r.status, 0);
-	assert_string_equal(r.out, "27315\n27316\n27317\n");
+	snprintf(want, sizeof(want), "%u\n%u\n%u\n", BASE + 15, BASE + 16,
+	    BASE + 17);
+	assert_string_equal(r.out, want);
 	th_run_free(&r);
-	ok = spawn(own_listener, (void *)(uintptr_t)27315);  /* our child */
-	foreign = spawn_stranger(27317, &life[0]);
-	intruder = spawn_stranger(27319, &life[1]);
+	ok = spawn(own_listener, (void *)(uintptr_t)(BASE + 15)); /* ours */
+	foreign = spawn_stranger((uint16_t)(BASE + 17), &life[0]);
+	intruder = spawn_stranger((uint16_t)(BASE + 19), &life[1]);
 	argv[1] = "check";
 	argv[2] = "--json";
 	argv[3] = NULL;
-	th_run(&r, dir, env, argv);
+	sb_run_argv(sb, &r, argv);
 	assert_int_equal(r.status, 1);
-	assert_non_null(strstr(r.out, "{\"port\":27315,\"status\":\"ok\""));
-	assert_non_null(strstr(r.out, "{\"port\":27316,\"status\":\"waiting\""));
-	assert_non_null(strstr(r.out, "{\"port\":27317,\"status\":\"foreign\""));
-	assert_non_null(strstr(r.out, "{\"port\":27319,\"status\":"
-	    "\"intruder\""));
+	expect_status(r.out, BASE + 15, "ok");
+	expect_status(r.out, BASE + 16, "waiting");
+	expect_status(r.out, BASE + 17, "foreign");
+	expect_status(r.out, BASE + 19, "intruder");
 	has_pid(r.out, foreign, 1);
 	has_pid(r.out, intruder, 1);
 	assert_non_null(strstr(r.out, "\"summary\":{\"free\":1,\"ok\":1,"
@@ -462,7 +515,7 @@ test_check_real(void **state)
 	    "\"orphan\":0}"));
 	th_run_free(&r);
 	argv[2] = NULL;
-	th_run(&r, dir, env, argv);
+	sb_run_argv(sb, &r, argv);
 	assert_int_equal(r.status, 1);
 	assert_non_null(strstr(r.out, "FOREIGN pid"));
 	assert_non_null(strstr(r.out, "5 ports: 1 ok, 1 waiting, 1 foreign, "
@@ -471,32 +524,23 @@ test_check_real(void **state)
 	stop(ok);
 	close(life[0]);
 	close(life[1]);
-	free(cfg);
 }
 
 static int
 setup(void **state)
 {
 	(void)state;
-	dir = th_tmpdir();
-	if (asprintf(&env[0], "PORTALLOC_STORE=%s/leases.db", dir) < 0 ||
-	    asprintf(&env[1], "HOME=%s", dir) < 0 ||
-	    asprintf(&env[2], "XDG_CONFIG_HOME=%s/xdg", dir) < 0)
-		return -1;
+	sb = sb_new();
+	base_port = sb_free_range(27300, 20);
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	int i;
-
 	(void)state;
 	kill_all();
-	th_rmtree(dir);
-	free(dir);
-	for (i = 0; env[i]; i++)
-		free(env[i]);
+	sb_free(sb);
 	return 0;
 }
 
@@ -511,5 +555,6 @@ main(void)
 
 	signal(SIGPIPE, SIG_IGN);
 	atexit(kill_all);
+	sb_private_net();
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
