@@ -17,13 +17,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -33,8 +31,7 @@
 
 #include <sqlite3.h>
 
-#include "helpers.h"
-#include "core/core.h"
+#include "sandbox.h"
 
 #include "core/core.h"      /* PA__STORE_VERSION */
 
@@ -46,58 +43,25 @@ static int private_netns;      /* reserve trials may run */
 static const char *crash_bin = PORTALLOC_FAULTS_BIN;
 
 struct crash {
-	char *dir;
+	struct sb *sb;
+	char *dir;              /* the sandbox's */
 	char store[600];
-	char *env[8];
-	int nenv;
 	pid_t keeper;           /* owns the leases that must stay */
 	unsigned kills, completed, fault_kills, timer_kills;
 };
-
-/* Moves the test into its own network namespace (root only). */
-static void
-enter_private_netns(void)
-{
-	struct ifreq ifr;
-	int fd;
-
-	if (getuid() != 0 || unshare(CLONE_NEWNET) != 0) {
-		fprintf(stderr, "test_crash: no private network namespace "
-		    "(%s): reserve trials skipped\n", strerror(errno));
-		return;
-	}
-	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-		return;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		private_netns = ioctl(fd, SIOCSIFFLAGS, &ifr) == 0;
-	}
-	close(fd);
-}
 
 static int
 setup(void **state)
 {
 	struct crash *c = calloc(1, sizeof(*c));
-	char *ini;
+	unsigned p = sb_free_range(27000, 210);
 
-	c->dir = th_tmpdir();
-	snprintf(c->store, sizeof(c->store), "%s/leases.db", c->dir);
-	if (asprintf(&c->env[0], "PORTALLOC_STORE=%s", c->store) < 0 ||
-	    asprintf(&c->env[1], "HOME=%s", c->dir) < 0 ||
-	    asprintf(&c->env[2], "PORTALLOC_CONFIG=%s/portalloc.ini",
-	    c->dir) < 0 ||
-	    asprintf(&c->env[3], "PORTALLOC_SYSCTL_DROPIN=%s/60-pa.conf",
-	    c->dir) < 0 ||
-	    asprintf(&c->env[4], "PATH=/usr/bin:/bin") < 0)
-		return -1;
-	c->nenv = 5;
-	ini = th_write(c->dir, "portalloc.ini",
-	    "[block c]\nports = 27000-27099\nprotocols = tcp\n"
-	    "[block r]\nports = 27200-27209\nreserve = persistent\n");
-	free(ini);
+	c->sb = sb_new();
+	c->dir = c->sb->dir;
+	snprintf(c->store, sizeof(c->store), "%s", c->sb->store);
+	sb_config(c->sb, "[block c]\nports = %u-%u\nprotocols = tcp\n"
+	    "[block r]\nports = %u-%u\nreserve = persistent\n", p, p + 99,
+	    p + 200, p + 209);
 	if ((c->keeper = fork()) == 0) {
 		pause();
 		_exit(0);
@@ -110,14 +74,11 @@ static int
 teardown(void **state)
 {
 	struct crash *c = *state;
-	int i, status;
+	int status;
 
 	kill(c->keeper, SIGKILL);
 	waitpid(c->keeper, &status, 0);
-	th_rmtree(c->dir);
-	for (i = 0; c->env[i]; i++)
-		free(c->env[i]);
-	free(c->dir);
+	sb_free(c->sb);
 	free(c);
 	return 0;
 }
@@ -130,7 +91,7 @@ teardown(void **state)
 static int
 run(struct crash *c, int fault, long delay_us, const char *const *args)
 {
-	char *argv[12], *env[10], fenv[64];
+	char *argv[12], **env = sb_envp(c->sb), fenv[64];
 	struct timespec ts;
 	int i, n = 0, status, fd;
 	pid_t pid;
@@ -141,8 +102,8 @@ run(struct crash *c, int fault, long delay_us, const char *const *args)
 		n++;
 	}
 	argv[n] = NULL;
-	for (i = 0; i < c->nenv; i++)
-		env[i] = c->env[i];
+	for (i = 0; env[i] != NULL; i++)
+		;
 	snprintf(fenv, sizeof(fenv), "PORTALLOC_TEST_FAULT=*:%d", fault);
 	if (fault > 0)
 		env[i++] = fenv;
@@ -157,6 +118,7 @@ run(struct crash *c, int fault, long delay_us, const char *const *args)
 		execve(argv[0], argv, env);
 		_exit(126);
 	}
+	free(env);
 	assert_true(pid > 0);
 	if (delay_us > 0) {
 		ts.tv_sec = 0;
@@ -431,10 +393,8 @@ test_full_filesystem(void **state)
 	snprintf(dir, sizeof(dir), "%s/small", c->dir);
 	assert_int_equal(mkdir(dir, 0700), 0);
 	assert_int_equal(mount("tmpfs", dir, "tmpfs", 0, "size=256k"), 0);
-	free(c->env[0]);
 	snprintf(c->store, sizeof(c->store), "%s/leases.db", dir);
-	if (asprintf(&c->env[0], "PORTALLOC_STORE=%s", c->store) < 0)
-		abort();
+	sb_setenv(c->sb, "PORTALLOC_STORE", c->store);
 	snprintf(owner, sizeof(owner), "%d", (int)c->keeper);
 	run_ok(c, get);
 	fill_up(dir);
@@ -484,6 +444,10 @@ main(void)
 		    teardown),
 	};
 
-	enter_private_netns();
+	/* reserve may change ip_local_reserved_ports only in a namespace of
+	 * its own */
+	private_netns = sb_private_net();
+	if (!private_netns)
+		fprintf(stderr, "test_crash: reserve trials skipped\n");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

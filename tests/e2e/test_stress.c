@@ -12,13 +12,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -26,64 +23,24 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "sandbox.h"
 
 #include "portalloc/portalloc.h"
 
 #define PROCS 200
 #define EACH 5
 
-struct st {
-	char *dir;
-	char *env[6];
-};
-
-static void
-enter_private_netns(void)
-{
-	struct ifreq ifr;
-	int fd;
-
-	if (getuid() != 0 || unshare(CLONE_NEWNET) != 0)
-		return;
-	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-		return;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-}
-
 static int
 setup(void **state)
 {
-	struct st *s = calloc(1, sizeof(*s));
-
-	s->dir = th_tmpdir();
-	if (asprintf(&s->env[0], "PORTALLOC_STORE=%s/leases.db", s->dir) < 0 ||
-	    asprintf(&s->env[1], "PORTALLOC_CONFIG=%s/portalloc.ini",
-	    s->dir) < 0 ||
-	    asprintf(&s->env[2], "HOME=%s", s->dir) < 0 ||
-	    asprintf(&s->env[3], "PATH=/usr/bin:/bin") < 0)
-		return -1;
-	*state = s;
+	*state = sb_new();
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	struct st *s = *state;
-	int i;
-
-	th_rmtree(s->dir);
-	for (i = 0; s->env[i]; i++)
-		free(s->env[i]);
-	free(s->dir);
-	free(s);
+	sb_free(*state);
 	return 0;
 }
 
@@ -103,10 +60,10 @@ file_size(const char *dir, const char *name)
  * Returns how many ports were printed.
  */
 static size_t
-get_storm(struct st *s, uint16_t *ports, int *codes)
+get_storm(struct sb *s, uint16_t *ports, int *codes)
 {
 	char *argv[] = { PORTALLOC_BIN, "get", "-n", "5", NULL };
-	char path[700], *out;
+	char path[700], *out, **env = sb_envp(s);
 	pid_t pids[PROCS];
 	int gate[2], i, status, fd;
 	size_t n = 0, got;
@@ -125,11 +82,12 @@ get_storm(struct st *s, uint16_t *ports, int *codes)
 			snprintf(path, sizeof(path), "%s/err.%d", s->dir, i);
 			fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 			dup2(fd, 2);
-			execve(argv[0], argv, s->env);
+			execve(argv[0], argv, env);
 			_exit(126);
 		}
 		assert_true(pids[i] > 0);
 	}
+	free(env);
 	close(gate[0]);
 	close(gate[1]);
 	for (i = 0; i < PROCS; i++) {
@@ -156,14 +114,16 @@ get_storm(struct st *s, uint16_t *ports, int *codes)
 static void
 test_200_gets(void **state)
 {
-	struct st *s = *state;
+	struct sb *s = *state;
 	uint16_t ports[PROCS * EACH + 8];
 	int codes[PROCS], i;
 	struct timespec t0, t1;
 	size_t n;
 
-	free(th_write(s->dir, "portalloc.ini",
-	    "[block s]\nports = 22000-23199\nprotocols = tcp\n"));
+	unsigned p = sb_free_range(22000, 1200);
+
+	sb_config(s, "[block s]\nports = %u-%u\nprotocols = tcp\n", p,
+	    p + 1199);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	n = get_storm(s, ports, codes);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -175,21 +135,23 @@ test_200_gets(void **state)
 	    "%.2f s, store %lld + WAL %lld bytes\n", PROCS, EACH, n,
 	    (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-	    (long long)file_size(s->dir, "leases.db"),
-	    (long long)file_size(s->dir, "leases.db-wal"));
+	    (long long)file_size(s->dir, "state/leases.db"),
+	    (long long)file_size(s->dir, "state/leases.db-wal"));
 }
 
 /* 200 at once into 600 ports: 120 succeed, 80 say the block is full. */
 static void
 test_200_gets_block_too_small(void **state)
 {
-	struct st *s = *state;
+	struct sb *s = *state;
 	uint16_t ports[PROCS * EACH + 8];
 	int codes[PROCS], i, ok = 0, full = 0;
 	size_t n;
 
-	free(th_write(s->dir, "portalloc.ini",
-	    "[block s]\nports = 22000-22599\nprotocols = tcp\n"));
+	unsigned p = sb_free_range(22000, 600);
+
+	sb_config(s, "[block s]\nports = %u-%u\nprotocols = tcp\n", p,
+	    p + 599);
 	n = get_storm(s, ports, codes);
 	for (i = 0; i < PROCS; i++) {
 		ok += codes[i] == 0;
@@ -204,7 +166,8 @@ test_200_gets_block_too_small(void **state)
 }
 
 /* What the soak workers share: who holds each port of the block now. */
-#define SOAK_FIRST 22000
+static unsigned soak_first;    /* checked free */
+#define SOAK_FIRST soak_first
 #define SOAK_PORTS 10
 #define SOAK_WORKERS 8
 struct soak_shared {
@@ -278,7 +241,7 @@ soak_worker(struct soak_shared *sh, int me, unsigned long cycles,
 static void
 test_soak(void **state)
 {
-	struct st *s = *state;
+	struct sb *s = *state;
 	const char *env = getenv("PORTALLOC_SOAK_CYCLES");
 	unsigned long total = env ? strtoul(env, NULL, 10) : 100000;
 	struct soak_shared *sh;
@@ -289,8 +252,9 @@ test_soak(void **state)
 	double secs;
 	off_t db, wal;
 
+	soak_first = sb_free_range(22000, SOAK_PORTS);
 	if (asprintf(&text, "[portalloc]\nstore = %s/soak.db\n[block k]\n"
-	    "ports = %d-%d\nprotocols = tcp\n", s->dir, SOAK_FIRST,
+	    "ports = %u-%u\nprotocols = tcp\n", s->dir, SOAK_FIRST,
 	    SOAK_FIRST + SOAK_PORTS - 1) < 0)
 		abort();
 	free(th_write(s->dir, "soak.ini", text));
@@ -341,6 +305,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_soak, setup, teardown),
 	};
 
-	enter_private_netns();
+	sb_private_net();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
