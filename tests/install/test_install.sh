@@ -6,9 +6,9 @@
 # installed, also links it dynamically through pkg-config.
 set -euo pipefail
 build=$(cd "$1" && pwd) src=$(cd "$2" && pwd)
-stage=$build/install-test
-rm -rf "$stage"
-mkdir -p "$stage"
+# a stage of its own: another run of the suite may use the same build
+stage=$(mktemp -d "$build/install-test.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
 cmake --install "$build" --prefix "$stage/prefix" >/dev/null
 export HOME=$stage XDG_CONFIG_HOME=$stage/xdg PORTALLOC_STORE=$stage/leases.db
 export PORTALLOC_CONFIG=$stage/portalloc.ini
