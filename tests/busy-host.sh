@@ -52,8 +52,11 @@ grep -q ready "$work/load.out" || { echo "busy-host: the load did not start" >&2
 held=$(ss -Htln '( sport >= :25996 and sport <= :27999 )' | wc -l)
 echo "busy-host: loopback load up: $held listeners on 25996-27999" >&2
 
-# 2. Another copy of the suite, in a loop, in a process group of its own.
-setsid bash -c '
+# 2. Another copy of the suite, in a loop, in a process group of its own,
+# on the host's network (PORTALLOC_TEST_HOST_NET): its tests lease their
+# ports from the tests' shared store, as they do where there is no root,
+# and so compete with the load for real.
+PORTALLOC_TEST_HOST_NET=1 setsid bash -c '
   n=0
   while :; do
     n=$((n + 1))

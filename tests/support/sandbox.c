@@ -145,6 +145,11 @@ sb_private_net(void)
 {
 	if (private_net)
 		return 1;
+	if (getenv("PORTALLOC_TEST_HOST_NET") != NULL) {
+		fprintf(stderr, "note: PORTALLOC_TEST_HOST_NET: ports are "
+		    "checked free on the host's network\n");
+		return 0;
+	}
 #ifdef __linux__
 	if (getuid() == 0 && unshare(CLONE_NEWNET) == 0 && lo_up() == 0) {
 		private_net = 1;
@@ -163,58 +168,51 @@ sb_in_private_net(void)
 	return private_net;
 }
 
-/* Is IPv6 loopback there at all? */
-static int
-have_v6(void)
-{
-	static int known = -1;
-	pa_socket_t t;
-
-	if (known < 0) {
-		t = th_bind_udp(AF_INET6, 0);
-		known = t != TH_BADSOCK;
-		if (known)
-			th_sock_close(t);
-	}
-	return known;
-}
-
-/* Can port be bound now, TCP and UDP, on loopback of each family? */
-static int
-port_free(uint16_t port)
-{
-	static const int families[] = { AF_INET, AF_INET6 };
-	pa_socket_t t, u;
-	size_t i;
-	int ok = 1;
-
-	for (i = 0; i < (have_v6() ? 2u : 1u) && ok; i++) {
-		t = th_listen_tcp(families[i], port);
-		u = th_bind_udp(families[i], port);
-		ok = t != TH_BADSOCK && u != TH_BADSOCK;
-		if (t != TH_BADSOCK)
-			th_sock_close(t);
-		if (u != TH_BADSOCK)
-			th_sock_close(u);
-	}
-	return ok;
-}
+/*
+ * Outside a namespace of its own a test leases its ports, like any other
+ * user of portalloc: from one store that every test process of this user
+ * shares ($TMPDIR/portalloc-test-ports-UID.db), owned by the test process,
+ * so that two suites running at once never get the same range, and each
+ * port probed free (TCP and UDP, 127.0.0.1, 0.0.0.0 and ::; TIME-WAIT
+ * counts as taken).  The leases end when the test process does.
+ */
+#define SB_PORTS_FIRST 20000
+#define SB_PORTS_LAST 32767
 
 uint16_t
 sb_free_range(uint16_t from, unsigned width)
 {
-	unsigned base, p;
+	struct pa_request req = { NULL, width, 0, 0, 0, "test", NULL, 1 };
+	const char *tmp = getenv("TMPDIR");
+	struct pa_config *cfg;
+	struct pa_lease *v;
+	struct pa_error err;
+	struct pa *pa;
+	uint16_t first;
+	char *text;
+	size_t n;
+	int rc;
 
 	if (private_net)
 		return from;
-	for (base = from; base + width <= 32768; base += width) {
-		for (p = base; p < base + width && port_free((uint16_t)p); p++)
-			;
-		if (p == base + width)
-			return (uint16_t)base;
-	}
-	fail_msg("no %u free ports from %u on", width, from);
-	return 0;
+	if (asprintf(&text, "[portalloc]\nstore = %s/portalloc-test-ports-%ld"
+	    ".db\n[block tests]\nports = %d-%d\n", tmp && *tmp ? tmp : "/tmp",
+	    (long)getuid(), SB_PORTS_FIRST, SB_PORTS_LAST) < 0)
+		abort();
+	if ((rc = pa_config_parse_string(&cfg, text, "sandbox", &err)) == 0 &&
+	    (rc = pa_open(&pa, cfg, &err)) != 0)
+		pa_config_free(cfg);
+	free(text);
+	if (rc != 0)
+		fail_msg("the tests' port store: %s", err.msg);
+	rc = pa_get(pa, &req, &v, &n, &err);
+	pa_close(pa);
+	pa_config_free(cfg);
+	if (rc != 0)
+		fail_msg("no %u free ports in a row: %s", width, err.msg);
+	first = v[0].port;
+	pa_leases_free(v);
+	return first;
 }
 
 int

@@ -48,15 +48,18 @@ char **sb_envp(struct sb *s);
  * up (root only), where no other program's port can be in the way.
  * 1 when it is in one now; 0 (and a note on stderr) when it could not.
  * Call it first in main, before any socket or child exists.
+ * $PORTALLOC_TEST_HOST_NET set: stays on the host's network (to test the
+ * checked-free ports under load, as a user who is not root would).
  */
 int sb_private_net(void);
 /* Whether sb_private_net succeeded. */
 int sb_in_private_net(void);
 /*
- * The first port p >= from (in steps of width) such that p..p+width-1 can
- * all be bound now for TCP and UDP, IPv4 and IPv6, loopback and wildcard;
- * in a private network namespace that is `from` itself.  Fails the test
- * when none is found.
+ * The first of width ports in a row for this test: in a private network
+ * namespace `from` itself; elsewhere ports leased (for as long as this
+ * process lives) from a store all tests of this user share, each probed
+ * free, so that neither another program nor another test run has them.
+ * Fails the test when there are none.
  */
 uint16_t sb_free_range(uint16_t from, unsigned width);
 
