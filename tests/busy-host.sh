@@ -2,8 +2,9 @@
 # The suite on a busy host (issue 17): runs ctest RUNS times in a row while
 # a loopback load holds ports 25996-27999 on the host's own network
 # (bench/load.c: listeners and established pairs, as a busy CI machine has)
-# and a second copy of the suite runs beside it in a loop, and reports how
-# many runs passed and which tests failed.  Not part of ci/test.sh: it takes
+# and a second copy of the suite runs beside it in a loop (on the host's
+# network, not in namespaces of their own), and reports how many runs
+# passed and which tests failed.  Not part of ci/test.sh: it takes
 # RUNS times the suite's time and loads the machine on purpose.
 #
 # usage: tests/busy-host.sh [BUILD_DIR] [RUNS]
