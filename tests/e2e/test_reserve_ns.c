@@ -25,7 +25,7 @@
 
 #include <sqlite3.h>
 
-#include "helpers.h"
+#include "sandbox.h"
 
 #include "portalloc/portalloc.h"
 
@@ -37,10 +37,10 @@ static char host_netns[64];   /* where the test started */
 static char test_netns[64];   /* its private namespace; "" if none */
 
 struct e2e {
-	char *dir;
+	struct sb *sb;          /* tests/support/sandbox.h */
+	char *dir;              /* the sandbox's */
 	char store[600];
 	char dropin[600];
-	char *env[8];
 };
 
 static void
@@ -146,17 +146,12 @@ setup(void **state)
 {
 	struct e2e *e = calloc(1, sizeof(*e));
 
-	e->dir = th_tmpdir();
-	snprintf(e->store, sizeof(e->store), "%s/state/leases.db", e->dir);
+	e->sb = sb_new();
+	e->dir = e->sb->dir;
+	snprintf(e->store, sizeof(e->store), "%s", e->sb->store);
 	snprintf(e->dropin, sizeof(e->dropin), "%s/sysctl.d/"
 	    "60-portalloc.conf", e->dir);
-	if (asprintf(&e->env[0], "PORTALLOC_STORE=%s", e->store) < 0 ||
-	    asprintf(&e->env[1], "HOME=%s", e->dir) < 0 ||
-	    asprintf(&e->env[2], "XDG_CONFIG_HOME=%s/xdg", e->dir) < 0 ||
-	    asprintf(&e->env[3], "XDG_STATE_HOME=%s/state", e->dir) < 0 ||
-	    asprintf(&e->env[4], "PORTALLOC_SYSCTL_DROPIN=%s",
-	    e->dropin) < 0)
-		return -1;
+	sb_setenv(e->sb, "PORTALLOC_SYSCTL_DROPIN", e->dropin);
 	*state = e;
 	return 0;
 }
@@ -166,9 +161,7 @@ teardown(void **state)
 {
 	struct e2e *e = *state;
 
-	th_rmtree(e->dir);
-	th_strv_free(e->env);
-	free(e->dir);
+	sb_free(e->sb);
 	free(e);
 	return 0;
 }
@@ -184,7 +177,7 @@ pa_run_as(struct e2e *e, long uid, struct th_run *r, ...)
 	va_start(ap, r);
 	n = th_argv(argv, PORTALLOC_BIN, ap);
 	va_end(ap);
-	th_run_as(r, uid, e->dir, e->env, argv);
+	th_run_as(r, uid, e->dir, e->sb->env, argv);
 	/* cut: cmocka's messages are short */
 	print_message("$ portalloc %s %s%s\n%.400s%.400s\n[exit %d]\n",
 	    argv[1], n > 2 ? argv[2] : "", n > 3 ? " ..." : "", r->out,
@@ -623,8 +616,10 @@ test_concurrent_reserves(void **state)
 		snprintf(name, sizeof(name), "b%d", i);
 		snprintf(store, sizeof(store), "PORTALLOC_STORE=%s/s%d.db",
 		    e->dir, i);
-		for (k = 0; e->env[k]; k++)
-			full[k] = e->env[k];
+		for (k = 0; e->sb->env[k]; k++)
+			full[k] = e->sb->env[k];
+		/* the sandbox names the store first */
+		assert_int_equal(strncmp(full[0], "PORTALLOC_STORE=", 16), 0);
 		full[0] = store;
 		full[k++] = "PATH=/usr/bin:/bin";
 		full[k] = NULL;

@@ -20,7 +20,8 @@
 struct sb {
 	char *dir;                  /* also the working directory */
 	char store[600];            /* dir/state/leases.db */
-	char *env[SB_ENV_MAX + 1];  /* NAME=VALUE, NULL-terminated */
+	char *env[SB_ENV_MAX + 1];  /* NAME=VALUE, NULL-terminated;
+	                               env[0] is PORTALLOC_STORE */
 };
 
 /*
