@@ -65,6 +65,7 @@ PORTALLOC_TEST_HOST_NET=1 setsid bash -c '
       echo "beside run $n: passed" >>"$3/beside.txt"
     else
       echo "beside run $n: FAILED" >>"$3/beside.txt"
+      cp "$3/beside.$n.log" "$1/busy-host-beside.$n.log"
     fi
   done' busy-beside "$build" "$exclude" "$work" &
 beside_pid=$!
@@ -79,7 +80,7 @@ for i in $(seq 1 "$runs"); do
   else
     verdict="FAILED: $(sed -n 's/^ *[0-9]* - \(test_[a-z_0-9]*\).*/\1/p' \
       "$work/run.$i.log" | tr '\n' ' ')"
-    cp "$work/run.$i.log" "$build/busy-host-run.$i.log"
+    cp "$work/run.$i.log" "$build/busy-host-run.$i.log"  # kept
   fi
   echo "busy-host: run $i/$runs: $verdict ($(( $(date +%s) - start )) s)" >&2
 done
