@@ -20,6 +20,8 @@
 
 #include "sandbox.h"
 
+#include "core/core.h"      /* PA__STORE_VERSION */
+
 static int private_net;
 
 struct sb *
@@ -171,7 +173,8 @@ sb_in_private_net(void)
 /*
  * Outside a namespace of its own a test leases its ports, like any other
  * user of portalloc: from one store that every test process of this user
- * shares ($TMPDIR/portalloc-test-ports-UID.db), owned by the test process,
+ * shares ($TMPDIR/portalloc-test-ports-UID-vSCHEMA.db), owned by the test
+ * process,
  * so that two suites running at once never get the same range, and each
  * port probed free (TCP and UDP, 127.0.0.1, 0.0.0.0 and ::; TIME-WAIT
  * counts as taken).  The leases end when the test process does.
@@ -196,9 +199,11 @@ sb_free_range(uint16_t from, unsigned width)
 
 	if (private_net)
 		return from;
+	/* one store per schema: suites of other versions may run too */
 	if (asprintf(&text, "[portalloc]\nstore = %s/portalloc-test-ports-%ld"
-	    ".db\n[block tests]\nports = %d-%d\n", tmp && *tmp ? tmp : "/tmp",
-	    (long)getuid(), SB_PORTS_FIRST, SB_PORTS_LAST) < 0)
+	    "-v%d.db\n[block tests]\nports = %d-%d\n", tmp && *tmp ? tmp :
+	    "/tmp", (long)getuid(), PA__STORE_VERSION, SB_PORTS_FIRST,
+	    SB_PORTS_LAST) < 0)
 		abort();
 	if ((rc = pa_config_parse_string(&cfg, text, "sandbox", &err)) == 0 &&
 	    (rc = pa_open(&pa, cfg, &err)) != 0)
