@@ -112,6 +112,25 @@ parse_or_die(const char *text, struct pa_addr *a)
 		abort();
 }
 
+/* A wildcard or loopback address, which the real probe merges. */
+static int
+always_there(const struct pa_addr *a)
+{
+	static const unsigned char v6_loopback[16] = { [15] = 1 };
+
+	if (a->wildcard)
+		return 1;
+	if (a->family == 4)
+		return a->bytes[0] == 127;
+	return memcmp(a->bytes, v6_loopback, 16) == 0;
+}
+
+/*
+ * As Linux's: where every address is loopback or a wildcard, one
+ * dual-stack bind answers for all, and any socket of the protocol on the
+ * port (either family, TIME-WAIT too) is in the way; else each address is
+ * bound by itself.
+ */
 static int
 fake_probe(void *ctx, const struct pa_addr *addrs, int n, uint16_t port,
     unsigned protos, struct pa_error *err)
@@ -119,15 +138,19 @@ fake_probe(void *ctx, const struct pa_addr *addrs, int n, uint16_t port,
 	struct pa_fake *f = ctx;
 	struct fake_sock want;
 	size_t k;
-	int i;
+	int i, merge = 1;
 
 	f->probes++;
 	if (f->probe_error)
 		return pa__err(err, f->probe_error, "fake probe failure");
+	for (i = 0; i < n; i++)
+		merge = merge && always_there(&addrs[i]);
 	for (k = 0; k < 2; k++) {
 		if (!(protos & protos_each[k]))
 			continue;
-		for (i = 0; i < n; i++) {
+		if (merge && (f->held[port] & protos_each[k]))
+			return PA_EINUSE;
+		for (i = 0; !merge && i < n; i++) {
 			sock_make(&want, protos_each[k], &addrs[i], port, 0,
 			    NULL, 0);
 			if (conflicts(f, &want, 0))

@@ -15,7 +15,9 @@
  * When two sockets conflict (as Linux decides for binds, kept simple):
  * same protocol and port, and addresses that overlap: equal addresses, or
  * a wildcard (0.0.0.0, ::) and any address of its family, or a dual-stack
- * :: (what listen makes on ::) and any IPv4 address.  A probe and
+ * :: (what listen makes on ::) and any IPv4 address.  A probe whose
+ * addresses are all loopback or wildcards is, as on Linux, one dual-stack
+ * bind: any socket of the protocol on the port is in the way.  A probe and
  * bind_port bind without SO_REUSEADDR, so a TIME_WAIT socket blocks them;
  * listen sets SO_REUSEADDR, so TIME_WAIT does not block it.
  */
