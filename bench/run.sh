@@ -219,6 +219,9 @@ echo "== 6. get -n 5 with 0, 10,000 and 50,000 live leases (own netns)" >&2
 unshare -n bash bench/leases.sh "$pa" "$bb" "$work" "$runs" "$res"
 echo "portalloc list ($(cat "$res/leases-count.txt") leases)|$(cut -d' ' -f1 "$res/mem-list50k.txt")" >> "$res/mem.txt"
 
+echo "== 7. get --wait: a waiter's port after a release (own netns)" >&2
+unshare -n bash bench/wait.sh "$pa" "$bb/wait.md" "${BENCH_WAIT_TRIALS:-20}" >/dev/null
+
 versions() {
   echo "portalloc|$("$pa" --version)"
   echo "portpicker|$(dpkg-query -W -f '${Version}' python3-portpicker)"
@@ -232,3 +235,4 @@ versions() {
 versions > "$res/versions.txt"
 "$py" bench/report.py "$res" | tee "$bb/results.md"
 [ ! -s "$bb/accel.md" ] || tee -a "$bb/results.md" < "$bb/accel.md"
+tee -a "$bb/results.md" < "$bb/wait.md"
