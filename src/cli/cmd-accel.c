@@ -85,10 +85,10 @@ cmd_accel(struct cli *cli, int argc, char **argv)
 const struct cmd_entry cmd_accel_entry = {
 	"accel",
 	"[on|off]",
-	"Pin (on) or remove (off) the BPF iterator with which who and check\n"
-	    "find the processes holding a socket in one read instead of a scan "
-	    "of\n/proc; alone, say whether it is pinned and usable by you, and "
-	    "why not.\non and off need root.  The pin is readable by root and "
+	"Pin (on) or remove (off) the BPF iterator that speeds up who and check.\n"
+	    "With it they find the processes holding a socket in one read instead "
+	    "of a scan\nof /proc; alone, accel says whether it is pinned and "
+	    "usable by you, and why not.\non and off need root.  The pin is readable by root and "
 	    "by the group\n[portalloc] accel_group names.  PORTALLOC_ACCEL=0 "
 	    "makes who and check\nscan /proc.  Exit 0, or 1 when you cannot "
 	    "use the pin (accel alone).",

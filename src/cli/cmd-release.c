@@ -1,5 +1,6 @@
 /* portalloc release: end leases, by port, tag, owner or user. */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,7 +131,7 @@ cmd_release(struct cli *cli, int argc, char **argv)
 	struct pa_filter f = PA_FILTER_INIT;
 	uint16_t *ports = NULL;
 	int rc, json = 0, mine = 0, user = 0, all = 0, first;
-	int64_t uid = 0;
+	unsigned uid = UINT_MAX;    /* --uid not given */
 	const struct cli_opt opts[] = {
 		OPT_TAG(&f.tag, "the leases with this tag"),
 		OPT_PID('o', "owner", &f.owner_pid, "the leases owned by PID"),
@@ -139,7 +140,8 @@ cmd_release(struct cli *cli, int argc, char **argv)
 		    "(the process get would make\nthe owner)"),
 		OPT_FLAG(0, "all-mine", &mine, NULL),     /* the old name */
 		OPT_FLAG('u', "user", &user, "every lease of the calling user"),
-		OPT_PID(0, "uid", &uid, "every lease of user UID (root)"),
+		OPT_UINT(0, "uid", "UID", &uid, 0, INT32_MAX, "every lease of "
+		    "user UID (root)"),
 		OPT_FLAG(0, "all", &all, "every lease selected, whoever's (root)"),
 		OPT_JSON(&json, "print the released leases as JSON"),
 		OPT_END
@@ -149,8 +151,10 @@ cmd_release(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (mine)
 		f.owner_pid = PA_OWNER_PARENT;
-	if (user || uid)
-		f.uid = user ? PA_UID_SELF : uid;
+	if (user)
+		f.uid = PA_UID_SELF;
+	else if (uid != UINT_MAX)
+		f.uid = uid;
 	f.nports = (size_t)(argc - first);
 	if (f.nports == 0 && !f.tag && !f.owner_pid && !f.block &&
 	    f.uid == -1 && !all)
@@ -160,7 +164,7 @@ cmd_release(struct cli *cli, int argc, char **argv)
 	if ((rc = parse_ports(cli, argv + first, f.nports, &ports)) == 0 &&
 	    (rc = cli_open(cli, 1)) == 0) {
 		f.ports = ports;
-		rc = release(cli, &f, user || uid || all, json);
+		rc = release(cli, &f, f.uid != -1 || all, json);
 	}
 	free(ports);
 	return rc;
