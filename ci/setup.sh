@@ -33,7 +33,11 @@ else
   fi
 fi
 
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# The same options as ci/test.sh's first build, which then has nothing to
+# rebuild: the shared library too, and warnings as errors (this is the
+# compiler the project is tested with).
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DPORTALLOC_WERROR=ON -DPORTALLOC_SHARED=ON
 cmake --build build
 
 prefix=${PREFIX:-}
