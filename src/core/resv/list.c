@@ -521,8 +521,8 @@ list_unreserve(struct pa *pa, const char *block, struct pa_resv_report **out,
 	return rc;
 }
 
-/* Reserves b unless the list has all of it: a read, without the lock,
- * for the common case of a block reserved long ago. */
+/* Whether the list has all of b: a read, without the lock, for the
+ * common case of a block reserved long ago. */
 static int
 list_covered(struct pa *pa, const struct pa_block *b, struct pa_error *err)
 {
@@ -535,6 +535,7 @@ list_covered(struct pa *pa, const struct pa_block *b, struct pa_error *err)
 	    (unsigned)b->last - b->first + 1u;
 }
 
+/* Reserves b unless the list has all of it. */
 static int
 list_ensure(struct pa *pa, const struct pa_block *b, struct pa_error *err)
 {

@@ -418,8 +418,8 @@ range_unreserve(struct pa *pa, const char *block,
 	return rc;
 }
 
-/* Reserves b unless the OS has it for every protocol it serves: pa_get's
- * path, looked up directly, with no report. */
+/* Whether the OS has b for every protocol it serves: pa_get's path,
+ * looked up directly, with no report. */
 static int
 range_covered(struct pa *pa, const struct pa_block *b, struct pa_error *err)
 {
@@ -432,6 +432,7 @@ range_covered(struct pa *pa, const struct pa_block *b, struct pa_error *err)
 	return have == b->protos;
 }
 
+/* Reserves b unless the OS has it for every protocol it serves. */
 static int
 range_ensure(struct pa *pa, const struct pa_block *b, struct pa_error *err)
 {
