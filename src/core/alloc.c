@@ -449,6 +449,25 @@ choose(struct walk *w, unsigned start, const struct pa_request *req,
 	}
 }
 
+/* How many of b's ports are leased, under whatever block name (another
+ * configuration may share the store with overlapping blocks). */
+static size_t
+leased_in(struct pa *pa, const struct pa_block *b)
+{
+	struct pa__leased v[256];
+	size_t n, total = 0;
+	unsigned from = b->first;
+
+	while (from <= b->last) {
+		if (pa__store_leased_from(pa->store, (uint16_t)from, b->last, v,
+		    256, &n, NULL) != 0 || n == 0)
+			break;
+		total += n;
+		from = (unsigned)v[n - 1].port + 1;
+	}
+	return total;
+}
+
 /* Who holds the block's leases, for the "block full" message. */
 static void
 describe_owners(struct pa *pa, const struct pa_block *b, char *buf,
@@ -480,8 +499,11 @@ describe_owners(struct pa *pa, const struct pa_block *b, char *buf,
 		off += (size_t)snprintf(buf + off, len - off, ", %zu more "
 		    "owners", owners - 5);
 	if (off < len && shown > 0)
-		snprintf(buf + off, len - off, ")");
+		off += (size_t)snprintf(buf + off, len - off, ")");
 	free(v);
+	if (off < len && (i = leased_in(pa, b)) > n)
+		snprintf(buf + off, len - off, ", %zu leased for blocks of "
+		    "another configuration that shares this store", i - n);
 }
 
 static int

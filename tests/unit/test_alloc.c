@@ -249,6 +249,42 @@ test_block_full(void **state)
 	fx_free(x);
 }
 
+/*
+ * Two configurations share one store with overlapping blocks: a full
+ * block's message counts the ports leased under the other's block name
+ * too, instead of "0 leased".
+ */
+static void
+test_block_full_counts_other_blocks(void **state)
+{
+	struct fx *x = fx_new(BLOCK);
+	struct pa_request req = { NULL, 1, 0, 500, -1, NULL, NULL, 0 };
+	struct pa_config *other;
+	struct pa *pa2;
+	struct pa_lease *v;
+	struct pa_error err;
+	char *text;
+	size_t n;
+
+	(void)state;
+	fx_open(x);
+	pa_fake_add_proc(x->f, 500, 1, 111, 1000, "make check");
+	pa_leases_free(fx_get(x, 10, 0, &n));     /* all of block t */
+	if (asprintf(&text, "[portalloc]\nstore = %s\n[block other]\n"
+	    "ports = 25000-25009\n", x->store) < 0)
+		abort();
+	assert_int_equal(pa_config_parse_string(&other, text, "o.ini", &err),
+	    0);
+	free(text);
+	assert_int_equal(pa__open_os(&pa2, other, pa_fake_os(x->f), &err), 0);
+	assert_int_equal(pa_get(pa2, &req, &v, &n, &err), PA_EFULL);
+	assert_non_null(strstr(err.msg, "0 leased, 10 leased for blocks of "
+	    "another configuration"));
+	pa_close(pa2);
+	pa_config_free(other);
+	fx_free(x);
+}
+
 static void
 test_bad_requests(void **state)
 {
@@ -625,6 +661,7 @@ main(void)
 		cmocka_unit_test(test_consecutive),
 		cmocka_unit_test(test_consecutive_across_cursor),
 		cmocka_unit_test(test_block_full),
+		cmocka_unit_test(test_block_full_counts_other_blocks),
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_owner_parent),
 		cmocka_unit_test(test_probe_error_leases_nothing),
