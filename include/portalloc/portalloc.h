@@ -534,6 +534,16 @@ struct pa_resv_warning {
 	enum pa_hint hint;
 };
 
+/* A range the OS excludes from automatic ports (range shape: Windows'
+ * "netsh int ipv4 show excludedportrange"). */
+struct pa_resv_excluded {
+	unsigned proto;            /* PA_TCP or PA_UDP */
+	uint16_t first, last;
+	int administered;          /* added by an administrator (netsh's "*"),
+	                              not by Hyper-V, WinNAT or Docker */
+	int portalloc;             /* one of the reservations in this report */
+};
+
 struct pa_resv_report {
 	char netns[PA_NETNS_MAX];  /* list: the caller's network namespace;
 	                              range: "" */
@@ -552,6 +562,10 @@ struct pa_resv_report {
 	struct pa_resv_warning *warnings; /* about this namespace */
 	size_t nwarnings;
 	enum pa_resv_shape shape;  /* which of the two the OS has */
+	/* range shape: every range the OS excludes now, others' too (NULL,
+	 * 0 where the OS cannot say, and in the list shape) */
+	struct pa_resv_excluded *excluded;
+	size_t nexcluded;
 };
 
 /*

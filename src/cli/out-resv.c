@@ -135,7 +135,14 @@ out_resv_json(FILE *fp, const struct pa_resv_report *r)
 	fputc(']', fp);
 	if (r->before != NULL)
 		actions_json(fp, r);
-	fputs(",\"warnings\":[", fp);
+	fputs(",\"excluded\":[", fp);
+	for (i = 0; i < r->nexcluded; i++)
+		fprintf(fp, "%s{\"proto\":\"%s\",\"first\":%u,\"last\":%u,"
+		    "\"administered\":%s,\"portalloc\":%s}", i ? "," : "",
+		    out_protos(r->excluded[i].proto), r->excluded[i].first,
+		    r->excluded[i].last, r->excluded[i].administered ? "true" :
+		    "false", r->excluded[i].portalloc ? "true" : "false");
+	fputs("],\"warnings\":[", fp);
 	for (i = 0; i < r->nwarnings; i++) {
 		fputs(i ? "," : "", fp);
 		out_json_string(fp, r->warnings[i].msg);
@@ -257,6 +264,27 @@ print_others(FILE *fp, const struct pa_resv_report *r, int64_t now)
 	}
 }
 
+/* The ranges the OS excludes (range shape): others' are where a bind
+ * fails with "access denied" (WSAEACCES), not "in use". */
+static void
+print_excluded(FILE *fp, const struct pa_resv_report *r)
+{
+	const struct pa_resv_excluded *e;
+	size_t i;
+
+	if (r->nexcluded == 0)
+		return;
+	fprintf(fp, "\nexcluded from automatic ports by the OS (a bind into "
+	    "one fails with access denied):\n");
+	for (i = 0; i < r->nexcluded; i++) {
+		e = &r->excluded[i];
+		fprintf(fp, "  %-3s %5u-%-5u  %s\n", out_protos(e->proto),
+		    e->first, e->last, e->portalloc ? "portalloc's reservation" :
+		    e->administered ? "added by an administrator" :
+		    "excluded by the system (Hyper-V, WinNAT, Docker...)");
+	}
+}
+
 void
 out_resv_report(FILE *fp, const struct cli *cli,
     const struct pa_resv_report *r)
@@ -284,6 +312,7 @@ out_resv_report(FILE *fp, const struct cli *cli,
 		    r->dropin_ports : "reserves nothing") : "missing");
 	print_table(fp, r, now);
 	print_others(fp, r, now);
+	print_excluded(fp, r);
 	if (r->nwarnings > 0)
 		fprintf(fp, "\n");
 	for (i = 0; i < r->nwarnings; i++)

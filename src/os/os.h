@@ -176,6 +176,15 @@ struct pa__resv_range_ops {
 	int (*bind)(void *ctx, uint16_t first, uint16_t last, unsigned proto,
 	    const struct pa_addr *addr, uint16_t *port, pa_socket_t *sock,
 	    struct pa_error *err);
+	/*
+	 * Optional: every range the OS excludes from automatic ports for
+	 * proto now, whoever made it (Windows: persistent reservations,
+	 * portalloc's among them, and the ranges Hyper-V, WinNAT or Docker
+	 * excluded at run time), up to max into v, *n of them.  PA_ENOTSUP
+	 * when the OS cannot say.
+	 */
+	int (*excluded)(void *ctx, unsigned proto, struct pa_resv_excluded *v,
+	    size_t max, size_t *n, struct pa_error *err);
 };
 
 struct pa_os {

@@ -279,11 +279,34 @@ fake_range_bind(void *ctx, uint16_t first, uint16_t last, unsigned proto,
 	return pa__err(err, PA_EFULL, "fake reservation full");
 }
 
+/* Every reservation the fake OS holds, as Windows' netsh lists them:
+ * portalloc's and others' alike. */
+static int
+fake_range_excluded(void *ctx, unsigned proto, struct pa_resv_excluded *v,
+    size_t max, size_t *n, struct pa_error *err)
+{
+	struct pa_fake *f = ctx;
+	size_t i;
+
+	(void)err;
+	*n = 0;
+	for (i = 0; i < f->nblocks && *n < max; i++) {
+		if (f->blocks[i].proto != proto)
+			continue;
+		memset(&v[*n], 0, sizeof(v[*n]));
+		v[*n].first = f->blocks[i].first;
+		v[*n].last = f->blocks[i].last;
+		(*n)++;
+	}
+	return 0;
+}
+
 static const struct pa__resv_range_ops fake_range_ops = {
 	fake_range_lookup,
 	fake_range_create,
 	fake_range_remove,
 	fake_range_bind,
+	fake_range_excluded,
 };
 
 void

@@ -828,6 +828,43 @@ test_range_only_ours(void **state)
 	fx_free(x);
 }
 
+/* The report lists every range the OS excludes, others' too (Hyper-V's,
+ * where a bind fails with "access denied"), and tells portalloc's apart. */
+static void
+test_range_excluded_listed(void **state)
+{
+	struct fx *x = fx_new(BOTH);
+	const struct pa_resv_excluded *e;
+	struct pa_resv_report *r;
+	size_t i, ours = 0, others = 0;
+
+	(void)state;
+	pa_fake_use_blocks(x->f);
+	pa_fake_add_block(x->f, PA_TCP, 50000, 50059);  /* not portalloc's */
+	fx_open(x);
+	pa_resv_report_free(reserve(x, NULL));
+	r = report(x);
+	assert_int_equal(r->nexcluded, 3);
+	for (i = 0; i < r->nexcluded; i++) {
+		e = &r->excluded[i];
+		if (e->first == 50000) {
+			assert_int_equal(e->last, 50059);
+			assert_int_equal(e->proto, PA_TCP);
+			assert_false(e->portalloc);
+			others++;
+		} else {
+			assert_int_equal(e->first, 20300);
+			assert_int_equal(e->last, 20309);
+			assert_true(e->portalloc);
+			ours++;
+		}
+	}
+	assert_int_equal(ours, 2);      /* TCP and UDP */
+	assert_int_equal(others, 1);
+	pa_resv_report_free(r);
+	fx_free(x);
+}
+
 /* Refused: an overlapping reservation leaves the OS and the store as they
  * were, half-made reservations included; so does a refused delete. */
 static void
@@ -1042,6 +1079,7 @@ main(void)
 		cmocka_unit_test(test_unreserve_spares_other_rows),
 		cmocka_unit_test(test_range_per_protocol),
 		cmocka_unit_test(test_range_only_ours),
+		cmocka_unit_test(test_range_excluded_listed),
 		cmocka_unit_test(test_range_refused),
 		cmocka_unit_test(test_range_lost_protocol),
 		cmocka_unit_test(test_range_fewer_protocols),

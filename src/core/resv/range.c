@@ -304,6 +304,48 @@ os_part(void *ctx, struct pa_resv *e, struct pa_error *err)
 	    (unsigned)e->last - e->first + 1u : 0;
 	return 0;
 }
+/* Is e one of the report's reservations for its protocol? */
+static int
+known_range(const struct pa_resv_report *r, const struct pa_resv_excluded *e)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->v[i].first == e->first && r->v[i].last == e->last &&
+		    (r->v[i].os_protos & e->proto))
+			return 1;
+	return 0;
+}
+
+/* Every range the OS excludes, where it can say (others' are what users
+ * fight most: a bind there fails with WSAEACCES); nothing otherwise. */
+static int
+add_excluded(struct pa *pa, struct pa_resv_report *r, struct pa_error *err)
+{
+	const struct pa__resv_range_ops *ops = pa->os->resv_range;
+	static const unsigned protos[] = { PA_TCP, PA_UDP };
+	size_t i, k, n, max = 512;
+	int rc;
+
+	if (ops->excluded == NULL)
+		return 0;
+	if ((r->excluded = calloc(2 * max, sizeof(*r->excluded))) == NULL)
+		return pa__err_nomem(err);
+	for (k = 0; k < 2; k++) {
+		rc = ops->excluded(pa->os->ctx, protos[k],
+		    r->excluded + r->nexcluded, max, &n, NULL);
+		if (rc != 0)
+			continue;   /* the OS cannot say: the report says less */
+		for (i = r->nexcluded; i < r->nexcluded + n; i++) {
+			r->excluded[i].proto = protos[k];
+			r->excluded[i].portalloc = known_range(r,
+			    &r->excluded[i]);
+		}
+		r->nexcluded += n;
+	}
+	return 0;
+}
+
 /* The strategy's report: every entry looked up in the OS. */
 static int
 range_report(struct pa *pa, struct pa_resv_report **out,
@@ -327,6 +369,8 @@ range_report(struct pa *pa, struct pa_resv_report **out,
 	if (rc == 0 && (pa__ports_render(&now, &r->now) != 0 ||
 	    (r->dropin_ports = strdup("")) == NULL))
 		rc = pa__err_nomem(err);
+	if (rc == 0)
+		rc = add_excluded(pa, r, err);
 	pa__resv_rows_free(rows, nrows);
 	if (rc != 0) {
 		pa_resv_report_free(r);

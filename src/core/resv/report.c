@@ -77,6 +77,7 @@ pa_resv_report_free(struct pa_resv_report *r)
 	free(r->now);
 	free(r->dropin_ports);
 	free(r->warnings);
+	free(r->excluded);
 	free(r);
 }
 

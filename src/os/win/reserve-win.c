@@ -162,11 +162,37 @@ win_range_bind(void *ctx, uint16_t first, uint16_t last, unsigned proto,
 	    sock, err);
 }
 
+/* netsh's excluded ranges for proto, as the seam wants them. */
+static int
+win_range_excluded(void *ctx, unsigned proto, struct pa_resv_excluded *v,
+    size_t max, size_t *n, struct pa_error *err)
+{
+	struct pa__win_range r[512];
+	size_t i;
+	int rc;
+
+	(void)ctx;
+	*n = 0;
+	if (max > 512)
+		max = 512;
+	if ((rc = pa__win_excluded(proto, r, max, n, err)) != 0)
+		return rc;
+	for (i = 0; i < *n; i++) {
+		memset(&v[i], 0, sizeof(v[i]));
+		v[i].proto = proto;
+		v[i].first = r[i].first;
+		v[i].last = r[i].last;
+		v[i].administered = r[i].administered;
+	}
+	return 0;
+}
+
 const struct pa__resv_range_ops pa__win_resv_range = {
 	win_range_lookup,
 	win_range_create,
 	win_range_remove,
 	win_range_bind,
+	win_range_excluded,
 };
 
 /* The real association: the token, then the bind to port 0. */
