@@ -5,12 +5,16 @@
 set -euo pipefail
 build=$(cd "$1" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "test_deb: not root, skipped"; exit 0; }
-if dpkg-query -W -f '${Status}' portalloc 2>/dev/null | grep -q installed; then
+# (no `| grep -q` or `| head` under pipefail: a reader that leaves early
+# can fail the writer, and so the pipeline)
+status=$(dpkg-query -W -f '${Status}' portalloc 2>/dev/null || true)
+if [[ $status == *" installed" ]]; then
   echo "test_deb: a portalloc package is installed already; skipped"
   exit 0
 fi
 (cd "$build" && cpack -G DEB >/dev/null)
-deb=$(ls -t "$build"/portalloc_*.deb | head -n 1)
+debs=("$build"/portalloc_*.deb)
+deb=${debs[${#debs[@]}-1]}
 dpkg-deb -I "$deb" | grep -E '^ (Package|Version|Depends):'
 trap 'dpkg -r portalloc >/dev/null 2>&1 || true' EXIT
 dpkg -i "$deb" >/dev/null
