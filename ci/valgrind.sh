@@ -2,17 +2,22 @@
 # Runs the built CLI (default build/portalloc) under valgrind memcheck for
 # get, list, release, who, check, config, gc and exec against a temporary
 # store; any memcheck report (errors or definite/indirect leaks) fails.
+# valgrind's own notes (lines "--PID-- ...", e.g. that it does not know
+# pidfd_open, which portalloc then does without) are shown, not failed on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bin=$(realpath "${1:-build/portalloc}")
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-cat >"$dir/portalloc.ini" <<'INI'
+. tests/lib.sh
+range=$(pa_free_range 20)
+first=${range%-*} last=${range#*-}
+cat >"$dir/portalloc.ini" <<INI
 [portalloc]
 lease_ttl = 1h
 [block v]
-ports = 27800-27819
+ports = $range
 INI
 export PORTALLOC_CONFIG="$dir/portalloc.ini" PORTALLOC_STORE="$dir/leases.db"
 export HOME="$dir"
@@ -24,7 +29,8 @@ run() {  # run EXPECTED-EXIT ARGS...
   local want=$1 rc=0
   shift
   "${vg[@]}" --log-file="$dir/vg.$n" "$bin" "$@" >"$dir/out" 2>&1 || rc=$?
-  if [ "$rc" -ne "$want" ] || [ -s "$dir/vg.$n" ]; then
+  grep -v '^--[0-9]*-- ' "$dir/vg.$n" >"$dir/report" || true
+  if [ "$rc" -ne "$want" ] || [ -s "$dir/report" ]; then
     echo "valgrind: portalloc $*: exit $rc (wanted $want)" >&2
     cat "$dir/out" "$dir/vg.$n" >&2
     exit 1
@@ -37,8 +43,8 @@ run 0 get -n 2 --format env
 run 0 get --json --consecutive -n 2
 run 0 list
 run 0 list --json
-run 1 who 27800/tcp
-run 1 who 27819            # nobody holds it: exit 1, like fuser
+run 1 who "$first/tcp"
+run 1 who "$last"          # nobody holds it: exit 1, like fuser
 run 0 check
 run 0 check --json
 run 0 config
