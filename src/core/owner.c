@@ -145,12 +145,35 @@ shell_script(const char *cmdline)
 }
 
 /*
+ * A shell's script that struct pa_proc had to cut: read whole (up to 64
+ * KiB), does it end with this portalloc?  One still cut, or unreadable, is
+ * taken to end, so that the lease goes to the longer-lived process.
+ */
+static int
+long_script_ends(const struct pa_os *os, const struct pa_proc *p,
+    const char *args)
+{
+	const size_t len = 64 * 1024;
+	const char *script;
+	char *buf;
+	int cut = 1, ends = 1;
+
+	if (os->proc_cmdline == NULL || (buf = malloc(len)) == NULL)
+		return 1;
+	if (os->proc_cmdline(os->ctx, p->pid, buf, len, &cut, NULL) == 0 &&
+	    !cut && (script = shell_script(buf)) != NULL)
+		ends = script_goes_on(script, args) == 0;
+	free(buf);
+	return ends;
+}
+
+/*
  * Does p only run portalloc and end with it?  A wrapper that forked it, or
  * a shell whose -c script ends with it (or was cut: a cut script is taken
  * to end, so that the lease goes to the longer-lived process).
  */
 static int
-transient(const struct pa_proc *p, const char *args)
+transient(const struct pa_os *os, const struct pa_proc *p, const char *args)
 {
 	const char *script;
 
@@ -159,7 +182,7 @@ transient(const struct pa_proc *p, const char *args)
 	if (!named(p, shells) || (script = shell_script(p->cmdline)) == NULL)
 		return 0;
 	if (strlen(p->cmdline) >= PA_CMD_MAX - 1)
-		return 1;
+		return long_script_ends(os, p, args);
 	return script_goes_on(script, args) == 0;
 }
 
@@ -196,10 +219,10 @@ walk_up(const struct pa_os *os, uint64_t self_ns, const char *args,
 			return; /* unreadable: nothing to judge by */
 		if (p->ppid <= 0 || os->proc(os->ctx, p->ppid, &g, NULL) != 0 ||
 		    g.start == 0) {
-			*exiting = transient(p, args);
+			*exiting = transient(os, p, args);
 			return;
 		}
-		skip = transient(p, args) || subshell(p, &g);
+		skip = transient(os, p, args) || subshell(p, &g);
 		if (!skip)
 			return;
 		if (g.pid == 1 && (self_ns == 0 || self_ns == INIT_PIDNS)) {
@@ -210,7 +233,7 @@ walk_up(const struct pa_os *os, uint64_t self_ns, const char *args,
 			past->v[past->n++] = *p;
 		*p = g;
 	}
-	*exiting = transient(p, args);
+	*exiting = transient(os, p, args);
 }
 
 /* PORTALLOC_OWNER's pid into *pid: 1 if set, 0 if not, or PA_EUSAGE. */

@@ -331,6 +331,15 @@ struct pa_os {
 	int (*store_lock)(void *ctx, const char *store_path, int timeout_ms,
 	    intptr_t *handle, int64_t *holder, struct pa_error *err);
 	void (*store_unlock)(void *ctx, intptr_t handle);
+
+	/*
+	 * Optional: pid's whole command line (arguments joined by spaces),
+	 * where struct pa_proc's is cut at PA_CMD_MAX, into buf (len bytes);
+	 * *cut says whether even that was too short.  The owner walk reads
+	 * a long `sh -c` script with it.
+	 */
+	int (*proc_cmdline)(void *ctx, int64_t pid, char *buf, size_t len,
+	    int *cut, struct pa_error *err);
 };
 
 /* The real operating system. */

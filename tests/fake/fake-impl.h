@@ -13,6 +13,8 @@
 struct fake_proc {
 	struct pa_proc p;
 	int hidden;
+	char *full;                 /* the whole command line (malloc'd):
+	                               p.cmdline is cut at PA_CMD_MAX */
 };
 
 /*

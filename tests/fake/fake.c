@@ -46,6 +46,19 @@ fake_proc(void *ctx, int64_t pid, struct pa_proc *p, struct pa_error *err)
 	return 0;
 }
 
+/* proc_cmdline of os.h: the whole command line a test gave. */
+static int
+fake_proc_cmdline(void *ctx, int64_t pid, char *buf, size_t len, int *cut,
+    struct pa_error *err)
+{
+	struct fake_proc *fp = find(ctx, pid);
+
+	(void)err;
+	if (fp == NULL || fp->hidden)
+		return PA_ESRCH;
+	*cut = pa__strlcpy(buf, fp->full ? fp->full : fp->p.cmdline, len);
+	return 0;
+}
 
 /* ns_proc of os.h over the table of processes. */
 static int
@@ -117,6 +130,7 @@ pa_fake_new(void)
 	f->os.parent_pid = fake_parent;
 	f->os.self_uid = fake_uid;
 	f->os.proc = fake_proc;
+	f->os.proc_cmdline = fake_proc_cmdline;
 	f->os.ns_proc = fake_ns_proc;
 	f->os.boot_id = fake_boot;
 	f->os.ephemeral_range = fake_ephemeral;
@@ -135,8 +149,12 @@ pa_fake_new(void)
 void
 pa_fake_free(struct pa_fake *f)
 {
+	size_t i;
+
 	if (f == NULL)
 		return;
+	for (i = 0; i < f->nprocs; i++)
+		free(f->procs[i].full);
 	free(f->reserved);
 	free(f->dropin);
 	free(f);
@@ -182,7 +200,10 @@ pa_fake_add_proc(struct pa_fake *f, int64_t pid, int64_t ppid,
 			abort();
 		fp = &f->procs[f->nprocs++];
 	}
+	free(fp->full);
 	memset(fp, 0, sizeof(*fp));
+	if ((fp->full = strdup(cmdline)) == NULL)
+		abort();
 	fp->p.pid = pid;
 	fp->p.ppid = ppid;
 	fp->p.start = start;
@@ -232,8 +253,11 @@ pa_fake_kill(struct pa_fake *f, int64_t pid)
 {
 	struct fake_proc *fp = find(f, pid);
 
-	if (fp != NULL)
+	if (fp != NULL) {
+		free(fp->full);
 		*fp = f->procs[--f->nprocs];
+		f->procs[f->nprocs].full = NULL;
+	}
 }
 
 void

@@ -103,6 +103,36 @@ test_chain_of_launchers(void **state)
 	fx_free(x);
 }
 
+/*
+ * A `sh -c` script longer than the command line struct pa_proc keeps (as
+ * `bash -c "$(cat ci-script.sh)"` makes): read whole, a script that goes
+ * on after portalloc keeps the shell as the owner, and one that ends with
+ * it is skipped.
+ */
+static void
+test_long_script(void **state)
+{
+	char script[1024], line[1100];
+	int exiting, goes_on;
+
+	(void)state;
+	memset(script, 0, sizeof(script));
+	memset(script, ' ', 400);       /* a long script's first part */
+	memcpy(script, "echo start;", 11);
+	for (goes_on = 0; goes_on < 2; goes_on++) {
+		struct fx *x = fx_new(BLOCK);
+
+		snprintf(line, sizeof(line), "bash -c %s; portalloc get%s",
+		    script, goes_on ? "; ./server --port 1" : "");
+		pa_fake_add_proc(x->f, 10, 1, 1000, 1000, "make");
+		pa_fake_add_proc(x->f, 20, 10, 2000, 1000, line);
+		pa_fake_set_self(x->f, 100, 20, 1000);
+		fx_open(x);
+		assert_int_equal(owner_of_get(x, &exiting), goes_on ? 20 : 10);
+		fx_free(x);
+	}
+}
+
 /* Nothing above a `sh -c` that ends with portalloc: it is the owner, and
  * the caller is told it is about to exit. */
 static void
@@ -400,6 +430,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_launchers),
 		cmocka_unit_test(test_chain_of_launchers),
+		cmocka_unit_test(test_long_script),
 		cmocka_unit_test(test_owner_about_to_exit),
 		cmocka_unit_test(test_env_owner),
 		cmocka_unit_test(test_pid1),

@@ -126,11 +126,42 @@ parse_stat(char *buf, struct pa_proc *p, char *state)
 	return 0;
 }
 
+/* The arguments in buf[0..n) joined by spaces, NUL-terminated. */
+static void
+join_args(char *buf, ssize_t n)
+{
+	ssize_t i;
+
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	for (i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+}
+
+static int
+linux_proc_cmdline(void *ctx, int64_t pid, char *buf, size_t len, int *cut,
+    struct pa_error *err)
+{
+	char path[64];
+	ssize_t n;
+
+	(void)ctx;
+	snprintf(path, sizeof(path), "/proc/%lld/cmdline", (long long)pid);
+	if ((n = read_small(path, buf, len, NULL)) < 0)
+		return pa__err(err, errno == ENOENT ? PA_ESRCH : PA_EOS,
+		    "cannot read %s: %s", path, strerror(errno));
+	*cut = (size_t)n >= len - 1;
+	join_args(buf, n);
+	return 0;
+}
+
 static void
 read_cmdline(int64_t pid, struct pa_proc *p)
 {
 	char path[64];
-	ssize_t n, i;
+	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%lld/cmdline", (long long)pid);
 	n = read_small(path, p->cmdline, sizeof(p->cmdline), NULL);
@@ -138,12 +169,7 @@ read_cmdline(int64_t pid, struct pa_proc *p)
 		snprintf(p->cmdline, sizeof(p->cmdline), "[%s]", p->name);
 		return;
 	}
-	while (n > 0 && p->cmdline[n - 1] == '\0')
-		n--;
-	for (i = 0; i < n; i++)
-		if (p->cmdline[i] == '\0')
-			p->cmdline[i] = ' ';
-	p->cmdline[n] = '\0';
+	join_args(p->cmdline, n);
 }
 
 /* The inode of pid's PID namespace into *ns; -1 with errno if unreadable. */
@@ -713,6 +739,8 @@ static const struct pa_os linux_os = {
 	/* the store's lock: lock.c */
 	pa__linux_store_lock,
 	pa__linux_store_unlock,
+	/* a whole command line, for long `sh -c` scripts */
+	linux_proc_cmdline,
 };
 
 const struct pa_os *
