@@ -19,7 +19,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -138,35 +137,6 @@ hold_lock(struct ct *c, int *release)
 	return pid;
 }
 
-/* 1 once /proc/locks shows a process queued on path's lock (at most 10 s
- * of polling). */
-static int
-waiter_seen(const char *path)
-{
-	char line[256];
-	unsigned maj, min;
-	unsigned long long ino;
-	struct stat st;
-	int i, seen = 0;
-	FILE *f;
-
-	if (stat(path, &st) != 0)
-		return 0;
-	for (i = 0; i < 2000 && !seen; i++) {
-		if ((f = fopen("/proc/locks", "r")) == NULL)
-			return 0;
-		while (!seen && fgets(line, sizeof(line), f) != NULL)
-			seen = sscanf(line, "%*d: -> %*s %*s %*s %*d "
-			    "%x:%x:%llu", &maj, &min, &ino) == 3 &&
-			    ino == (unsigned long long)st.st_ino &&
-			    maj == major(st.st_dev) && min == minor(st.st_dev);
-		fclose(f);
-		if (!seen)
-			usleep(5000);
-	}
-	return seen;
-}
-
 /* CALLERS gets released together by a pipe: all succeed, all distinct. */
 static void
 test_callers_together_distinct(void **state)
@@ -229,7 +199,7 @@ test_queued_get_proceeds(void **state)
 		_exit(126);
 	}
 	assert_true(getter > 0);
-	assert_true(waiter_seen(c->lock));
+	assert_true(th_lock_waiter_seen(c->lock));
 	/* still waiting: it has printed nothing */
 	assert_int_equal(waitpid(getter, &status, WNOHANG), 0);
 	close(release);

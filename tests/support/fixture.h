@@ -72,6 +72,38 @@ fx_get(struct fx *x, unsigned count, int64_t owner, size_t *n)
 	return v;
 }
 
+/* One port for owner (0: the fake caller), or fails the test. */
+static inline uint16_t
+fx_port(struct fx *x, int64_t owner)
+{
+	struct pa_lease *v;
+	uint16_t port;
+	size_t n;
+
+	v = fx_get(x, 1, owner, &n);
+	port = v[0].port;
+	pa_leases_free(v);
+	return port;
+}
+
+/* Ends the lease on port, which must exist, or fails the test. */
+static inline void
+fx_release_port(struct fx *x, uint16_t port)
+{
+	struct pa_filter f = PA_FILTER_INIT;
+	struct pa_lease *v;
+	struct pa_error err;
+	size_t n;
+
+	f.ports = &port;
+	f.nports = 1;
+	if (pa_release(x->pa, &f, &v, &n, &err) != 0)
+		fail_msg("pa_release: %s", err.msg);
+	if (n != 1)
+		fail_msg("pa_release of port %u: %zu leases", port, n);
+	pa_leases_free(v);
+}
+
 static inline size_t
 fx_count(struct fx *x)
 {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -169,4 +170,31 @@ int
 th_is_root(void)
 {
 	return getuid() == 0;
+}
+
+int
+th_lock_waiter_seen(const char *path)
+{
+	char line[256];
+	unsigned maj, min;
+	unsigned long long ino;
+	struct stat st;
+	int i, seen = 0;
+	FILE *f;
+
+	if (stat(path, &st) != 0)
+		return 0;
+	for (i = 0; i < 2000 && !seen; i++) {
+		if ((f = fopen("/proc/locks", "r")) == NULL)
+			return 0;
+		while (!seen && fgets(line, sizeof(line), f) != NULL)
+			seen = sscanf(line, "%*d: -> %*s %*s %*s %*d "
+			    "%x:%x:%llu", &maj, &min, &ino) == 3 &&
+			    ino == (unsigned long long)st.st_ino &&
+			    maj == major(st.st_dev) && min == minor(st.st_dev);
+		fclose(f);
+		if (!seen)
+			usleep(5000);
+	}
+	return seen;
 }

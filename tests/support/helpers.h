@@ -84,4 +84,8 @@ void th_unsetenv(const char *name);
 int th_mkdir(const char *path);
 int th_is_root(void);
 
+/* 1 once /proc/locks shows a process queued on the lock of the file at
+ * path, polling for at most 10 s; 0 if none ever shows (POSIX). */
+int th_lock_waiter_seen(const char *path);
+
 #endif

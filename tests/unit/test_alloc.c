@@ -14,34 +14,6 @@
 
 #define BLOCK "[block t]\nports = 25000-25009\n"
 
-static uint16_t
-get_one(struct fx *x)
-{
-	struct pa_lease *v;
-	uint16_t port;
-	size_t n;
-
-	v = fx_get(x, 1, 0, &n);
-	port = v[0].port;
-	pa_leases_free(v);
-	return port;
-}
-
-static void
-release_port(struct fx *x, uint16_t port)
-{
-	struct pa_filter f = PA_FILTER_INIT;
-	struct pa_lease *v;
-	struct pa_error err;
-	size_t n;
-
-	f.ports = &port;
-	f.nports = 1;
-	assert_int_equal(pa_release(x->pa, &f, &v, &n, &err), 0);
-	assert_int_equal(n, 1);
-	pa_leases_free(v);
-}
-
 static void
 test_next_fit(void **state)
 {
@@ -51,14 +23,14 @@ test_next_fit(void **state)
 
 	(void)state;
 	fx_open(x);
-	assert_int_equal(get_one(x), 25000);
-	release_port(x, 25000);
+	assert_int_equal(fx_port(x, 0), 25000);
+	fx_release_port(x, 25000);
 	/* a just-released port is not handed out straight away */
-	assert_int_equal(get_one(x), 25001);
+	assert_int_equal(fx_port(x, 0), 25001);
 	for (i = 2; i < 10; i++)
-		assert_int_equal(get_one(x), 25000 + i);
+		assert_int_equal(fx_port(x, 0), 25000 + i);
 	/* the walk wraps around to what was freed */
-	p = get_one(x);
+	p = fx_port(x, 0);
 	assert_int_equal(p, 25000);
 	fx_free(x);
 }
@@ -200,12 +172,12 @@ test_consecutive_across_cursor(void **state)
 	fx_open(x);
 	/* leave the cursor at 25006 with 25000-25003 and 25006-25009 busy */
 	for (i = 0; i < 6; i++)
-		get_one(x);
-	release_port(x, 25004);
-	release_port(x, 25005);
+		fx_port(x, 0);
+	fx_release_port(x, 25004);
+	fx_release_port(x, 25005);
 	for (i = 6; i < 10; i++)
 		pa_fake_hold(x->f, (uint16_t)(25000 + i), PA_BOTH);
-	release_port(x, 25003);
+	fx_release_port(x, 25003);
 	/* free: 25003, 25004, 25005 - a run of 3 only */
 	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_EFULL);
 	req.count = 3;

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,35 +60,6 @@ os_lock(void)
 	return os;
 }
 
-/* 1 once /proc/locks shows a process blocked on path's lock, polling for
- * at most 10 s; 0 if none ever shows. */
-static int
-waiter_seen(const char *path)
-{
-	char line[256];
-	unsigned maj, min;
-	unsigned long long ino;
-	struct stat st;
-	int i, seen = 0;
-	FILE *f;
-
-	if (stat(path, &st) != 0)
-		return 0;
-	for (i = 0; i < 2000 && !seen; i++) {
-		if ((f = fopen("/proc/locks", "r")) == NULL)
-			return 0;
-		while (!seen && fgets(line, sizeof(line), f) != NULL)
-			seen = sscanf(line, "%*d: -> %*s %*s %*s %*d "
-			    "%x:%x:%llu", &maj, &min, &ino) == 3 &&
-			    ino == (unsigned long long)st.st_ino &&
-			    maj == major(st.st_dev) && min == minor(st.st_dev);
-		fclose(f);
-		if (!seen)
-			usleep(5000);
-	}
-	return seen;
-}
-
 /*
  * A child that takes the lock, says 'L' on *to_parent, then lets go when
  * told (a byte on from_parent, or when from_parent closes), or, with
@@ -119,7 +89,7 @@ holder(const char *store, const char *lockpath, int wait_for_waiter,
 		if (write(up[1], "L", 1) != 1)
 			_exit(1);
 		if (wait_for_waiter) {
-			if (!waiter_seen(lockpath))
+			if (!th_lock_waiter_seen(lockpath))
 				_exit(2);
 			if (write(up[1], "R", 1) != 1)
 				_exit(1);

@@ -9,34 +9,6 @@
 
 #include "fixture.h"
 
-static uint16_t
-get_port(struct fx *x, int64_t owner)
-{
-	struct pa_lease *v;
-	uint16_t port;
-	size_t n;
-
-	v = fx_get(x, 1, owner, &n);
-	port = v[0].port;
-	pa_leases_free(v);
-	return port;
-}
-
-static void
-release_port(struct fx *x, uint16_t port)
-{
-	struct pa_filter f = PA_FILTER_INIT;
-	struct pa_lease *v;
-	struct pa_error err;
-	size_t n;
-
-	f.ports = &port;
-	f.nports = 1;
-	assert_int_equal(pa_release(x->pa, &f, &v, &n, &err), 0);
-	assert_int_equal(n, 1);
-	pa_leases_free(v);
-}
-
 /* 10,000 live leases: the two ports released among them are found, in
  * order from the cursor, then the block is full. */
 static void
@@ -53,10 +25,10 @@ test_free_port_among_many_leases(void **state)
 	pa_leases_free(fx_get(x, 10000, 0, &n));
 	assert_int_equal(n, 10000);
 	/* the cursor wrapped to 20000; free one port far past it, one near */
-	release_port(x, 27777);
-	release_port(x, 20130);
-	assert_int_equal(get_port(x, 0), 20130);
-	assert_int_equal(get_port(x, 0), 27777);
+	fx_release_port(x, 27777);
+	fx_release_port(x, 20130);
+	assert_int_equal(fx_port(x, 0), 20130);
+	assert_int_equal(fx_port(x, 0), 27777);
 	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_EFULL);
 	assert_int_equal(fx_count(x), 10000);
 	fx_free(x);
@@ -73,8 +45,8 @@ test_cursor_wraps(void **state)
 	(void)state;
 	fx_open(x);
 	pa_leases_free(fx_get(x, 8, 0, &n));
-	release_port(x, 25000);
-	release_port(x, 25001);
+	fx_release_port(x, 25000);
+	fx_release_port(x, 25001);
 	v = fx_get(x, 3, 0, &n);
 	assert_int_equal(n, 3);
 	assert_int_equal(v[0].port, 25008);
@@ -82,7 +54,7 @@ test_cursor_wraps(void **state)
 	assert_int_equal(v[2].port, 25000);
 	pa_leases_free(v);
 	/* and the cursor goes on from there */
-	assert_int_equal(get_port(x, 0), 25001);
+	assert_int_equal(fx_port(x, 0), 25001);
 	fx_free(x);
 }
 
@@ -100,10 +72,10 @@ test_dead_owner_met_in_walk(void **state)
 	pa_fake_add_proc(x->f, 600, 1, 222, 1000, "job b");
 	pa_leases_free(fx_get(x, 5, 500, &n));
 	pa_leases_free(fx_get(x, 15, 600, &n));
-	release_port(x, 25019); /* one free port: not full */
+	fx_release_port(x, 25019); /* one free port: not full */
 	pa_fake_kill(x->f, 500);
 	/* the cursor is back at 25000, job a's: it is reclaimed */
-	assert_int_equal(get_port(x, 600), 25000);
+	assert_int_equal(fx_port(x, 600), 25000);
 	assert_int_equal(fx_count(x), 15);
 	fx_free(x);
 }
