@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "sandbox.h"
 
 #include <linux/bpf.h>
 #include <linux/types.h>
@@ -52,25 +53,6 @@ struct row {
 	int family;
 };
 
-static int
-lo_up(void)
-{
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
-
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (rc == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return rc;
-}
-
 /* pa_accel_on with accel_group = nogroup. */
 static int
 accel_on(struct pa_accel_status *st, struct pa_error *err)
@@ -93,7 +75,7 @@ setup(void **state)
 	struct pa_error err;
 
 	(void)state;
-	if (getuid() != 0 || unshare(CLONE_NEWNET) != 0 || lo_up() != 0) {
+	if (getuid() != 0 || unshare(CLONE_NEWNET) != 0 || sb_lo_up() != 0) {
 		fprintf(stderr, "test_accel: not root, or no network namespace"
 		    ": skipping\n");
 		return 0;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "sandbox.h"
 
 #define CALLERS 32
 #define EACH 3
@@ -36,20 +37,9 @@ struct ct {
 static void
 enter_private_netns(void)
 {
-	struct ifreq ifr;
-	int fd;
-
 	if (getuid() != 0 || unshare(CLONE_NEWNET) != 0)
 		return;
-	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-		return;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
+	sb_lo_up();
 }
 
 static int

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "sandbox.h"
 #include "core/core.h"
 
 struct o {
@@ -41,20 +42,9 @@ static int nkeepers;
 static void
 enter_netns(void)
 {
-	struct ifreq ifr;
-	int fd;
-
 	if (getuid() != 0 || unshare(CLONE_NEWNET) != 0)
 		return;
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	if (fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		private_ns = ioctl(fd, SIOCSIFFLAGS, &ifr) == 0;
-	}
-	if (fd >= 0)
-		close(fd);
+	private_ns = sb_lo_up() == 0;
 }
 
 static int

@@ -51,26 +51,6 @@ netns_of_self(char *buf, size_t len)
 	buf[n < 0 ? 0 : n] = '\0';
 }
 
-/* Brings up lo in the new namespace, so that 127.0.0.1 works. */
-static int
-lo_up(void)
-{
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
-
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (rc == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return rc;
-}
-
 /* Moves the test into its own network namespace, if it may. */
 static void
 enter_private_netns(void)
@@ -84,7 +64,7 @@ enter_private_netns(void)
 		return;
 	}
 	netns_of_self(test_netns, sizeof(test_netns));
-	if (strcmp(test_netns, host_netns) == 0 || lo_up() != 0) {
+	if (strcmp(test_netns, host_netns) == 0 || sb_lo_up() != 0) {
 		test_netns[0] = '\0';
 		return;
 	}

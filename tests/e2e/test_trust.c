@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "sandbox.h"
 
 #define RESERVED "/proc/sys/net/ipv4/ip_local_reserved_ports"
 #define RANGE "/proc/sys/net/ipv4/ip_local_port_range"
@@ -49,9 +50,6 @@ netns_of_self(char *buf, size_t len)
 static void
 enter_private_netns(void)
 {
-	struct ifreq ifr;
-	int fd;
-
 	netns_of_self(host_netns, sizeof(host_netns));
 	if (getuid() != 0 || unshare(CLONE_NEWNET) != 0) {
 		fprintf(stderr, "test_trust: not root, or unshare refused "
@@ -59,18 +57,11 @@ enter_private_netns(void)
 		return;
 	}
 	netns_of_self(test_netns, sizeof(test_netns));
-	if (strcmp(test_netns, host_netns) == 0 ||
-	    (fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
+	if (strcmp(test_netns, host_netns) == 0) {
 		test_netns[0] = '\0';
 		return;
 	}
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
+	sb_lo_up();
 }
 
 static void

@@ -122,9 +122,8 @@ sb_envp(struct sb *s)
 }
 
 #ifdef __linux__
-/* Brings lo up in the current network namespace; 0 on success. */
-static int
-lo_up(void)
+int
+sb_lo_up(void)
 {
 	struct ifreq ifr;
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = -1;
@@ -153,7 +152,7 @@ sb_private_net(void)
 		return 0;
 	}
 #ifdef __linux__
-	if (getuid() == 0 && unshare(CLONE_NEWNET) == 0 && lo_up() == 0) {
+	if (getuid() == 0 && unshare(CLONE_NEWNET) == 0 && sb_lo_up() == 0) {
 		private_net = 1;
 		return 1;
 	}

@@ -53,6 +53,9 @@ char **sb_envp(struct sb *s);
  * checked-free ports under load, as a user who is not root would).
  */
 int sb_private_net(void);
+/* Brings lo up in this process's network namespace (a new one has it
+ * down); 0 on success.  Linux. */
+int sb_lo_up(void);
 /* Whether sb_private_net succeeded. */
 int sb_in_private_net(void);
 /*
