@@ -102,24 +102,36 @@ pa__win_sd_admin_only(PSECURITY_DESCRIPTOR sd, int leaf, char *why,
 	return 1;
 }
 
-/* One path (file or folder): 1 admin-only, 0 not (why says), -1 unread. */
-static int
-one(const char *path, int leaf, char *why, size_t len)
+/* The owner and access list of path into *sd (LocalFree it): 0, or
+ * -1 when the name is no UTF-8 path, or Windows' error code. */
+static long
+path_sd(const char *path, PSECURITY_DESCRIPTOR *sd)
 {
-	PSECURITY_DESCRIPTOR sd = NULL;
 	wchar_t *w = pa__win_wide(path);
 	DWORD e;
-	int rc;
 
+	*sd = NULL;
 	if (w == NULL)
 		return -1;
 	e = GetNamedSecurityInfoW(w, SE_FILE_OBJECT,
 	    OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, NULL, NULL,
-	    NULL, NULL, &sd);
+	    NULL, NULL, sd);
 	free(w);
-	if (e != ERROR_SUCCESS) {
-		snprintf(why, len, "its access list cannot be read (%lu)",
-		    (unsigned long)e);
+	return e == ERROR_SUCCESS ? 0 : (long)e;
+}
+
+/* One path (file or folder): 1 admin-only, 0 not (why says), -1 unread. */
+static int
+one(const char *path, int leaf, char *why, size_t len)
+{
+	PSECURITY_DESCRIPTOR sd;
+	long e;
+	int rc;
+
+	if ((e = path_sd(path, &sd)) != 0) {
+		if (e > 0)
+			snprintf(why, len, "its access list cannot be read "
+			    "(%lu)", (unsigned long)e);
 		return -1;
 	}
 	rc = pa__win_sd_admin_only(sd, leaf, why, len);
@@ -203,20 +215,12 @@ pa__win_sd_facts(PSECURITY_DESCRIPTOR sd, int dir, int64_t *uid,
 int
 pa__win_path_facts(const char *path, int dir, int64_t *uid, unsigned *mode)
 {
-	PSECURITY_DESCRIPTOR sd = NULL;
-	wchar_t *w = pa__win_wide(path);
-	DWORD e;
+	PSECURITY_DESCRIPTOR sd;
 	int rc;
 
 	*uid = -1;
 	*mode = 0;
-	if (w == NULL)
-		return -1;
-	e = GetNamedSecurityInfoW(w, SE_FILE_OBJECT,
-	    OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, NULL, NULL,
-	    NULL, NULL, &sd);
-	free(w);
-	if (e != ERROR_SUCCESS)
+	if (path_sd(path, &sd) != 0)
 		return -1;
 	rc = pa__win_sd_facts(sd, dir, uid, mode);
 	LocalFree(sd);
