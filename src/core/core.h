@@ -27,6 +27,16 @@ int pa__config_load_os(struct pa_config **out, const char *path,
 int pa__config_may_change_system(const struct pa_config *cfg,
     const struct pa_os *os, struct pa_error *err);
 
+/* os->proc_part where the OS has it, else the whole of os->proc. */
+static inline int
+pa__proc(const struct pa_os *os, int64_t pid, unsigned want,
+    struct pa_proc *p, struct pa_error *err)
+{
+	return os->proc_part != NULL ?
+	    os->proc_part(os->ctx, pid, want, p, err) :
+	    os->proc(os->ctx, pid, p, err);
+}
+
 /*
  * The lease store (store.c, the only file that knows SQLite).
  */

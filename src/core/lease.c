@@ -65,7 +65,8 @@ self_pidns(const struct pa_os *os)
 {
 	struct pa_proc me;
 
-	if (os->proc(os->ctx, os->self_pid(os->ctx), &me, NULL) != 0)
+	if (pa__proc(os, os->self_pid(os->ctx), PA_PROC_PIDNS, &me,
+	    NULL) != 0)
 		return 0;
 	return me.pidns;
 }

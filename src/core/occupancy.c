@@ -64,7 +64,8 @@ proc_get(const struct pa_os *os, struct procs *c, int64_t pid)
 		if (nv == NULL || nok == NULL)
 			return NULL;
 	}
-	c->ok[c->n] = os->proc(os->ctx, pid, &c->v[c->n], NULL) == 0;
+	c->ok[c->n] = pa__proc(os, pid, PA_PROC_CMDLINE, &c->v[c->n],
+	    NULL) == 0;
 	c->v[c->n].pid = pid;
 	return c->ok[c->n++] ? &c->v[c->n - 1] : NULL;
 }

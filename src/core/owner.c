@@ -200,6 +200,18 @@ struct passed {
 	int n;
 };
 
+/* The whole of p (its identity too) now that it may own a lease: read
+ * again, kept only if it is the same process. */
+static void
+identify(const struct pa_os *os, struct pa_proc *p)
+{
+	struct pa_proc whole;
+
+	if (os->proc(os->ctx, p->pid, &whole, NULL) == 0 &&
+	    whole.start == p->start)
+		*p = whole;
+}
+
 /*
  * Walks up from p while p is a process that ends with portalloc (args:
  * this portalloc's arguments), noting in *past those it goes past.  Never
@@ -217,8 +229,8 @@ walk_up(const struct pa_os *os, uint64_t self_ns, const char *args,
 	for (depth = 0; depth < OWNER_DEPTH; depth++) {
 		if (p->start == 0)
 			return; /* unreadable: nothing to judge by */
-		if (p->ppid <= 0 || os->proc(os->ctx, p->ppid, &g, NULL) != 0 ||
-		    g.start == 0) {
+		if (p->ppid <= 0 || pa__proc(os, p->ppid, PA_PROC_CMDLINE, &g,
+		    NULL) != 0 || g.start == 0) {
 			*exiting = transient(os, p, args);
 			return;
 		}
@@ -231,6 +243,7 @@ walk_up(const struct pa_os *os, uint64_t self_ns, const char *args,
 		}
 		if (past->v != NULL)
 			past->v[past->n++] = *p;
+		identify(os, &g);
 		*p = g;
 	}
 	*exiting = transient(os, p, args);
@@ -291,7 +304,8 @@ pa__owner_choose(const struct pa_os *os, uint64_t self_ns, int64_t want,
 	if (rc != 0)
 		return rc;
 	if (want == PA_OWNER_PARENT && from[0] == '\0') {
-		if (os->proc(os->ctx, os->self_pid(os->ctx), &self, NULL) != 0)
+		if (pa__proc(os, os->self_pid(os->ctx), PA_PROC_CMDLINE,
+		    &self, NULL) != 0)
 			self.cmdline[0] = '\0';
 		args = self.cmdline + strcspn(self.cmdline, " ");
 		walk_up(os, self_ns, args + (*args == ' '), owner, exiting,

@@ -491,7 +491,7 @@ store_lock(struct pa_store *st, struct pa_error *err)
 	rc = os->store_lock(os->ctx, st->path, ms, &st->lock, &pid, err);
 	if (rc != PA_EIO || pid <= 0)
 		return rc;
-	if (os->proc(os->ctx, pid, &p, NULL) != 0)
+	if (pa__proc(os, pid, 0, &p, NULL) != 0)
 		pa__strlcpy(p.name, "?", sizeof(p.name));
 	return pa__err(err, PA_EIO, "store %s is locked by pid %lld (%s); "
 	    "gave up after waiting %d.%03d s for it: that process may be "

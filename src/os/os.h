@@ -340,7 +340,22 @@ struct pa_os {
 	 */
 	int (*proc_cmdline)(void *ctx, int64_t pid, char *buf, size_t len,
 	    int *cut, struct pa_error *err);
+
+	/*
+	 * Optional: proc reading only the parts `want` names (PA_PROC_*
+	 * below; pid, ppid, start, uid and name always), the others left 0
+	 * or "".  Naming the holders of a thousand ports, or the parents an
+	 * owner walk goes past, needs no identity: this spares the files
+	 * that give it.  NULL: callers use proc (pa__proc in core.h).
+	 */
+	int (*proc_part)(void *ctx, int64_t pid, unsigned want,
+	    struct pa_proc *p, struct pa_error *err);
 };
+
+/* The parts of struct pa_proc proc_part reads on request. */
+#define PA_PROC_CMDLINE 0x1u  /* cmdline */
+#define PA_PROC_PIDNS   0x2u  /* pidns */
+#define PA_PROC_IDENT   0x6u  /* pidns, nspid and pidid */
 
 /* The real operating system. */
 const struct pa_os *pa__os_native(void);

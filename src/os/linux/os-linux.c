@@ -243,10 +243,16 @@ pidid_of(int64_t pid)
 #endif
 }
 
-/* The identity across namespaces and pid reuse (see struct pa_proc). */
+/* The identity across namespaces and pid reuse (see struct pa_proc):
+ * all of it, or (PA_PROC_PIDNS alone) the namespace. */
 static void
-read_identity(int64_t pid, struct pa_proc *p)
+read_identity(int64_t pid, unsigned want, struct pa_proc *p)
 {
+	if ((want & PA_PROC_IDENT) == PA_PROC_PIDNS) {
+		if (pidns_of(pid, &p->pidns) != 0)
+			p->pidns = 0;
+		return;
+	}
 	if (pidns_of(pid, &p->pidns) != 0 ||
 	    (p->nspid = nspid_of(pid, NULL)) == 0) {
 		p->pidns = 0;
@@ -255,8 +261,12 @@ read_identity(int64_t pid, struct pa_proc *p)
 	p->pidid = pidid_of(pid);
 }
 
+/* /proc/PID/stat (ppid, start, name; uid from the file's owner), then
+ * the parts asked for: a stat, the command line, the status file and a
+ * pidfd for the whole of it. */
 static int
-linux_proc(void *ctx, int64_t pid, struct pa_proc *p, struct pa_error *err)
+linux_proc_part(void *ctx, int64_t pid, unsigned want, struct pa_proc *p,
+    struct pa_error *err)
 {
 	char path[64], buf[1024], state = '?';
 	struct stat st;
@@ -279,9 +289,18 @@ linux_proc(void *ctx, int64_t pid, struct pa_proc *p, struct pa_error *err)
 	if (state == 'Z' || state == 'X')
 		return PA_ESRCH;
 	p->uid = st.st_uid;
-	read_cmdline(pid, p);
-	read_identity(pid, p);
+	if (want & PA_PROC_CMDLINE)
+		read_cmdline(pid, p);
+	if (want & PA_PROC_IDENT)
+		read_identity(pid, want, p);
 	return 0;
+}
+
+static int
+linux_proc(void *ctx, int64_t pid, struct pa_proc *p, struct pa_error *err)
+{
+	return linux_proc_part(ctx, pid, PA_PROC_CMDLINE | PA_PROC_IDENT, p,
+	    err);
 }
 
 /*
@@ -741,6 +760,8 @@ static const struct pa_os linux_os = {
 	pa__linux_store_unlock,
 	/* a whole command line, for long `sh -c` scripts */
 	linux_proc_cmdline,
+	/* a process without the parts nobody asked for */
+	linux_proc_part,
 };
 
 const struct pa_os *
