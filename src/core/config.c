@@ -653,9 +653,10 @@ system_why(const struct pa_os *os, const struct pa_file_read *f, char *buf,
 
 	if (f->file.uid < 0)
 		return snprintf(buf, len, "the OS does not say who owns it"), 1;
-	owner_text(os, f->file.uid, who, sizeof(who));
-	if (f->file.uid != 0)
+	if (f->file.uid != 0) {
+		owner_text(os, f->file.uid, who, sizeof(who));
 		return snprintf(buf, len, "it belongs to %s", who), 1;
+	}
 	if ((w = writers(f->file.mode)) != NULL)
 		return snprintf(buf, len, "it is writable by %s", w), 1;
 	if (f->file.nlink > 1)
@@ -694,13 +695,17 @@ user_why(const struct pa_os *os, const struct pa_file_read *f, int64_t me,
 
 	if (f->file.uid < 0)
 		return 0;
-	owner_text(os, f->file.uid, who, sizeof(who));
-	if (f->file.uid != me && f->file.uid != 0)
+	/* the owner's name only when it is said: a lookup reads files */
+	if (f->file.uid != me && f->file.uid != 0) {
+		owner_text(os, f->file.uid, who, sizeof(who));
 		return snprintf(buf, len, "it belongs to %s, neither to you "
 		    "(uid %lld) nor to root", who, (long long)me), 1;
-	if ((w = writers(f->file.mode)) != NULL)
+	}
+	if ((w = writers(f->file.mode)) != NULL) {
+		owner_text(os, f->file.uid, who, sizeof(who));
 		return snprintf(buf, len, "it is writable by %s (it belongs "
 		    "to %s)", w, who), 1;
+	}
 	if (f->ndirs == 0)
 		return 0;
 	dir_above(f->path, 0, dir, sizeof(dir));
