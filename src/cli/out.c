@@ -105,6 +105,14 @@ escape(char *buf, size_t len, const char *s, int keep_bs)
 	if (len == 0)
 		return;
 	for (; *s; s += used) {
+		/* printable ASCII, the common case, is itself */
+		if (*s >= 0x20 && *s < 0x7f && (*s != '\\' || keep_bs)) {
+			if (off + 1 >= len)
+				break;
+			buf[off++] = *s;
+			used = 1;
+			continue;
+		}
 		n = cell_char(s, &used, e, keep_bs);
 		if (off + n >= len)
 			break;
