@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the built CLI (default build/portalloc) under valgrind memcheck for
+# Runs the built CLI (default build-vg/portalloc, a dynamic build: valgrind
+# cannot replace the allocator of a static one) under valgrind memcheck for
 # get, list, release, who, check, config, gc and exec against a temporary
 # store; any memcheck report (errors or definite/indirect leaks) fails.
 # valgrind's own notes (lines "--PID-- ...", e.g. that it does not know
@@ -7,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bin=$(realpath "${1:-build/portalloc}")
+bin=$(realpath "${1:-build-vg/portalloc}")
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 . tests/lib.sh

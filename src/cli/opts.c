@@ -73,7 +73,7 @@ cli_number(const struct cli *cli, const char *s, long long min,
     long long max, const char *what, long long *out)
 {
 	char shown[64];
-	long long v;
+	long long v = 0;
 	char *end;
 
 	errno = 0;
@@ -90,7 +90,7 @@ cli_number(const struct cli *cli, const char *s, long long min,
 int
 cli_port(const struct cli *cli, const char *s, uint16_t *port)
 {
-	long long v;
+	long long v = 0;
 	int rc;
 
 	if ((rc = cli_number(cli, s, 1, 65535, "port", &v)) != 0)
@@ -209,7 +209,7 @@ check_name(const struct cli *cli, const struct cli_opt *o, const char *arg,
 static int
 apply(const struct cli *cli, const struct cli_opt *o, const char *arg)
 {
-	long long v;
+	long long v = 0;
 	int rc = 0;
 
 	switch (o->kind) {
