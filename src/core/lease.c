@@ -224,6 +224,8 @@ struct selection {
 	int npassed;
 };
 
+/* s made from f, the caller's uid and "mine"'s owner looked up once;
+ * fails only when "mine" has no owner. */
 static int
 select_begin(struct pa *pa, const struct pa_filter *f, struct selection *s,
     struct pa_error *err)
@@ -284,6 +286,7 @@ struct walk {
 	void *arg;
 };
 
+/* Hands a row the selection keeps to the walk's fn, with its state. */
 static int
 walk_row(struct pa_lease *l, void *arg)
 {
@@ -332,6 +335,7 @@ struct collect {
 	size_t cap;
 };
 
+/* Appends l; PA_ENOMEM stops the walk. */
 static int
 collect_one(const struct pa_lease *l, void *arg)
 {

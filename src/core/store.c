@@ -628,6 +628,7 @@ prepare_select(struct pa_store *st, const struct pa_filter *f,
  */
 #define WALK_CACHE_KIB 64
 
+/* PRAGMA cache_size = size (pages, or -KiB); best effort. */
 static void
 walk_cache_set(struct pa_store *st, int64_t size)
 {
@@ -691,6 +692,7 @@ struct collect {
 	size_t cap;
 };
 
+/* Appends l; PA_ENOMEM stops the walk. */
 static int
 collect_one(struct pa_lease *l, void *arg)
 {
