@@ -334,6 +334,18 @@ int pa_list(struct pa *pa, const struct pa_filter *f,
     struct pa_lease **out, size_t *n, struct pa_error *err);
 
 /*
+ * The leases pa_list would hand back, one at a time, as they are read:
+ * fn(lease, arg) for each, by port, with state filled in, in memory that
+ * does not grow with the store.  The lease is fn's to read during the call
+ * only.  fn's nonzero return stops the walk and pa_list_each returns it
+ * (err is filled only for the library's own failures).  fn must not call
+ * back into the same handle.
+ */
+int pa_list_each(struct pa *pa, const struct pa_filter *f,
+    int (*fn)(const struct pa_lease *lease, void *arg), void *arg,
+    struct pa_error *err);
+
+/*
  * Ends the leases the filter selects and hands them back in *out.  A lease
  * of another uid is not released unless the caller is root (PA_EPERM, and
  * nothing is released).  Selecting nothing is not an error.

@@ -186,6 +186,10 @@ void out_leases_json(FILE *fp, const struct pa_lease *v, size_t n);
 /* Leases as a table with a header line; now is for age and expiry. */
 void out_leases_table(FILE *fp, const struct pa_lease *v, size_t n,
     int64_t now);
+/* The same a row at a time (list prints leases as they are read): the
+ * header line, then one line per lease. */
+void out_leases_header(FILE *fp);
+void out_lease_row(FILE *fp, const struct pa_lease *l, int64_t now);
 
 /* With foreign, says whether the holder is the lease owner's. */
 void out_holder_json(FILE *fp, const struct pa_holder *h, int foreign);

@@ -57,23 +57,35 @@ expiry(char *buf, size_t len, int64_t expires, int64_t now)
 }
 
 void
-out_leases_table(FILE *fp, const struct pa_lease *v, size_t n, int64_t now)
+out_leases_header(FILE *fp)
 {
-	char age[32], exp[32], block[PA_NAME_MAX * 4], tag[PA_TAG_MAX * 4];
-	char cmd[61];
-	size_t i;
-
 	fprintf(fp, "%-5s  %-7s  %-12s  %7s  %-7s  %6s  %7s  %-12s  %s\n",
 	    "PORT", "PROTO", "BLOCK", "PID", "STATE", "AGE", "EXPIRES", "TAG",
 	    "COMMAND");
-	for (i = 0; i < n; i++) {
-		out_duration(age, sizeof(age), now - v[i].created);
-		expiry(exp, sizeof(exp), v[i].expires, now);
-		out_text(block, sizeof(block), v[i].block);
-		out_text(tag, sizeof(tag), v[i].tag[0] ? v[i].tag : "-");
-		out_text(cmd, sizeof(cmd), v[i].command);
-		fprintf(fp, "%-5u  %-7s  %-12s  %7" PRId64 "  %-7s  %6s  %7s  "
-		    "%-12s  %s\n", v[i].port, out_protos(v[i].protos), block,
-		    v[i].owner_pid, out_state(v[i].state), age, exp, tag, cmd);
-	}
+}
+
+void
+out_lease_row(FILE *fp, const struct pa_lease *l, int64_t now)
+{
+	char age[32], exp[32], block[PA_NAME_MAX * 4], tag[PA_TAG_MAX * 4];
+	char cmd[61];
+
+	out_duration(age, sizeof(age), now - l->created);
+	expiry(exp, sizeof(exp), l->expires, now);
+	out_text(block, sizeof(block), l->block);
+	out_text(tag, sizeof(tag), l->tag[0] ? l->tag : "-");
+	out_text(cmd, sizeof(cmd), l->command);
+	fprintf(fp, "%-5u  %-7s  %-12s  %7" PRId64 "  %-7s  %6s  %7s  "
+	    "%-12s  %s\n", l->port, out_protos(l->protos), block,
+	    l->owner_pid, out_state(l->state), age, exp, tag, cmd);
+}
+
+void
+out_leases_table(FILE *fp, const struct pa_lease *v, size_t n, int64_t now)
+{
+	size_t i;
+
+	out_leases_header(fp);
+	for (i = 0; i < n; i++)
+		out_lease_row(fp, &v[i], now);
 }

@@ -52,7 +52,14 @@ int pa__store_begin(struct pa_store *st, struct pa_error *err);
 int pa__store_commit(struct pa_store *st, struct pa_error *err);
 void pa__store_rollback(struct pa_store *st);
 
-/* Selects leases (ordered by port) into a growing array. */
+/* Calls fn for each lease the filter's block, tag, owner_pid (the number
+ * as recorded), uid and ports select, by port, straight from the query
+ * (*l is the walk's own row, fn may change it).  fn's nonzero return stops
+ * the walk and is returned; fn must not use the store. */
+int pa__store_each(struct pa_store *st, const struct pa_filter *f,
+    int (*fn)(struct pa_lease *l, void *arg), void *arg,
+    struct pa_error *err);
+/* The same leases into a growing array. */
 int pa__store_select(struct pa_store *st, const struct pa_filter *f,
     struct pa_lease **out, size_t *n, struct pa_error *err);
 /* Deletes the lease on each port of leases[0..n). */

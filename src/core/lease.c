@@ -161,17 +161,6 @@ cached_state(const struct pa *pa, struct owner_cache *c,
 	return s;
 }
 
-static void
-fill_states(const struct pa *pa, struct pa_lease *v, size_t n)
-{
-	struct owner_cache c;
-	size_t i;
-
-	c.n = 0;
-	for (i = 0; i < n; i++)
-		v[i].state = cached_state(pa, &c, &v[i]);
-}
-
 int
 pa__reclaim_owner(struct pa *pa, const struct pa__owner *o,
     struct pa_lease **out, size_t *n, size_t *cap, struct pa_error *err)
@@ -216,71 +205,159 @@ resolve(const struct pa *pa, const struct pa_filter *f)
 	return r;
 }
 
-/* Keeps in v[0..*n) the leases owned by o, or by the process with pid
- * (live: the process there now; NULL: none lives), or by one of
- * also[0..nalso) (live processes). */
-static void
-keep_owned(const struct pa *pa, struct pa_lease *v, size_t *n,
-    const struct pa__owner *want, int64_t pid, const struct pa_proc *live,
-    const struct pa_proc *also, int nalso)
-{
-	struct pa__owner o;
-	size_t i, k = 0;
-	int j, keep;
-
-	for (i = 0; i < *n; i++) {
-		pa__owner_of_lease(&v[i], &o);
-		keep = want != NULL ? pa__owner_same(&o, want) :
-		    pa__owner_is(pa->pidns, &o, pid, live);
-		for (j = 0; !keep && j < nalso; j++)
-			keep = pa__owner_is(pa->pidns, &o, also[j].pid,
-			    &also[j]);
-		if (keep)
-			v[k++] = v[i];
-	}
-	*n = k;
-}
-
 /*
- * What the filter selects.  An owner pid means a process, not a number:
- * the one with that pid now, or, when none lives, the dead owners of the
- * caller's namespace that had it.  "Mine" (PA_OWNER_PARENT) is the owner
- * pa_get would choose, or a launcher it went past on the way (a script
- * whose last command releases is one, though it owned what it got).
+ * What a filter selects, made ready for a walk: the filter the store
+ * applies (block, tag, uid, ports) and the owner a lease must have.  An
+ * owner pid means a process, not a number: the one with that pid now, or,
+ * when none lives, the dead owners of the caller's namespace that had it.
+ * "Mine" (PA_OWNER_PARENT) is the owner pa_get would choose, or a launcher
+ * it went past on the way (a script whose last command releases is one,
+ * though it owned what it got).
  */
+struct selection {
+	struct pa_filter r;
+	int have_want;
+	struct pa__owner want;          /* f->owner_of's owner */
+	int64_t pid;                    /* > 0: owned by this pid's process */
+	int have_live;                  /* live: the process there now */
+	struct pa_proc live;
+	struct pa_proc passed[PA__OWNER_DEPTH]; /* launchers that also own */
+	int npassed;
+};
+
+/* s made from f, the caller's uid and "mine"'s owner looked up once;
+ * fails only when "mine" has no owner. */
 static int
-select_leases(struct pa *pa, const struct pa_filter *f,
-    struct pa_lease **out, size_t *n, struct pa_error *err)
+select_begin(struct pa *pa, const struct pa_filter *f, struct selection *s,
+    struct pa_error *err)
 {
 	const struct pa_os *os = pa->os;
-	struct pa_filter r = resolve(pa, f);
-	struct pa_proc live, passed[PA__OWNER_DEPTH];
-	struct pa__owner want;
-	int64_t pid = r.owner_pid;
-	int have = 0, exiting, npassed = 0, rc;
+	int exiting, rc;
 
-	if (pid == PA_OWNER_PARENT) {
-		if ((rc = pa__owner_choose(os, pa->pidns, pid, &live,
-		    &exiting, passed, &npassed, err)) != 0)
+	s->r = resolve(pa, f);
+	s->pid = s->r.owner_pid;
+	s->have_live = s->have_want = s->npassed = 0;
+	if (s->pid == PA_OWNER_PARENT) {
+		if ((rc = pa__owner_choose(os, pa->pidns, s->pid, &s->live,
+		    &exiting, s->passed, &s->npassed, err)) != 0)
 			return rc;
-		pid = live.pid;
-		have = 1;
-	} else if (pid > 0) {
-		have = os->proc(os->ctx, pid, &live, NULL) == 0 &&
-		    live.start != 0;
+		s->pid = s->live.pid;
+		s->have_live = 1;
+	} else if (s->pid > 0) {
+		s->have_live = os->proc(os->ctx, s->pid, &s->live, NULL) == 0 &&
+		    s->live.start != 0;
 	}
-	r.owner_pid = 0;
-	r.owner_of = NULL;
-	if ((rc = pa__store_select(pa->store, &r, out, n, err)) != 0)
-		return rc;
 	if (f->owner_of != NULL) {
-		pa__owner_of_lease(f->owner_of, &want);
-		keep_owned(pa, *out, n, &want, 0, NULL, NULL, 0);
+		pa__owner_of_lease(f->owner_of, &s->want);
+		s->have_want = 1;
 	}
-	if (pid > 0)
-		keep_owned(pa, *out, n, NULL, pid, have ? &live : NULL, passed,
-		    npassed);
+	s->r.owner_pid = 0;
+	s->r.owner_of = NULL;
 	return 0;
+}
+
+/* Whether the selection's owner (if it names one) owns l. */
+static int
+owned(const struct pa *pa, const struct selection *s, const struct pa_lease *l)
+{
+	struct pa__owner o;
+	int j, keep;
+
+	if (!s->have_want && s->pid <= 0)
+		return 1;
+	pa__owner_of_lease(l, &o);
+	if (s->have_want && !pa__owner_same(&o, &s->want))
+		return 0;
+	if (s->pid <= 0)
+		return 1;
+	keep = pa__owner_is(pa->pidns, &o, s->pid,
+	    s->have_live ? &s->live : NULL);
+	for (j = 0; !keep && j < s->npassed; j++)
+		keep = pa__owner_is(pa->pidns, &o, s->passed[j].pid,
+		    &s->passed[j]);
+	return keep;
+}
+
+/* One walk over the store: the selection, and where its leases go. */
+struct walk {
+	struct pa *pa;
+	struct selection sel;
+	struct owner_cache *cache;      /* NULL: no states wanted */
+	int (*fn)(const struct pa_lease *, void *);
+	void *arg;
+};
+
+/* Hands a row the selection keeps to the walk's fn, with its state. */
+static int
+walk_row(struct pa_lease *l, void *arg)
+{
+	struct walk *w = arg;
+
+	if (!owned(w->pa, &w->sel, l))
+		return 0;
+	if (w->cache != NULL)
+		l->state = cached_state(w->pa, w->cache, l);
+	return w->fn(l, w->arg);
+}
+
+/* The one filtering path: fn gets each lease f selects, by port, with its
+ * state when states is set; fn's nonzero return stops the walk. */
+static int
+walk_leases(struct pa *pa, const struct pa_filter *f, int states,
+    int (*fn)(const struct pa_lease *, void *), void *arg,
+    struct pa_error *err)
+{
+	struct owner_cache cache;
+	struct walk w;
+	int rc;
+
+	if ((rc = select_begin(pa, f, &w.sel, err)) != 0)
+		return rc;
+	cache.n = 0;
+	w.pa = pa;
+	w.cache = states ? &cache : NULL;
+	w.fn = fn;
+	w.arg = arg;
+	return pa__store_each(pa->store, &w.sel.r, walk_row, &w, err);
+}
+
+int
+pa_list_each(struct pa *pa, const struct pa_filter *f,
+    int (*fn)(const struct pa_lease *, void *), void *arg,
+    struct pa_error *err)
+{
+	return walk_leases(pa, f, 1, fn, arg, err);
+}
+
+/* An array a walk fills. */
+struct collect {
+	struct pa_lease **out;
+	size_t *n;
+	size_t cap;
+};
+
+/* Appends l; PA_ENOMEM stops the walk. */
+static int
+collect_one(const struct pa_lease *l, void *arg)
+{
+	struct collect *c = arg;
+
+	return pa__leases_push(c->out, c->n, &c->cap, l);
+}
+
+/* Every lease f selects into *out (*n of them), with states if asked;
+ * on failure *out may hold some, for the caller to free. */
+static int
+select_leases(struct pa *pa, const struct pa_filter *f, int states,
+    struct pa_lease **out, size_t *n, struct pa_error *err)
+{
+	struct collect c = { out, n, 0 };
+	int rc;
+
+	rc = walk_leases(pa, f, states, collect_one, &c, err);
+	if (rc == PA_ENOMEM)
+		return pa__err(err, PA_ENOMEM, "out of memory");
+	return rc;
 }
 
 int
@@ -291,14 +368,12 @@ pa_list(struct pa *pa, const struct pa_filter *f, struct pa_lease **out,
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = select_leases(pa, f, out, n, err)) != 0) {
+	if ((rc = select_leases(pa, f, 1, out, n, err)) != 0) {
 		free(*out);
 		*out = NULL;
 		*n = 0;
-		return rc;
 	}
-	fill_states(pa, *out, *n);
-	return 0;
+	return rc;
 }
 
 /* Runs fn inside one transaction; on failure the output is emptied. */
@@ -334,7 +409,7 @@ release_locked(struct pa *pa, const void *arg, struct pa_lease **out,
 	size_t i;
 	int rc;
 
-	if ((rc = select_leases(pa, arg, out, n, err)) != 0)
+	if ((rc = select_leases(pa, arg, 0, out, n, err)) != 0)
 		return rc;
 	for (i = 0; uid != 0 && i < *n; i++)
 		if ((*out)[i].uid != uid)

@@ -591,14 +591,13 @@ port_selected(const struct pa_filter *f, uint16_t port)
 	return 0;
 }
 
-int
-pa__store_select(struct pa_store *st, const struct pa_filter *f,
-    struct pa_lease **out, size_t *n, struct pa_error *err)
+/* The statement of a walk: the filter's block, tag, owner pid and uid
+ * bound (its ports are checked per row). */
+static int
+prepare_select(struct pa_store *st, const struct pa_filter *f,
+    sqlite3_stmt **stmt, struct pa_error *err)
 {
 	char sql[512];
-	sqlite3_stmt *stmt;
-	struct pa_lease l;
-	size_t cap = 0;
 	int rc;
 
 	snprintf(sql, sizeof(sql), "SELECT " LEASE_COLUMNS " FROM lease "
@@ -607,29 +606,112 @@ pa__store_select(struct pa_store *st, const struct pa_filter *f,
 	    f->tag ? " AND tag = ?2" : "",
 	    f->owner_pid ? " AND owner_pid = ?3" : "",
 	    f->uid >= 0 ? " AND uid = ?4" : "");
-	if ((rc = prepare(st, sql, &stmt, err)) != 0)
+	if ((rc = prepare(st, sql, stmt, err)) != 0)
 		return rc;
 	if (f->block)
-		sqlite3_bind_text(stmt, 1, f->block, -1, SQLITE_STATIC);
+		sqlite3_bind_text(*stmt, 1, f->block, -1, SQLITE_STATIC);
 	if (f->tag)
-		sqlite3_bind_text(stmt, 2, f->tag, -1, SQLITE_STATIC);
+		sqlite3_bind_text(*stmt, 2, f->tag, -1, SQLITE_STATIC);
 	if (f->owner_pid)
-		sqlite3_bind_int64(stmt, 3, f->owner_pid);
+		sqlite3_bind_int64(*stmt, 3, f->owner_pid);
 	if (f->uid >= 0)
-		sqlite3_bind_int64(stmt, 4, f->uid);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		sqlite3_bind_int64(*stmt, 4, f->uid);
+	return 0;
+}
+
+/*
+ * A walk outside a transaction reads each page once: it keeps SQLite's
+ * page cache to WALK_CACHE_KIB (instead of the default 2 MiB, which a
+ * store of some thousand leases fills), so that a listing costs the same
+ * memory whatever the store holds.  Inside a transaction the cache is left
+ * alone (pages it changed must not spill).  The old size, to restore.
+ */
+#define WALK_CACHE_KIB 64
+
+/* PRAGMA cache_size = size (pages, or -KiB); best effort. */
+static void
+walk_cache_set(struct pa_store *st, int64_t size)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = %lld",
+	    (long long)size);
+	sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+}
+
+static int64_t
+walk_cache_begin(struct pa_store *st)
+{
+	sqlite3_stmt *stmt;
+	int64_t old = 0;
+
+	if (!sqlite3_get_autocommit(st->db))
+		return 0;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA cache_size", -1, &stmt,
+	    NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		old = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (old != 0)
+		walk_cache_set(st, -WALK_CACHE_KIB);
+	return old;
+}
+
+int
+pa__store_each(struct pa_store *st, const struct pa_filter *f,
+    int (*fn)(struct pa_lease *, void *), void *arg, struct pa_error *err)
+{
+	sqlite3_stmt *stmt;
+	struct pa_lease l;
+	int64_t cache;
+	int rc, stop = 0;
+
+	if ((rc = prepare_select(st, f, &stmt, err)) != 0)
+		return rc;
+	cache = walk_cache_begin(st);
+	while (stop == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		row_to_lease(stmt, &l);
-		if (!port_selected(f, l.port))
-			continue;
-		if (pa__leases_push(out, n, &cap, &l) != 0) {
-			sqlite3_finalize(stmt);
-			return pa__err(err, PA_ENOMEM, "out of memory");
-		}
+		if (port_selected(f, l.port))
+			stop = fn(&l, arg);
 	}
 	sqlite3_finalize(stmt);
+	if (cache != 0)
+		walk_cache_set(st, cache);
+	if (stop != 0)
+		return stop;
 	if (rc != SQLITE_DONE)
 		return store_err(st, err, rc, "cannot read leases");
 	return 0;
+}
+
+/* An array being filled by pa__store_each. */
+struct collect {
+	struct pa_lease **out;
+	size_t *n;
+	size_t cap;
+};
+
+/* Appends l; PA_ENOMEM stops the walk. */
+static int
+collect_one(struct pa_lease *l, void *arg)
+{
+	struct collect *c = arg;
+
+	return pa__leases_push(c->out, c->n, &c->cap, l);
+}
+
+int
+pa__store_select(struct pa_store *st, const struct pa_filter *f,
+    struct pa_lease **out, size_t *n, struct pa_error *err)
+{
+	struct collect c = { out, n, 0 };
+	int rc;
+
+	rc = pa__store_each(st, f, collect_one, &c, err);
+	if (rc == PA_ENOMEM)
+		return pa__err(err, PA_ENOMEM, "out of memory");
+	return rc;
 }
 
 int
