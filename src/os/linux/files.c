@@ -70,19 +70,42 @@ pa__linux_dir_facts(const char *path, struct pa_file_facts **out,
 	return 0;
 }
 
+/* Makes room in *buf for one more byte past got, up to max + 2 bytes in
+ * all (a buffer grown as the file turns out long, not max up front: a
+ * config file is a few hundred bytes, max a megabyte). */
+static int
+room(char **buf, size_t *cap, size_t got, size_t max)
+{
+	size_t ncap;
+	char *nb;
+
+	if (got + 1 < *cap)
+		return 0;
+	ncap = *cap * 2 < max + 2 ? *cap * 2 : max + 2;
+	if ((nb = realloc(*buf, ncap)) == NULL)
+		return -1;
+	*buf = nb;
+	*cap = ncap;
+	return 0;
+}
+
 /* Reads at most max bytes of fd into f->text; PA_EDATA beyond. */
 static int
 read_fd(int fd, const char *path, size_t max, struct pa_file_read *f,
     struct pa_error *err)
 {
-	size_t got = 0;
+	size_t got = 0, cap = max + 2 < 4096 ? max + 2 : 4096;
 	ssize_t r;
 	char *buf;
 
-	if ((buf = malloc(max + 2)) == NULL)
+	if ((buf = malloc(cap)) == NULL)
 		return pa__err_nomem(err);
 	while (got <= max) {
-		r = read(fd, buf + got, max + 1 - got);
+		if (room(&buf, &cap, got, max) != 0) {
+			free(buf);
+			return pa__err_nomem(err);
+		}
+		r = read(fd, buf + got, cap - 1 - got);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
