@@ -142,6 +142,18 @@ def main():
         ("who names the same holders as ss -p, lsof, fuser",
          sum(v != who for v in others.values()) + (len(who) != 2), 0),
     ]
+    floor = med["SQLite alone: open a WAL store, commit 5 rows"]
+    p("\n## Where get's time goes (medians, same run)\n")
+    p("| | ms | x bind(0) |\n|---|---|---|")
+    b0 = med["bind(0) in C (floor)"]
+    for k in ("bind(0) in C (floor)",
+              "SQLite alone: open a WAL store, commit 5 rows",
+              "portalloc get -n 5"):
+        p(f"| {k} | {med[k] * 1000:.2f} | {med[k] / b0:.2f} |")
+    p(f"\nportalloc adds {(med['portalloc get -n 5'] - floor) * 1000:.2f} ms "
+      "to what a new process pays SQLite alone to open the store in WAL "
+      "mode and commit five rows (bench/sqlite_floor.c, linked like the "
+      "CLI).")
     p("\n## Targets\n")
     p("| target | measured | limit | result |\n|---|---|---|---|")
     for name, val, lim in targets:

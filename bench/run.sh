@@ -34,6 +34,11 @@ cmake --build "$bb" >/dev/null
 for t in load race bind0 herd maxrss; do
   cc -O2 -Wall -o "$bb/$t" "bench/$t.c"
 done
+# SQLite alone, linked as the CLI is (statically where it can be)
+sqlite_a=$(pkg-config --variable=libdir sqlite3)/libsqlite3.a
+cc -O2 -Wall -static -o "$bb/sqlite_floor" bench/sqlite_floor.c \
+  "$sqlite_a" -lm 2>/dev/null ||
+  cc -O2 -Wall -o "$bb/sqlite_floor" bench/sqlite_floor.c -lsqlite3
 
 work=$(mktemp -d /tmp/portalloc-bench.XXXXXX)
 load_pid=
@@ -70,7 +75,10 @@ hf() { # NAME, then hyperfine arguments
 }
 
 echo "== 1. allocation latency" >&2
+SQLITE_FLOOR_SETUP=1 "$bb/sqlite_floor" "$work/floor.db"
 hf alloc -n "bind(0) in C (floor)" "$bb/bind0" \
+  -n "SQLite alone: open a WAL store, commit 5 rows" \
+  "$bb/sqlite_floor $work/floor.db" \
   -n "portalloc get -n 1" "$pa get -n 1 -b bench" \
   -n "portalloc get -n 5" "$pa get -n 5 -b bench" \
   -n "python3 -m portpicker" "$py -m portpicker"
