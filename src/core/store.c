@@ -263,19 +263,12 @@ vfs_close(sqlite3_file *f)
 }
 
 /* The first 100 bytes of the -shm index (its header, twice, and the
- * checkpoint's count); 0 when there is none or it is being written. */
+ * checkpoint's count); 0 when it is being written. */
 static int
-read_index(sqlite3_vfs *vfs, const char *path, unsigned char *hdr)
+read_index(sqlite3_file *shm, unsigned char *hdr)
 {
-	sqlite3_file *shm = vfs_open(vfs, path, "-shm");
-	int ok;
-
-	if (shm == NULL)
-		return 0;
-	ok = shm->pMethods->xRead(shm, hdr, 100, 0) == SQLITE_OK &&
+	return shm->pMethods->xRead(shm, hdr, 100, 0) == SQLITE_OK &&
 	    memcmp(hdr, hdr + 48, 48) == 0 && hdr[12] != 0;
-	vfs_close(shm);
-	return ok;
 }
 
 /* The -wal's size; 0 when there is none. */
@@ -293,6 +286,20 @@ wal_size(sqlite3_vfs *vfs, const char *path)
 	return size;
 }
 
+/* Does the index read into hdr promise frames a log of size bytes cannot
+ * hold? */
+static int
+frames_missing(const unsigned char *hdr, sqlite3_int64 size)
+{
+	uint32_t mx;
+	uint16_t page;
+
+	memcpy(&page, hdr + 14, 2);
+	memcpy(&mx, hdr + 16, 4);
+	return size < 32 + (sqlite3_int64)mx * (24 + (page == 1 ? 65536 :
+	    page));
+}
+
 /*
  * Did the -wal lose frames the main file does not have?  SQLite's index
  * (-shm) says how many frames the log holds (mxFrame) and how many were
@@ -307,21 +314,25 @@ wal_lost(const char *path)
 	sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
 	unsigned char hdr[100], again[100];
 	uint32_t mx, backfill;
-	uint16_t page;
+	sqlite3_file *shm;
 	sqlite3_int64 size;
+	int lost = 0;
 
-	if (vfs == NULL || !read_index(vfs, path, hdr))
+	if (vfs == NULL || (shm = vfs_open(vfs, path, "-shm")) == NULL)
 		return 0;
-	memcpy(&page, hdr + 14, 2);
-	memcpy(&mx, hdr + 16, 4);
-	memcpy(&backfill, hdr + 96, 4);
-	if (mx <= backfill)
-		return 0; /* every frame is in the main file */
-	size = wal_size(vfs, path);
-	if (!read_index(vfs, path, again) || memcmp(hdr, again, 100) != 0)
-		return 0;
-	return size < 32 + (sqlite3_int64)mx * (24 + (page == 1 ? 65536 :
-	    page));
+	if (read_index(shm, hdr)) {
+		memcpy(&mx, hdr + 16, 4);
+		memcpy(&backfill, hdr + 96, 4);
+		/* mx <= backfill: every frame is in the main file */
+		if (mx > backfill) {
+			size = wal_size(vfs, path);
+			lost = read_index(shm, again) &&
+			    memcmp(hdr, again, 100) == 0 &&
+			    frames_missing(hdr, size);
+		}
+	}
+	vfs_close(shm);
+	return lost;
 }
 
 /* Brings the schema to PA__STORE_VERSION, one step at a time. */
