@@ -66,7 +66,8 @@ test_classification(void **state)
 	assert_int_equal(port(r, 25002)->status, PA_PORT_WAITING);
 	p = port(r, 25003);
 	assert_int_equal(p->status, PA_PORT_FOREIGN);
-	assert_int_equal(p->lease.owner_pid, 500);
+	assert_non_null(p->lease);
+	assert_int_equal(p->lease->owner_pid, 500);
 	assert_int_equal(p->n, 1);
 	assert_int_equal(r->holders[p->first].pid, 600);
 	assert_true(r->holders[p->first].foreign);
@@ -82,10 +83,10 @@ test_classification(void **state)
 	assert_true(r->holders[p->first + 1].foreign);
 	assert_int_equal(port(r, 25005)->status, PA_PORT_STALE);
 	assert_int_equal(port(r, 25006)->status, PA_PORT_INTRUDER);
-	assert_false(port(r, 25006)->leased);
+	assert_null(port(r, 25006)->lease);
 	assert_int_equal(port(r, 25007)->status, PA_PORT_ORPHAN);
 	assert_int_equal(port(r, 25008)->status, PA_PORT_ORPHAN);
-	assert_true(port(r, 25008)->leased);
+	assert_non_null(port(r, 25008)->lease);
 	assert_null(port(r, 25009));
 	assert_int_equal(r->count[PA_PORT_FREE], 1);
 	assert_int_equal(r->count[PA_PORT_OK], 2);
