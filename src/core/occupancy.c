@@ -187,20 +187,6 @@ union holders_head {
 	max_align_t align;
 };
 
-/* Room for n holders behind a head; NULL when out of memory. */
-static struct pa_holder *
-holders_alloc(size_t n)
-{
-	union holders_head *head;
-
-	if (n > (SIZE_MAX - sizeof(*head)) / sizeof(struct pa_holder) ||
-	    (head = malloc(sizeof(*head) + n * sizeof(struct pa_holder))) ==
-	    NULL)
-		return NULL;
-	head->strings = NULL;
-	return (struct pa_holder *)(head + 1);
-}
-
 /* Hands the collector's strings to the holders v (which must not be
  * NULL). */
 static void
@@ -280,7 +266,7 @@ process_part(struct collector *c, struct pa_holder *h,
 }
 
 /* One holder per (socket, process), one with pid 0 for an orphan, into
- * out[0..); how many. */
+ * out[0..); how many.  s must not lie where out is. */
 static int
 holders_of(struct collector *c, const struct pa_socktab *t,
     const struct pa_sock *s, struct pa_holder *out, size_t *n)
@@ -302,6 +288,54 @@ holders_of(struct collector *c, const struct pa_socktab *t,
 	return 0;
 }
 
+/* How many holders the sockets of t give. */
+static size_t
+holders_count(const struct pa_socktab *t)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t->n; i++)
+		n += t->socks[i].npids ? t->socks[i].npids : 1;
+	return n;
+}
+
+/*
+ * The holders of t's sockets (t->n > 0), made where the sockets were, so
+ * that a table of 10,000 sockets never exists twice: t->socks (from
+ * malloc, as pa__socktab_free has it) grows to a head and the holders, and
+ * is filled from its end.  Holder j lies at or after socket j's end, and
+ * socket i gives holders i.. on, so each socket is copied out before its
+ * holders can overwrite it, and none not yet read is overwritten.
+ */
+static int
+holders_in_place(struct collector *c, struct pa_socktab *t,
+    struct pa_holder **out, size_t *n)
+{
+	union holders_head *head;
+	struct pa_holder *v;
+	struct pa_sock s;
+	size_t nh = holders_count(t), at = nh, i, k;
+
+	if (nh > (SIZE_MAX - sizeof(*head)) / sizeof(*v) ||
+	    (head = realloc(t->socks, sizeof(*head) + nh * sizeof(*v))) ==
+	    NULL)
+		return PA_ENOMEM;
+	t->socks = (struct pa_sock *)(void *)head;
+	v = (struct pa_holder *)(head + 1);
+	for (i = t->n; i-- > 0; at -= k) {
+		memcpy(&s, &t->socks[i], sizeof(s));
+		k = s.npids ? s.npids : 1;
+		if (holders_of(c, t, &s, v + at - k, &k) != 0)
+			return PA_ENOMEM;
+	}
+	head->strings = NULL;
+	t->socks = NULL; /* the holders' now */
+	*out = v;
+	*n = nh;
+	return 0;
+}
+
+/* The order of pa_who: port, protocol, family, listeners first, pid. */
 static int
 by_port(const void *a, const void *b)
 {
@@ -319,17 +353,6 @@ by_port(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-/* How many holders the sockets of t give. */
-static size_t
-holders_count(const struct pa_socktab *t)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < t->n; i++)
-		n += t->socks[i].npids ? t->socks[i].npids : 1;
-	return n;
-}
-
 /* Every holder of the ports in q, sorted, into *out (NULL when none),
  * its texts in c's pool. */
 static int
@@ -338,7 +361,6 @@ collect(struct collector *c, const struct pa_portq *q, size_t nq,
     const char **source, struct pa_error *err)
 {
 	struct pa_socktab t;
-	size_t i, k = 0;
 	int rc;
 
 	*out = NULL;
@@ -348,18 +370,11 @@ collect(struct collector *c, const struct pa_portq *q, size_t nq,
 	*unreadable = t.unreadable;
 	if (source != NULL)
 		*source = t.source; /* a static string */
-	if (t.n > 0 && (*out = holders_alloc(holders_count(&t))) == NULL)
+	if (t.n > 0 && holders_in_place(c, &t, out, n) != 0)
 		rc = pa__err_nomem(err);
-	for (i = 0; rc == 0 && i < t.n; i++, *n += k)
-		if (holders_of(c, &t, &t.socks[i], *out + *n, &k) != 0)
-			rc = pa__err_nomem(err);
 	pa__socktab_free(&t);
-	if (rc != 0) {
-		pa_holders_free(*out);
-		*out = NULL;
-		*n = 0;
+	if (rc != 0)
 		return rc;
-	}
 	if (*n > 1)
 		qsort(*out, *n, sizeof(**out), by_port);
 	return 0;
