@@ -1,7 +1,11 @@
 /*
  * Occupancy: who holds a port (pa_who), and leases checked against the
  * kernel's tables (pa_check).  One table dump and one process scan per
- * call, whatever the number of ports.
+ * call, whatever the number of ports.  Memory follows the sockets found,
+ * so it is kept small (issue 14): a holder points at texts stored once per
+ * result (strpool.h) instead of carrying copies of its process's, the
+ * holders are built where the socket table was, and a checked port points
+ * at its lease.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -76,7 +80,8 @@ collector_init(struct collector *c, const struct pa_os *os)
 	c->os = os;
 }
 
-/* Frees everything but the pool's strings, which the caller took. */
+/* Frees the collector, and the pool's strings unless holders_own took
+ * them. */
 static void
 collector_free(struct collector *c)
 {
