@@ -549,30 +549,38 @@ in_ranges(const struct pa_portq *q, size_t nq, uint16_t port)
 	return 0;
 }
 
+/* Where check_leases gathers the leases on the checked ports. */
+struct lease_sink {
+	struct pa_check *r;
+	const struct pa_portq *q;
+	size_t nq, cap;
+};
+
+static int
+lease_keep(const struct pa_lease *l, void *arg)
+{
+	struct lease_sink *k = arg;
+
+	if (!in_ranges(k->q, k->nq, l->port))
+		return 0;
+	return pa__leases_push(&k->r->leases, &k->r->nleases, &k->cap, l);
+}
+
 /* The leases on the ports of q, in port order, into r->leases: only
- * those, so that a store with many leases elsewhere costs nothing here. */
+ * those, read one at a time, so that a store with many leases elsewhere
+ * costs nothing here. */
 static int
 check_leases(struct pa *pa, struct pa_check *r, const struct pa_portq *q,
     size_t nq, struct pa_error *err)
 {
 	struct pa_filter all = PA_FILTER_INIT;
-	struct pa_lease *v;
-	size_t nv, i, n = 0;
+	struct lease_sink k = { r, q, nq, 0 };
 	int rc;
 
-	if ((rc = pa_list(pa, &all, &v, &nv, err)) != 0)
-		return rc;
-	for (i = 0; i < nv; i++)
-		n += in_ranges(q, nq, v[i].port);
-	if (n > 0 && (r->leases = malloc(n * sizeof(*r->leases))) == NULL) {
-		pa_leases_free(v);
+	rc = pa_list_each(pa, &all, lease_keep, &k, err);
+	if (rc == PA_ENOMEM)
 		return pa__err_nomem(err);
-	}
-	for (i = 0; i < nv; i++)
-		if (in_ranges(q, nq, v[i].port))
-			r->leases[r->nleases++] = v[i];
-	pa_leases_free(v);
-	return 0;
+	return rc;
 }
 
 /* How many ports are leased or held: the length of the merge below. */

@@ -180,7 +180,8 @@ test_who_on_fake(void **state)
  * sockets it has.
  */
 #define MANY_PROCS 24
-#define MANY_BLOCK "[block m]\nports = 26000-26039\n"
+#define MANY_BLOCK "[block m]\nports = 26000-26039\n" \
+    "[block o]\nports = 27000-27009\n"
 
 static void
 many_cmdline(char *buf, size_t len, int64_t pid)
@@ -261,8 +262,10 @@ static void
 test_many_holders_share_processes(void **state)
 {
 	const struct pa_holder *seen[MANY_PROCS] = { NULL };
+	struct pa_request other = { "o", 3, 0, 500, -1, NULL, NULL, 0 };
 	struct fx *x = fx_new(MANY_BLOCK);
 	const struct pa_port_check *p;
+	struct pa_lease *v;
 	struct pa_check *r;
 	struct pa_error err;
 	char cmd[64];
@@ -277,8 +280,15 @@ test_many_holders_share_processes(void **state)
 	}
 	pa_fake_add_proc(x->f, 500, 1, 111, 1000, "make test");
 	lease(x, 2, 500);               /* 26000 26001: held, not by 500 */
+	assert_int_equal(pa_get(x->pa, &other, &v, &n, &err), 0);
+	pa_leases_free(v);              /* 27000-27002: another block's */
 	nh = many_sockets(x->f);
+	assert_int_equal(pa_check(x->pa, NULL, &r, &err), 0);
+	assert_int_equal(r->nleases, 5);
+	assert_int_equal(r->count[PA_PORT_WAITING], 3);
+	pa_check_free(r);
 	assert_int_equal(pa_check(x->pa, "m", &r, &err), 0);
+	assert_int_equal(r->nleases, 2);        /* only the block's */
 	assert_int_equal(r->nholders, nh);
 	assert_int_equal(r->nports, 40);
 	assert_int_equal(r->count[PA_PORT_FOREIGN], 2);
