@@ -413,8 +413,8 @@ struct pa_port_query {
  */
 int pa_who(const struct pa_port_query *q, size_t nq, struct pa_holder **out,
     size_t *n, unsigned *unreadable, struct pa_error *err);
-/* Frees *out of pa_who, the holders' texts included; NULL is fine.  The
- * array must come from pa_who (it is not free()'s to free). */
+/* Frees *out of pa_who or pa_who_from, the holders' texts included; NULL
+ * is fine.  Only this frees it: the array carries its texts with it. */
 void pa_holders_free(struct pa_holder *holders);
 
 /* What pa_check finds on a port. */
