@@ -304,13 +304,17 @@ holders_count(const struct pa_socktab *t)
 	return n;
 }
 
+_Static_assert(sizeof(struct pa_holder) >= sizeof(struct pa_sock),
+    "holders_in_place: a holder must be no smaller than a socket");
+
 /*
  * The holders of t's sockets (t->n > 0), made where the sockets were, so
  * that a table of 10,000 sockets never exists twice: t->socks (from
  * malloc, as pa__socktab_free has it) grows to a head and the holders, and
- * is filled from its end.  Holder j lies at or after socket j's end, and
- * socket i gives holders i.. on, so each socket is copied out before its
- * holders can overwrite it, and none not yet read is overwritten.
+ * is filled from its end.  Socket i gives holders i.. on, and holder j
+ * begins no earlier than socket j (a holder is no smaller than a socket),
+ * so the sockets not yet read, 0..i-1, lie wholly before socket i's
+ * holders; socket i itself is copied out before they are written.
  */
 static int
 holders_in_place(struct collector *c, struct pa_socktab *t,
