@@ -73,6 +73,7 @@ struct collector {
 	struct pa__strpool pool;    /* the texts the holders point at */
 };
 
+/* An empty collector over os. */
 static void
 collector_init(struct collector *c, const struct pa_os *os)
 {
@@ -413,6 +414,7 @@ port_ranges(const struct pa_port_query *q, size_t nq, struct pa_portq **out,
 	return 0;
 }
 
+/* pa_who on os; *source (when not NULL) says where the table came from. */
 static int
 who_os(const struct pa_os *os, const struct pa_port_query *q, size_t nq,
     struct pa_holder **out, size_t *n, unsigned *unreadable,
@@ -542,6 +544,7 @@ check_ranges(struct pa *pa, const char *block, struct pa_portq **q,
 	return 0;
 }
 
+/* Is port in one of q[0..nq)? */
 static int
 in_ranges(const struct pa_portq *q, size_t nq, uint16_t port)
 {
@@ -560,6 +563,7 @@ struct lease_sink {
 	size_t nq, cap;
 };
 
+/* pa_list_each's callback: keeps l when it is on a checked port. */
 static int
 lease_keep(const struct pa_lease *l, void *arg)
 {
