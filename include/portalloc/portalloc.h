@@ -378,22 +378,26 @@ enum pa_sock_state {
 const char *pa_sock_state_name(int state, unsigned proto);
 
 /* One socket and one process holding it; a socket shared by n processes
- * gives n holders, a socket no process holds (TIME_WAIT) one with pid 0. */
+ * gives n holders, a socket no process holds (TIME_WAIT) one with pid 0.
+ * The texts are never NULL ("" when unknown, name "?" for a process that
+ * could not be read) and belong to the array they came in: each is stored
+ * once however many holders show it, and lives until pa_holders_free (or
+ * pa_check_free) frees the array. */
 struct pa_holder {
 	unsigned proto;           /* PA_TCP or PA_UDP */
 	int family;               /* 4 or 6 */
-	char local[PA_ADDR_MAX];
+	const char *local;        /* the local address */
+	const char *remote;       /* "" for a socket with no peer */
 	uint16_t port;
-	char remote[PA_ADDR_MAX]; /* "" for a socket with no peer */
 	uint16_t rport;
 	int state;
 	uint64_t inode;
 	int64_t pid;              /* 0: no process */
 	int64_t ppid;
 	int64_t uid;              /* the process's, else the socket's; -1 */
-	char user[32];
-	char name[64];
-	char cmdline[PA_CMD_MAX];
+	const char *user;         /* "" if unknown */
+	const char *name;
+	const char *cmdline;
 	int foreign;              /* pa_check: not the lease owner's */
 };
 
@@ -409,7 +413,8 @@ struct pa_port_query {
  */
 int pa_who(const struct pa_port_query *q, size_t nq, struct pa_holder **out,
     size_t *n, unsigned *unreadable, struct pa_error *err);
-/* Frees *out of pa_who; NULL is fine. */
+/* Frees *out of pa_who or pa_who_from, the holders' texts included; NULL
+ * is fine.  Only this frees it: the array carries its texts with it. */
 void pa_holders_free(struct pa_holder *holders);
 
 /* What pa_check finds on a port. */
@@ -428,8 +433,7 @@ const char *pa_port_status_name(enum pa_port_status s);
 struct pa_port_check {
 	uint16_t port;
 	enum pa_port_status status;
-	int leased;
-	struct pa_lease lease;    /* when leased */
+	const struct pa_lease *lease; /* into leases[]; NULL when not leased */
 	size_t first, n;          /* its holders: holders[first..first+n) */
 };
 
@@ -438,6 +442,8 @@ struct pa_check {
 	size_t nports;
 	struct pa_holder *holders;
 	size_t nholders;
+	struct pa_lease *leases;     /* the leases on the ports checked */
+	size_t nleases;
 	unsigned count[PA_PORT_NSTATUS]; /* ports by status, free included */
 	unsigned unreadable;
 	const char *source;              /* where the holders came from */
@@ -449,7 +455,8 @@ struct pa_check {
  */
 int pa_check(struct pa *pa, const char *block, struct pa_check **out,
     struct pa_error *err);
-/* Frees *out of pa_check, holders included; NULL is fine. */
+/* Frees *out of pa_check, holders, their texts and leases included; NULL
+ * is fine. */
 void pa_check_free(struct pa_check *c);
 
 /*

@@ -35,14 +35,15 @@ print_port(const struct pa_check *r, const struct pa_port_check *p)
 	size_t i;
 
 	printf("%-5u  %-8s  ", p->port, pa_port_status_name(p->status));
-	out_text(cmd, sizeof(cmd), p->lease.command);
-	if (p->leased)
+	if (p->lease != NULL) {
+		out_text(cmd, sizeof(cmd), p->lease->command);
 		printf("leased to pid %" PRId64 " (%s)%s\n",
-		    p->lease.owner_pid, cmd,
-		    p->lease.state == PA_LEASE_DEAD ? ", which is gone" :
-		    p->lease.state == PA_LEASE_EXPIRED ? ", expired" : "");
-	else
+		    p->lease->owner_pid, cmd,
+		    p->lease->state == PA_LEASE_DEAD ? ", which is gone" :
+		    p->lease->state == PA_LEASE_EXPIRED ? ", expired" : "");
+	} else {
 		printf("not leased\n");
+	}
 	for (i = 0; i < p->n; i++)
 		print_holder(&r->holders[p->first + i]);
 }
@@ -59,15 +60,16 @@ print_json(const struct pa_check *r)
 		p = &r->ports[i];
 		printf("%s{\"port\":%u,\"status\":\"%s\",\"lease\":",
 		    i ? ",\n " : "", p->port, pa_port_status_name(p->status));
-		if (p->leased)
-			out_lease_json(stdout, &p->lease);
+		if (p->lease != NULL)
+			out_lease_json(stdout, p->lease);
 		else
 			printf("null");
 		printf(",\"holders\":[");
 		for (j = 0; j < p->n; j++) {
 			const struct pa_holder *h = &r->holders[p->first + j];
 			fputs(j ? "," : "", stdout);
-			out_holder_json(stdout, h, p->leased && h->pid != 0);
+			out_holder_json(stdout, h,
+			    p->lease != NULL && h->pid != 0);
 		}
 		printf("]}");
 	}

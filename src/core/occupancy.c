@@ -1,12 +1,19 @@
 /*
  * Occupancy: who holds a port (pa_who), and leases checked against the
  * kernel's tables (pa_check).  One table dump and one process scan per
- * call, whatever the number of ports.
+ * call, whatever the number of ports.  Memory follows the sockets found,
+ * so it is kept small (issue 14): a holder points at texts stored once per
+ * result (strpool.h) instead of carrying copies of its process's, the
+ * holders are built where the socket table was, and a checked port points
+ * at its lease.
  */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/core.h"
+#include "core/strpool.h"
 
 const char *
 pa_sock_state_name(int state, unsigned proto)
@@ -35,129 +42,310 @@ pa_port_status_name(enum pa_port_status s)
 	return (unsigned)s < PA_PORT_NSTATUS ? names[s] : "?";
 }
 
-/* What is known of each process met, so each is read once. */
-struct procs {
-	struct pa_proc *v;
-	int *ok;
-	size_t n, cap;
+/*
+ * What is known of each process met, so that each is read once: what
+ * check needs to walk up to a lease's owner, and the texts a holder shows
+ * (interned; NULL until a holder needed them).  Found by pid through a
+ * hash table of indexes.
+ */
+struct proc_ent {
+	int64_t pid, ppid, uid;
+	uint64_t start;
+	const char *name, *cmdline;
+	int ok;                     /* 0: gone, or not readable at all */
 };
 
-/* The process, or NULL when it is gone (or cannot be read at all). */
-static const struct pa_proc *
-proc_get(const struct pa_os *os, struct procs *c, int64_t pid)
-{
-	struct pa_proc *nv;
-	int *nok;
-	size_t i;
+/* A user's name, looked up once per uid. */
+struct user_ent {
+	int64_t uid;
+	const char *name;
+};
 
-	for (i = 0; i < c->n; i++)
-		if (c->v[i].pid == pid)
-			return c->ok[i] ? &c->v[i] : NULL;
-	if (c->n == c->cap) {
-		c->cap = c->cap ? 2 * c->cap : 32;
-		nv = realloc(c->v, c->cap * sizeof(*nv));
-		if (nv != NULL)
-			c->v = nv;
-		nok = realloc(c->ok, c->cap * sizeof(*nok));
-		if (nok != NULL)
-			c->ok = nok;
-		if (nv == NULL || nok == NULL)
-			return NULL;
-	}
-	c->ok[c->n] = pa__proc(os, pid, PA_PROC_CMDLINE, &c->v[c->n],
-	    NULL) == 0;
-	c->v[c->n].pid = pid;
-	return c->ok[c->n++] ? &c->v[c->n - 1] : NULL;
-}
+/* The state of one pa_who or pa_check: processes, users, strings. */
+struct collector {
+	const struct pa_os *os;
+	struct proc_ent *procs;
+	size_t nprocs, capprocs;
+	uint32_t *slots;            /* index + 1 into procs; 0: empty */
+	size_t nslots;
+	struct user_ent *users;
+	size_t nusers, capusers;
+	struct pa__strpool pool;    /* the texts the holders point at */
+};
 
+/* An empty collector over os. */
 static void
-procs_free(struct procs *c)
+collector_init(struct collector *c, const struct pa_os *os)
 {
-	free(c->v);
-	free(c->ok);
+	memset(c, 0, sizeof(*c));
+	c->os = os;
 }
 
-/* Growing array of holders. */
-struct holders {
-	struct pa_holder *v;
-	size_t n, cap;
-};
-
-static int
-holder_push(struct holders *h, const struct pa_holder *x)
+/* Frees the collector, and the pool's strings unless holders_own took
+ * them. */
+static void
+collector_free(struct collector *c)
 {
-	struct pa_holder *nv;
+	free(c->procs);
+	free(c->slots);
+	free(c->users);
+	pa__strpool_free(&c->pool);
+}
 
-	if (h->n == h->cap) {
-		h->cap = h->cap ? 2 * h->cap : 32;
-		if ((nv = realloc(h->v, h->cap * sizeof(*nv))) == NULL)
-			return PA_ENOMEM;
-		h->v = nv;
-	}
-	h->v[h->n++] = *x;
+/* Where pid is in the table, or the empty slot where it would go. */
+static size_t
+pid_slot(const struct collector *c, int64_t pid)
+{
+	size_t i = (size_t)(((uint64_t)pid * 0x9E3779B97F4A7C15u) >> 40) &
+	    (c->nslots - 1);
+
+	while (c->slots[i] != 0 && c->procs[c->slots[i] - 1].pid != pid)
+		i = (i + 1) & (c->nslots - 1);
+	return i;
+}
+
+/* Room for one more process (the table at half load at most); 0 or -1. */
+static int
+procs_grow(struct collector *c)
+{
+	size_t i, n;
+	uint32_t *ns;
+
+	if (pa__grow(&c->procs, &c->capprocs, c->nprocs,
+	    sizeof(*c->procs)) != 0 || c->nprocs >= UINT32_MAX - 1)
+		return -1;
+	if (2 * (c->nprocs + 1) <= c->nslots)
+		return 0;
+	n = c->nslots ? 2 * c->nslots : 64;
+	if ((ns = calloc(n, sizeof(*ns))) == NULL)
+		return -1;
+	free(c->slots);
+	c->slots = ns;
+	c->nslots = n;
+	for (i = 0; i < c->nprocs; i++)
+		c->slots[pid_slot(c, c->procs[i].pid)] = (uint32_t)i + 1;
 	return 0;
 }
 
+/* The process's entry, read when first met, its texts too when text is
+ * set; NULL only when out of memory (a gone process has ok 0). */
+static const struct proc_ent *
+proc_get(struct collector *c, int64_t pid, int text)
+{
+	struct proc_ent *e = NULL;
+	struct pa_proc p;
+	size_t i;
+
+	if (c->nslots > 0 && c->slots[i = pid_slot(c, pid)] != 0) {
+		e = &c->procs[c->slots[i] - 1];
+		if (!text || !e->ok || e->name != NULL)
+			return e;
+	}
+	if (e == NULL) {
+		if (procs_grow(c) != 0)
+			return NULL;
+		e = &c->procs[c->nprocs];
+		memset(e, 0, sizeof(*e));
+		e->pid = pid;
+		c->slots[pid_slot(c, pid)] = (uint32_t)++c->nprocs;
+	}
+	if (!(e->ok = pa__proc(c->os, pid, text ? PA_PROC_CMDLINE : 0, &p,
+	    NULL) == 0))
+		return e;
+	e->ppid = p.ppid;
+	e->uid = p.uid;
+	e->start = p.start;
+	if (text && ((e->name = pa__strpool_intern(&c->pool, p.name)) ==
+	    NULL || (e->cmdline = pa__strpool_intern(&c->pool, p.cmdline)) ==
+	    NULL)) {
+		e->name = NULL;
+		return NULL;
+	}
+	return e;
+}
+
+/* The name of uid ("" if unknown), interned; NULL when out of memory. */
+static const char *
+user_of(struct collector *c, int64_t uid)
+{
+	char buf[32];
+	size_t i;
+
+	for (i = 0; i < c->nusers; i++)
+		if (c->users[i].uid == uid)
+			return c->users[i].name;
+	if (pa__grow(&c->users, &c->capusers, c->nusers,
+	    sizeof(*c->users)) != 0)
+		return NULL;
+	buf[0] = '\0';
+	c->os->user_name(c->os->ctx, uid, buf, sizeof(buf));
+	c->users[c->nusers].uid = uid;
+	c->users[c->nusers].name = pa__strpool_intern(&c->pool, buf);
+	return c->users[c->nusers++].name;
+}
+
+/*
+ * A holders array owns the texts its holders point at: their chunks hang
+ * in a head just before the array, which pa_holders_free frees too.
+ */
+union holders_head {
+	struct pa__strchunk *strings;
+	max_align_t align;
+};
+
+/* Hands the collector's strings to the holders v (which must not be
+ * NULL). */
 static void
-socket_part(struct pa_holder *h, const struct pa_sock *s)
+holders_own(struct pa_holder *v, struct collector *c)
+{
+	union holders_head *head = (union holders_head *)v - 1;
+
+	head->strings = pa__strpool_take(&c->pool);
+}
+
+void
+pa_holders_free(struct pa_holder *holders)
+{
+	union holders_head *head;
+
+	if (holders == NULL)
+		return;
+	head = (union holders_head *)holders - 1;
+	pa__strchunks_free(head->strings);
+	free(head);
+}
+
+/* The socket's half of a holder; 0 or PA_ENOMEM. */
+static int
+socket_part(struct collector *c, struct pa_holder *h,
+    const struct pa_sock *s)
 {
 	static const unsigned char zero[16];
+	char a[PA_ADDR_MAX];
 
 	memset(h, 0, sizeof(*h));
 	h->proto = s->proto;
 	h->family = s->family;
-	pa__addr_format(s->family, s->local, h->local, sizeof(h->local));
 	h->port = s->lport;
-	if (s->rport != 0 || memcmp(s->remote, zero, 16) != 0)
-		pa__addr_format(s->family, s->remote, h->remote,
-		    sizeof(h->remote));
 	h->rport = s->rport;
 	h->state = s->state;
 	h->inode = s->inode;
 	h->uid = s->uid;
-}
-
-static void
-process_part(const struct pa_os *os, struct procs *c, struct pa_holder *h,
-    int64_t pid)
-{
-	const struct pa_proc *p = proc_get(os, c, pid);
-
-	h->pid = pid;
-	if (p != NULL) {
-		h->ppid = p->ppid;
-		if (p->uid >= 0)
-			h->uid = p->uid;
-		pa__strlcpy(h->name, p->name, sizeof(h->name));
-		pa__strlcpy(h->cmdline, p->cmdline, sizeof(h->cmdline));
-	} else {
-		pa__strlcpy(h->name, "?", sizeof(h->name));
-	}
-	os->user_name(os->ctx, h->uid, h->user, sizeof(h->user));
-}
-
-/* One holder per (socket, process); one with pid 0 for an orphan. */
-static int
-holders_of(const struct pa_os *os, struct procs *c,
-    const struct pa_socktab *t, const struct pa_sock *s, struct holders *out)
-{
-	struct pa_holder h;
-	size_t i;
-
-	socket_part(&h, s);
-	if (s->npids == 0) {
-		if (s->uid >= 0)
-			os->user_name(os->ctx, s->uid, h.user, sizeof(h.user));
-		return holder_push(out, &h);
-	}
-	for (i = 0; i < s->npids; i++) {
-		process_part(os, c, &h, t->pids[s->first_pid + i]);
-		if (holder_push(out, &h) != 0)
+	h->remote = h->user = h->name = h->cmdline = "";
+	pa__addr_format(s->family, s->local, a, sizeof(a));
+	if ((h->local = pa__strpool_intern(&c->pool, a)) == NULL)
+		return PA_ENOMEM;
+	if (s->rport != 0 || memcmp(s->remote, zero, 16) != 0) {
+		pa__addr_format(s->family, s->remote, a, sizeof(a));
+		if ((h->remote = pa__strpool_intern(&c->pool, a)) == NULL)
 			return PA_ENOMEM;
 	}
+	if (s->npids == 0 && s->uid >= 0 &&
+	    (h->user = user_of(c, s->uid)) == NULL)
+		return PA_ENOMEM;
 	return 0;
 }
 
+/* The process's half of a holder whose socket half is s; 0 or
+ * PA_ENOMEM. */
+static int
+process_part(struct collector *c, struct pa_holder *h,
+    const struct pa_sock *s, int64_t pid)
+{
+	const struct proc_ent *p = proc_get(c, pid, 1);
+
+	if (p == NULL)
+		return PA_ENOMEM;
+	h->pid = pid;
+	h->ppid = 0;
+	h->uid = s->uid;
+	h->name = "?";
+	h->cmdline = "";
+	if (p->ok) {
+		h->ppid = p->ppid;
+		if (p->uid >= 0)
+			h->uid = p->uid;
+		h->name = p->name;
+		h->cmdline = p->cmdline;
+	}
+	return (h->user = user_of(c, h->uid)) != NULL ? 0 : PA_ENOMEM;
+}
+
+/* One holder per (socket, process), one with pid 0 for an orphan, into
+ * out[0..); how many.  s must not lie where out is. */
+static int
+holders_of(struct collector *c, const struct pa_socktab *t,
+    const struct pa_sock *s, struct pa_holder *out, size_t *n)
+{
+	size_t i;
+
+	if (socket_part(c, &out[0], s) != 0)
+		return PA_ENOMEM;
+	*n = 1;
+	for (i = 0; i < s->npids; i++) {
+		if (i > 0)
+			out[i] = out[0];
+		if (process_part(c, &out[i], s, t->pids[s->first_pid + i]) !=
+		    0)
+			return PA_ENOMEM;
+	}
+	if (s->npids > 1)
+		*n = s->npids;
+	return 0;
+}
+
+/* How many holders the sockets of t give. */
+static size_t
+holders_count(const struct pa_socktab *t)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t->n; i++)
+		n += t->socks[i].npids ? t->socks[i].npids : 1;
+	return n;
+}
+
+_Static_assert(sizeof(struct pa_holder) >= sizeof(struct pa_sock),
+    "holders_in_place: a holder must be no smaller than a socket");
+
+/*
+ * The holders of t's sockets (t->n > 0), made where the sockets were, so
+ * that a table of 10,000 sockets never exists twice: t->socks (from
+ * malloc, as pa__socktab_free has it) grows to a head and the holders, and
+ * is filled from its end.  Socket i gives holders i.. on, and holder j
+ * begins no earlier than socket j (a holder is no smaller than a socket),
+ * so the sockets not yet read, 0..i-1, lie wholly before socket i's
+ * holders; socket i itself is copied out before they are written.
+ */
+static int
+holders_in_place(struct collector *c, struct pa_socktab *t,
+    struct pa_holder **out, size_t *n)
+{
+	union holders_head *head;
+	struct pa_holder *v;
+	struct pa_sock s;
+	size_t nh = holders_count(t), at = nh, i, k;
+
+	if (nh > (SIZE_MAX - sizeof(*head)) / sizeof(*v) ||
+	    (head = realloc(t->socks, sizeof(*head) + nh * sizeof(*v))) ==
+	    NULL)
+		return PA_ENOMEM;
+	t->socks = (struct pa_sock *)(void *)head;
+	v = (struct pa_holder *)(head + 1);
+	for (i = t->n; i-- > 0; at -= k) {
+		memcpy(&s, &t->socks[i], sizeof(s));
+		k = s.npids ? s.npids : 1;
+		if (holders_of(c, t, &s, v + at - k, &k) != 0)
+			return PA_ENOMEM;
+	}
+	head->strings = NULL;
+	t->socks = NULL; /* the holders' now */
+	*out = v;
+	*n = nh;
+	return 0;
+}
+
+/* The order of pa_who: port, protocol, family, listeners first, pid. */
 static int
 by_port(const void *a, const void *b)
 {
@@ -175,53 +363,47 @@ by_port(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-/* Every holder of the ports in q, sorted. */
+/* Every holder of the ports in q, sorted, into *out (NULL when none),
+ * its texts in c's pool. */
 static int
-collect(const struct pa_os *os, const struct pa_portq *q, size_t nq,
-    struct holders *out, unsigned *unreadable, const char **source,
-    struct pa_error *err)
-{
-	struct pa_socktab t;
-	struct procs c;
-	size_t i;
-	int rc;
-
-	memset(&c, 0, sizeof(c));
-	if ((rc = os->sockets(os->ctx, q, nq, 1, &t, err)) != 0)
-		return rc;
-	for (i = 0; rc == 0 && i < t.n; i++)
-		if (holders_of(os, &c, &t, &t.socks[i], out) != 0)
-			rc = pa__err(err, PA_ENOMEM, "out of memory");
-	*unreadable = t.unreadable;
-	if (source != NULL)
-		*source = t.source; /* a static string */
-	pa__socktab_free(&t);
-	procs_free(&c);
-	if (rc == 0 && out->n > 1)
-		qsort(out->v, out->n, sizeof(*out->v), by_port);
-	return rc;
-}
-
-static int
-who_os(const struct pa_os *os, const struct pa_port_query *q, size_t nq,
+collect(struct collector *c, const struct pa_portq *q, size_t nq,
     struct pa_holder **out, size_t *n, unsigned *unreadable,
     const char **source, struct pa_error *err)
 {
-	struct holders h = { NULL, 0, 0 };
-	struct pa_portq *pq;
-	size_t i;
+	struct pa_socktab t;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	*unreadable = 0;
-	if (nq == 0)
-		return 0;
-	if ((pq = calloc(nq, sizeof(*pq))) == NULL)
-		return pa__err(err, PA_ENOMEM, "out of memory");
+	if ((rc = c->os->sockets(c->os->ctx, q, nq, 1, &t, err)) != 0)
+		return rc;
+	*unreadable = t.unreadable;
+	if (source != NULL)
+		*source = t.source; /* a static string */
+	if (t.n > 0 && holders_in_place(c, &t, out, n) != 0)
+		rc = pa__err_nomem(err);
+	pa__socktab_free(&t);
+	if (rc != 0)
+		return rc;
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), by_port);
+	return 0;
+}
+
+/* The port ranges of q, checked, as the OS seam takes them, into *out. */
+static int
+port_ranges(const struct pa_port_query *q, size_t nq, struct pa_portq **out,
+    struct pa_error *err)
+{
+	struct pa_portq *pq;
+	size_t i;
+
+	if ((*out = pq = calloc(nq, sizeof(*pq))) == NULL)
+		return pa__err_nomem(err);
 	for (i = 0; i < nq; i++) {
 		if (q[i].first == 0 || q[i].first > q[i].last) {
 			free(pq);
+			*out = NULL;
 			return pa__err(err, PA_EUSAGE, "bad port range %u-%u",
 			    q[i].first, q[i].last);
 		}
@@ -229,17 +411,34 @@ who_os(const struct pa_os *os, const struct pa_port_query *q, size_t nq,
 		pq[i].last = q[i].last;
 		pq[i].protos = q[i].protos ? q[i].protos : PA_BOTH;
 	}
-	rc = collect(os, pq, nq, &h, unreadable, source, err);
-	free(pq);
-	if (rc != 0) {
-		free(h.v);
-		return rc;
-	}
-	*out = h.v;
-	*n = h.n;
 	return 0;
 }
 
+/* pa_who on os; *source (when not NULL) says where the table came from. */
+static int
+who_os(const struct pa_os *os, const struct pa_port_query *q, size_t nq,
+    struct pa_holder **out, size_t *n, unsigned *unreadable,
+    const char **source, struct pa_error *err)
+{
+	struct collector c;
+	struct pa_portq *pq;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	*unreadable = 0;
+	if (nq == 0)
+		return 0;
+	if ((rc = port_ranges(q, nq, &pq, err)) != 0)
+		return rc;
+	collector_init(&c, os);
+	rc = collect(&c, pq, nq, out, n, unreadable, source, err);
+	free(pq);
+	if (rc == 0 && *out != NULL)
+		holders_own(*out, &c);
+	collector_free(&c);
+	return rc;
+}
 int
 pa__who_os(const struct pa_os *os, const struct pa_port_query *q, size_t nq,
     struct pa_holder **out, size_t *n, unsigned *unreadable,
@@ -265,25 +464,18 @@ pa_who_from(const struct pa_port_query *q, size_t nq,
 	    err);
 }
 
-void
-pa_holders_free(struct pa_holder *holders)
-{
-	free(holders);
-}
-
 /*
  * Is pid the lease's owner or one of its descendants?  Walks up the parent
  * chain; the owner is matched with its start time too.
  */
 static int
-owned_by(const struct pa_os *os, struct procs *c, int64_t pid,
-    const struct pa_lease *l)
+owned_by(struct collector *c, int64_t pid, const struct pa_lease *l)
 {
-	const struct pa_proc *p;
+	const struct proc_ent *p;
 	int depth;
 
 	for (depth = 0; pid > 1 && depth < 64; depth++) {
-		if ((p = proc_get(os, c, pid)) == NULL)
+		if ((p = proc_get(c, pid, 0)) == NULL || !p->ok)
 			return 0;
 		if (pid == l->owner_pid)
 			return p->start == 0 || p->start == l->owner_start;
@@ -294,8 +486,8 @@ owned_by(const struct pa_os *os, struct procs *c, int64_t pid,
 
 /* The status of one port from its lease (or none) and its holders. */
 static enum pa_port_status
-judge(struct pa *pa, struct procs *c, const struct pa_lease *l,
-    struct pa_holder *h, size_t n)
+judge(struct collector *c, const struct pa_lease *l, struct pa_holder *h,
+    size_t n)
 {
 	size_t i, procs = 0, foreign = 0;
 
@@ -303,8 +495,7 @@ judge(struct pa *pa, struct procs *c, const struct pa_lease *l,
 		if (h[i].pid == 0)
 			continue;
 		procs++;
-		h[i].foreign = l != NULL &&
-		    !owned_by(pa->os, c, h[i].pid, l);
+		h[i].foreign = l != NULL && !owned_by(c, h[i].pid, l);
 		foreign += h[i].foreign;
 	}
 	if (l != NULL) {
@@ -333,7 +524,7 @@ check_ranges(struct pa *pa, const char *block, struct pa_portq **q,
 	*total = 0;
 	*nq = 0;
 	if ((*q = calloc(cfg->nblocks + 1, sizeof(**q))) == NULL)
-		return pa__err(err, PA_ENOMEM, "out of memory");
+		return pa__err_nomem(err);
 	for (i = 0; i < cfg->nblocks; i++) {
 		b = &cfg->blocks[i];
 		if (block != NULL && strcmp(b->name, block) != 0)
@@ -353,6 +544,7 @@ check_ranges(struct pa *pa, const char *block, struct pa_portq **q,
 	return 0;
 }
 
+/* Is port in one of q[0..nq)? */
 static int
 in_ranges(const struct pa_portq *q, size_t nq, uint16_t port)
 {
@@ -364,26 +556,73 @@ in_ranges(const struct pa_portq *q, size_t nq, uint16_t port)
 	return 0;
 }
 
-/* Merges the leases and the holders, both sorted by port. */
+/* Where check_leases gathers the leases on the checked ports. */
+struct lease_sink {
+	struct pa_check *r;
+	const struct pa_portq *q;
+	size_t nq, cap;
+};
+
+/* pa_list_each's callback: keeps l when it is on a checked port. */
 static int
-classify(struct pa *pa, struct pa_check *r, const struct pa_portq *q,
-    size_t nq, const struct pa_lease *v, size_t nv, unsigned total)
+lease_keep(const struct pa_lease *l, void *arg)
 {
-	struct procs c;
-	struct pa_port_check *pc;
-	size_t i = 0, j = 0, k;
+	struct lease_sink *k = arg;
+
+	if (!in_ranges(k->q, k->nq, l->port))
+		return 0;
+	return pa__leases_push(&k->r->leases, &k->r->nleases, &k->cap, l);
+}
+
+/* The leases on the ports of q, in port order, into r->leases: only
+ * those, read one at a time, so that a store with many leases elsewhere
+ * costs nothing here. */
+static int
+check_leases(struct pa *pa, struct pa_check *r, const struct pa_portq *q,
+    size_t nq, struct pa_error *err)
+{
+	struct pa_filter all = PA_FILTER_INIT;
+	struct lease_sink k = { r, q, nq, 0 };
+	int rc;
+
+	rc = pa_list_each(pa, &all, lease_keep, &k, err);
+	if (rc == PA_ENOMEM)
+		return pa__err_nomem(err);
+	return rc;
+}
+
+/* How many ports are leased or held: the length of the merge below. */
+static size_t
+ports_count(const struct pa_check *r)
+{
+	size_t i = 0, j = 0, n = 0;
 	uint16_t port;
 
-	memset(&c, 0, sizeof(c));
-	if ((r->ports = calloc(nv + r->nholders + 1, sizeof(*r->ports))) ==
-	    NULL)
-		return PA_ENOMEM;
-	while (i < nv || j < r->nholders) {
-		if (i < nv && !in_ranges(q, nq, v[i].port)) {
+	while (i < r->nleases || j < r->nholders) {
+		port = i < r->nleases ? r->leases[i].port : 65535;
+		if (j < r->nholders && r->holders[j].port < port)
+			port = r->holders[j].port;
+		while (j < r->nholders && r->holders[j].port == port)
+			j++;
+		if (i < r->nleases && r->leases[i].port == port)
 			i++;
-			continue;
-		}
-		port = i < nv ? v[i].port : 65535;
+		n++;
+	}
+	return n;
+}
+
+/* Merges the leases and the holders, both sorted by port. */
+static int
+classify(struct collector *c, struct pa_check *r, unsigned total)
+{
+	struct pa_port_check *pc;
+	size_t i = 0, j = 0, k, n = ports_count(r);
+	uint16_t port;
+
+	if (n > 0 && (r->ports = calloc(n, sizeof(*r->ports))) == NULL)
+		return PA_ENOMEM;
+	while (i < r->nleases || j < r->nholders) {
+		port = i < r->nleases ? r->leases[i].port : 65535;
 		if (j < r->nholders && r->holders[j].port < port)
 			port = r->holders[j].port;
 		pc = &r->ports[r->nports++];
@@ -393,30 +632,44 @@ classify(struct pa *pa, struct pa_check *r, const struct pa_portq *q,
 			;
 		pc->n = k - j;
 		j = k;
-		if (i < nv && v[i].port == port) {
-			pc->leased = 1;
-			pc->lease = v[i++];
-		}
-		pc->status = judge(pa, &c, pc->leased ? &pc->lease : NULL,
-		    r->holders + pc->first, pc->n);
+		if (i < r->nleases && r->leases[i].port == port)
+			pc->lease = &r->leases[i++];
+		pc->status = judge(c, pc->lease, r->holders + pc->first, pc->n);
 		r->count[pc->status]++;
 	}
 	r->count[PA_PORT_FREE] = total - (unsigned)r->nports;
-	procs_free(&c);
 	return 0;
+}
+
+/* pa_check's work once r exists: leases, holders, then each port. */
+static int
+check_fill(struct pa *pa, struct pa_check *r, const struct pa_portq *q,
+    size_t nq, unsigned total, struct pa_error *err)
+{
+	struct collector c;
+	int rc;
+
+	if ((rc = check_leases(pa, r, q, nq, err)) != 0)
+		return rc;
+	collector_init(&c, pa->os);
+	rc = collect(&c, q, nq, &r->holders, &r->nholders, &r->unreadable,
+	    &r->source, err);
+	if (rc == 0 && classify(&c, r, total) != 0)
+		rc = pa__err_nomem(err);
+	if (r->holders != NULL)
+		holders_own(r->holders, &c);
+	collector_free(&c);
+	return rc;
 }
 
 int
 pa_check(struct pa *pa, const char *block, struct pa_check **out,
     struct pa_error *err)
 {
-	struct pa_filter all = PA_FILTER_INIT;
-	struct holders h = { NULL, 0, 0 };
-	struct pa_lease *v = NULL;
 	struct pa_portq *q;
 	struct pa_check *r;
 	unsigned total;
-	size_t nq, nv = 0;
+	size_t nq;
 	int rc;
 
 	*out = NULL;
@@ -424,18 +677,10 @@ pa_check(struct pa *pa, const char *block, struct pa_check **out,
 		return rc;
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		free(q);
-		return pa__err(err, PA_ENOMEM, "out of memory");
+		return pa__err_nomem(err);
 	}
-	rc = pa_list(pa, &all, &v, &nv, err);
-	if (rc == 0)
-		rc = collect(pa->os, q, nq, &h, &r->unreadable, &r->source,
-		    err);
-	r->holders = h.v;
-	r->nholders = h.n;
-	if (rc == 0 && classify(pa, r, q, nq, v, nv, total) != 0)
-		rc = pa__err(err, PA_ENOMEM, "out of memory");
+	rc = check_fill(pa, r, q, nq, total, err);
 	free(q);
-	pa_leases_free(v);
 	if (rc != 0) {
 		pa_check_free(r);
 		return rc;
@@ -450,6 +695,7 @@ pa_check_free(struct pa_check *c)
 	if (c == NULL)
 		return;
 	free(c->ports);
-	free(c->holders);
+	pa_holders_free(c->holders);
+	free(c->leases);
 	free(c);
 }

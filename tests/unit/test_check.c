@@ -1,4 +1,5 @@
 /* pa_check's classification and the default owner, on the fake OS. */
+#include <stdio.h>
 #include <string.h>
 
 #include "fixture.h"
@@ -66,7 +67,8 @@ test_classification(void **state)
 	assert_int_equal(port(r, 25002)->status, PA_PORT_WAITING);
 	p = port(r, 25003);
 	assert_int_equal(p->status, PA_PORT_FOREIGN);
-	assert_int_equal(p->lease.owner_pid, 500);
+	assert_non_null(p->lease);
+	assert_int_equal(p->lease->owner_pid, 500);
 	assert_int_equal(p->n, 1);
 	assert_int_equal(r->holders[p->first].pid, 600);
 	assert_true(r->holders[p->first].foreign);
@@ -82,10 +84,10 @@ test_classification(void **state)
 	assert_true(r->holders[p->first + 1].foreign);
 	assert_int_equal(port(r, 25005)->status, PA_PORT_STALE);
 	assert_int_equal(port(r, 25006)->status, PA_PORT_INTRUDER);
-	assert_false(port(r, 25006)->leased);
+	assert_null(port(r, 25006)->lease);
 	assert_int_equal(port(r, 25007)->status, PA_PORT_ORPHAN);
 	assert_int_equal(port(r, 25008)->status, PA_PORT_ORPHAN);
-	assert_true(port(r, 25008)->leased);
+	assert_non_null(port(r, 25008)->lease);
 	assert_null(port(r, 25009));
 	assert_int_equal(r->count[PA_PORT_FREE], 1);
 	assert_int_equal(r->count[PA_PORT_OK], 2);
@@ -169,6 +171,191 @@ test_who_on_fake(void **state)
 	pa_fake_free(f);
 }
 
+/*
+ * Many holders sharing few processes, as under load: 24 processes with
+ * sockets on 40 ports (TCP and UDP, v4 and v6, listeners shared by up to
+ * three of them, orphans, a holder that is gone).  Every holder must carry
+ * its own process's name, command line, parent and user, every port its
+ * status and holders; a process's texts are stored once, however many
+ * sockets it has.
+ */
+#define MANY_PROCS 24
+#define MANY_BLOCK "[block m]\nports = 26000-26039\n" \
+    "[block o]\nports = 27000-27009\n"
+
+static void
+many_cmdline(char *buf, size_t len, int64_t pid)
+{
+	snprintf(buf, len, "worker-%lld --id %lld", (long long)pid,
+	    (long long)pid * 7);
+}
+
+/* Sockets: port i has one held by pid 1000+i%24, and every fourth one a
+ * second, shared by 1000+(i+5)%24 and 1000+(i+11)%24 (a gone 999 as
+ * well on port 26003); every fifth an orphan. */
+static size_t
+many_sockets(struct pa_fake *f)
+{
+	int64_t one[1], shared[3];
+	size_t i, n = 0;
+
+	for (i = 0; i < 40; i++) {
+		one[0] = 1000 + (int64_t)(i % MANY_PROCS);
+		pa_fake_add_sock(f, i % 2 ? PA_UDP : PA_TCP, i % 3 ? 4 : 6,
+		    (uint16_t)(26000 + i), i % 2 ? PA_SOCK_CLOSE :
+		    PA_SOCK_LISTEN, one, 1);
+		n++;
+		if (i % 4 == 3) {
+			shared[0] = 1000 + (int64_t)((i + 5) % MANY_PROCS);
+			shared[1] = 1000 + (int64_t)((i + 11) % MANY_PROCS);
+			shared[2] = 999;
+			pa_fake_add_sock_at(f, PA_TCP, "0.0.0.0",
+			    (uint16_t)(26000 + i), PA_SOCK_ESTABLISHED, shared,
+			    i == 3 ? 3 : 2);
+			n += i == 3 ? 3 : 2;
+		}
+		if (i % 5 == 4) {
+			pa_fake_add_sock(f, PA_TCP, 4, (uint16_t)(26000 + i),
+			    PA_SOCK_TIME_WAIT, NULL, 0);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* h shows its process as the fake has it; *seen remembers the first
+ * texts of each pid, which every later holder of the pid must share. */
+static void
+many_holder_ok(const struct pa_holder *h, const struct pa_holder **seen)
+{
+	char want[64], user[32];
+
+	assert_non_null(h->local);
+	assert_non_null(h->remote);
+	assert_non_null(h->user);
+	if (h->pid == 0) {
+		assert_string_equal(h->name, "");
+		return;
+	}
+	if (h->pid == 999) {            /* gone: nothing of another's */
+		assert_string_equal(h->name, "?");
+		assert_string_equal(h->cmdline, "");
+		assert_int_equal(h->ppid, 0);
+		return;
+	}
+	assert_true(h->pid >= 1000 && h->pid < 1000 + MANY_PROCS);
+	many_cmdline(want, sizeof(want), h->pid);
+	assert_string_equal(h->cmdline, want);
+	assert_string_equal(h->name, want);
+	assert_int_equal(h->ppid, 1);
+	snprintf(user, sizeof(user), "user%lld", (long long)(h->pid % 3));
+	assert_string_equal(h->user, user);
+	if (seen[h->pid - 1000] == NULL) {
+		seen[h->pid - 1000] = h;
+		return;
+	}
+	assert_ptr_equal(h->cmdline, seen[h->pid - 1000]->cmdline);
+	assert_ptr_equal(h->name, seen[h->pid - 1000]->name);
+}
+
+static void
+test_many_holders_share_processes(void **state)
+{
+	const struct pa_holder *seen[MANY_PROCS] = { NULL };
+	struct pa_request other = { "o", 3, 0, 500, -1, NULL, NULL, 0 };
+	struct fx *x = fx_new(MANY_BLOCK);
+	const struct pa_port_check *p;
+	struct pa_lease *v;
+	struct pa_check *r;
+	struct pa_error err;
+	char cmd[64];
+	size_t i, n, nh;
+	int64_t pid;
+
+	(void)state;
+	fx_open(x);
+	for (pid = 1000; pid < 1000 + MANY_PROCS; pid++) {
+		many_cmdline(cmd, sizeof(cmd), pid);
+		pa_fake_add_proc(x->f, pid, 1, (uint64_t)pid, pid % 3, cmd);
+	}
+	pa_fake_add_proc(x->f, 500, 1, 111, 1000, "make test");
+	lease(x, 2, 500);               /* 26000 26001: held, not by 500 */
+	assert_int_equal(pa_get(x->pa, &other, &v, &n, &err), 0);
+	pa_leases_free(v);              /* 27000-27002: another block's */
+	nh = many_sockets(x->f);
+	assert_int_equal(pa_check(x->pa, NULL, &r, &err), 0);
+	assert_int_equal(r->nleases, 5);
+	assert_int_equal(r->count[PA_PORT_WAITING], 3);
+	pa_check_free(r);
+	assert_int_equal(pa_check(x->pa, "m", &r, &err), 0);
+	assert_int_equal(r->nleases, 2);        /* only the block's */
+	assert_int_equal(r->nholders, nh);
+	assert_int_equal(r->nports, 40);
+	assert_int_equal(r->count[PA_PORT_FOREIGN], 2);
+	assert_int_equal(r->count[PA_PORT_INTRUDER], 38);
+	for (i = 0; i < r->nports; i++) {
+		p = &r->ports[i];
+		assert_int_equal(p->port, 26000 + i);
+		assert_int_equal(p->lease != NULL, i < 2);
+		if (p->lease != NULL)
+			assert_int_equal(p->lease->port, p->port);
+		n = 1 + (i % 4 == 3 ? (i == 3 ? 3 : 2) : 0) + (i % 5 == 4);
+		assert_int_equal(p->n, n);
+		for (n = 0; n < p->n; n++) {
+			assert_int_equal(r->holders[p->first + n].port,
+			    p->port);
+			many_holder_ok(&r->holders[p->first + n], seen);
+			assert_int_equal(r->holders[p->first + n].foreign,
+			    i < 2 && r->holders[p->first + n].pid != 0);
+		}
+	}
+	/* 1000 holds 26000 and 26024 (after an orphan): its texts once */
+	p = &r->ports[24];
+	assert_int_equal(r->holders[p->first].pid, 0);
+	assert_int_equal(r->holders[p->first + 1].pid, 1000);
+	assert_ptr_equal(r->holders[r->ports[0].first].cmdline,
+	    r->holders[p->first + 1].cmdline);
+	pa_check_free(r);
+	fx_free(x);
+}
+
+/* pa_who over the same sockets: the same holders, in pa_who's order. */
+static void
+test_many_holders_who(void **state)
+{
+	const struct pa_holder *seen[MANY_PROCS] = { NULL };
+	struct pa_fake *f = pa_fake_new();
+	struct pa_port_query q = { 26000, 26039, 0 };
+	struct pa_holder *v;
+	struct pa_error err;
+	unsigned unreadable;
+	char cmd[64];
+	size_t i, n, nh;
+	int64_t pid;
+
+	(void)state;
+	for (pid = 1000; pid < 1000 + MANY_PROCS; pid++) {
+		many_cmdline(cmd, sizeof(cmd), pid);
+		pa_fake_add_proc(f, pid, 1, (uint64_t)pid, pid % 3, cmd);
+	}
+	nh = many_sockets(f);
+	assert_int_equal(pa__who_os(pa_fake_os(f), &q, 1, &v, &n,
+	    &unreadable, &err), 0);
+	assert_int_equal(n, nh);
+	for (i = 0; i < n; i++) {
+		many_holder_ok(&v[i], seen);
+		if (i == 0)
+			continue;
+		assert_true(v[i - 1].port <= v[i].port);
+		if (v[i - 1].port == v[i].port && v[i - 1].proto == v[i].proto
+		    && v[i - 1].family == v[i].family &&
+		    v[i - 1].state == v[i].state)
+			assert_true(v[i - 1].pid <= v[i].pid);
+	}
+	pa_holders_free(v);
+	pa_fake_free(f);
+}
+
 static void
 test_owner_is_the_calling_shell(void **state)
 {
@@ -201,6 +388,8 @@ main(void)
 		cmocka_unit_test(test_classification),
 		cmocka_unit_test(test_reused_pid_is_foreign),
 		cmocka_unit_test(test_who_on_fake),
+		cmocka_unit_test(test_many_holders_share_processes),
+		cmocka_unit_test(test_many_holders_who),
 		cmocka_unit_test(test_owner_is_the_calling_shell),
 	};
 
