@@ -381,6 +381,55 @@ test_container(void **state)
 	gc_until(o, "reclaimed 2 leases");
 }
 
+/*
+ * A process's identity as the Linux backend reads it: in our namespace its
+ * own pid is /proc's number (read without its status file); in a PID
+ * namespace of its own, the number there (1 for its first process), from
+ * NSpid.  proc_part without identity leaves it 0 and the rest the same.
+ */
+static void
+test_identity(void **state)
+{
+	const struct pa_os *os = pa__os_native();
+	struct pa_proc me, part, box;
+	int fds[2], status;
+	pid_t helper, first = 0;
+
+	(void)state;
+	need_ns();
+	assert_int_equal(os->proc(os->ctx, getpid(), &me, NULL), 0);
+	assert_int_equal(me.nspid, getpid());
+	assert_true(me.pidns != 0);
+	assert_non_null(os->proc_part);
+	assert_int_equal(os->proc_part(os->ctx, getpid(), PA_PROC_CMDLINE,
+	    &part, NULL), 0);
+	assert_int_equal(part.start, me.start);
+	assert_string_equal(part.cmdline, me.cmdline);
+	assert_true(part.pidns == 0 && part.nspid == 0 && part.pidid == 0);
+	assert_int_equal(pipe(fds), 0);
+	if ((helper = fork()) == 0) {
+		/* the helper's next child is pid 1 of a new namespace */
+		if (unshare(CLONE_NEWPID) != 0 || (first = fork()) < 0)
+			_exit(1);
+		if (first == 0) {
+			pause();
+			_exit(0);
+		}
+		if (write(fds[1], &first, sizeof(first)) != sizeof(first))
+			_exit(1);
+		waitpid(first, &status, 0);
+		_exit(0);
+	}
+	assert_int_equal(read(fds[0], &first, sizeof(first)), sizeof(first));
+	assert_int_equal(os->proc(os->ctx, first, &box, NULL), 0);
+	assert_int_equal(box.nspid, 1);
+	assert_true(box.pidns != 0 && box.pidns != me.pidns);
+	kill(first, SIGKILL);
+	waitpid(helper, &status, 0);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 /* portalloc as pid 1 of a container: no owner, a clear error. */
 static void
 test_pid1(void **state)
@@ -793,6 +842,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_container, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_pid1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_identity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forced_pid_reuse, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_store_names, setup,

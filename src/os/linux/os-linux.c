@@ -58,11 +58,17 @@ linux_self_uid(void *ctx)
 	return getuid();
 }
 
-/* Reads at most len - 1 bytes of a small file; -1 with errno on failure. */
+/*
+ * Reads at most len - 1 bytes of a small /proc or /sys file; -1 with errno
+ * on failure.  Such a file gives all it has to one read (a seq_file, a
+ * command line copied page by page): a read shorter than asked for is its
+ * end, and the read that would return 0 is spared.
+ */
 static ssize_t
 read_small(const char *path, char *buf, size_t len, struct stat *st)
 {
 	ssize_t n, got = 0;
+	size_t want;
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
@@ -72,12 +78,15 @@ read_small(const char *path, char *buf, size_t len, struct stat *st)
 		return -1;
 	}
 	while ((size_t)got < len - 1) {
-		n = read(fd, buf + got, len - 1 - (size_t)got);
+		want = len - 1 - (size_t)got;
+		n = read(fd, buf + got, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		got += n;
+		if ((size_t)n < want)
+			break;
 	}
 	close(fd);
 	buf[got] = '\0';
@@ -243,6 +252,31 @@ pidid_of(int64_t pid)
 #endif
 }
 
+/*
+ * Is ns the PID namespace of ours, and /proc numbered in it?  Then a
+ * process of ns has /proc's number for its own pid, and its status file
+ * (NSpid) need not be read.  Asked of the kernel once.
+ */
+static int
+ours_and_procs(uint64_t ns)
+{
+	static int known = -1;
+	static uint64_t self;
+	char buf[32];
+	ssize_t n;
+
+	if (known < 0) {
+		known = 0;
+		n = readlink("/proc/self", buf, sizeof(buf) - 1);
+		if (n > 0) {
+			buf[n] = '\0';
+			known = strtoll(buf, NULL, 10) == (long long)getpid() &&
+			    pidns_of(getpid(), &self) == 0;
+		}
+	}
+	return known == 1 && ns == self;
+}
+
 /* The identity across namespaces and pid reuse (see struct pa_proc):
  * all of it, or (PA_PROC_PIDNS alone) the namespace. */
 static void
@@ -253,11 +287,12 @@ read_identity(int64_t pid, unsigned want, struct pa_proc *p)
 			p->pidns = 0;
 		return;
 	}
-	if (pidns_of(pid, &p->pidns) != 0 ||
-	    (p->nspid = nspid_of(pid, NULL)) == 0) {
+	if (pidns_of(pid, &p->pidns) != 0)
 		p->pidns = 0;
-		p->nspid = 0;
-	}
+	else if (ours_and_procs(p->pidns))
+		p->nspid = pid;
+	else if ((p->nspid = nspid_of(pid, NULL)) == 0)
+		p->pidns = 0;
 	p->pidid = pidid_of(pid);
 }
 
