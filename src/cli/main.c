@@ -125,6 +125,10 @@ run(struct cli *cli, int argc, char **argv)
 	return cli->cmd->exec(cli, argc - first, argv + first);
 }
 
+/* stdout's buffer when it is no terminal (glibc ignores a size given
+ * without one) */
+static char outbuf[64 * 1024];
+
 int
 main(int argc, char **argv)
 {
@@ -133,6 +137,10 @@ main(int argc, char **argv)
 
 	memset(&cli, 0, sizeof(cli));
 	pa__stdio_plain();
+	/* a pipe or a file gets few large writes (check and list print
+	 * thousands of rows), a terminal its lines as they come */
+	if (pa__term_columns() == 0)
+		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	rc = run(&cli, argc, argv);
 	pa_close(cli.pa);
 	pa_config_free(cli.cfg);
