@@ -31,7 +31,7 @@ echo "== building (Release) in build-bench/" >&2
 cmake -S . -B "$bb" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DPORTALLOC_TESTS=OFF >/dev/null
 cmake --build "$bb" >/dev/null
-for t in load race bind0 herd maxrss; do
+for t in load race bind0 herd maxrss pairs; do
   cc -O2 -Wall -o "$bb/$t" "bench/$t.c"
 done
 # SQLite alone, linked as the CLI is (statically where it can be)
@@ -82,6 +82,13 @@ hf alloc -n "bind(0) in C (floor)" "$bb/bind0" \
   -n "portalloc get -n 1" "$pa get -n 1 -b bench" \
   -n "portalloc get -n 5" "$pa get -n 5 -b bench" \
   -n "python3 -m portpicker" "$py -m portpicker"
+"$pa" release --mine >/dev/null
+# the same three interleaved, run after run, for the ratios: a block of
+# one command's runs can meet a noisy minute the next block does not
+"$bb/pairs" "$((runs * 3))" "bind(0) in C (floor)" "$bb/bind0" \; \
+  "SQLite alone: open a WAL store, commit 5 rows" "$bb/sqlite_floor" \
+  "$work/floor.db" \; \
+  "portalloc get -n 5" "$pa" get -n 5 -b bench > "$res/pairs.txt"
 "$pa" release --mine >/dev/null
 /usr/bin/portserver --portserver_address=@portalloc-bench \
   --portserver_static_pool=28000-31999 >"$work/portserver.log" 2>&1 &
