@@ -110,6 +110,9 @@ def main():
         p(f"- portalloc check -b load: {f.read().strip()}")
 
     med = {k: r["median"] for k, r in t.items()}
+    pair = {k: float(v.split("|")[0]) / 1000
+            for k, v in pairs(os.path.join(d, "pairs.txt"))}
+    b0 = pair["bind(0) in C (floor)"]
     mem = {k: int(v) for k, v in pairs(os.path.join(d, "mem.txt"))
            if v.strip().isdigit()}
     pa_mem = {k: v for k, v in mem.items() if k.startswith("portalloc")}
@@ -142,9 +145,6 @@ def main():
         ("who names the same holders as ss -p, lsof, fuser",
          sum(v != who for v in others.values()) + (len(who) != 2), 0),
     ]
-    pair = {k: float(v.split("|")[0]) / 1000
-            for k, v in pairs(os.path.join(d, "pairs.txt"))}
-    b0 = pair["bind(0) in C (floor)"]
     floor = pair["SQLite alone: open a WAL store, commit 5 rows"]
     p("\n## Where get's time goes (interleaved runs, medians)\n")
     p("bench/pairs.c runs the three one after another, run after run, so "

@@ -248,6 +248,9 @@ versions() {
   echo "cpu|$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') x $(nproc)"
 }
 versions > "$res/versions.txt"
+# kept, so that the report can be made again: bench/report.py build-bench/json
+rm -rf "$bb/json"
+cp -r "$res" "$bb/json"
 "$py" bench/report.py "$res" | tee "$bb/results.md"
 [ ! -s "$bb/accel.md" ] || tee -a "$bb/results.md" < "$bb/accel.md"
 tee -a "$bb/results.md" < "$bb/wait.md"
