@@ -63,36 +63,17 @@ holder(uint16_t first, int n)
 	return pid;
 }
 
-static size_t
-count(const char *s, const char *needle)
-{
-	size_t n = 0;
-
-	for (; (s = strstr(s, needle)) != NULL; s++)
-		n++;
-	return n;
-}
-
 /* Runs portalloc with args under peak_rss; its peak in KiB. */
 static long
 peak(struct th_run *r, char **args, int want_status)
 {
-	char file[700], *text, *argv[12] = { PEAK_RSS, file, PORTALLOC_BIN };
-	long kib = -1;
-	int i, status = -1;
+	char *argv[12] = { PORTALLOC_BIN };
+	int i;
 
-	for (i = 0; args[i] != NULL && i < 8; i++)
-		argv[3 + i] = args[i];
-	argv[3 + i] = NULL;
-	snprintf(file, sizeof(file), "%s/peak", sb->dir);
-	sb_run_argv(sb, r, argv);
-	assert_int_equal(r->status, 0);
-	if ((text = th_read(file, NULL)) == NULL ||
-	    sscanf(text, "%ld %d", &kib, &status) != 2)
-		fail_msg("no peak from peak_rss");
-	free(text);
-	assert_int_equal(status, want_status);
-	return kib;
+	for (i = 0; args[i] != NULL && i < 10; i++)
+		argv[1 + i] = args[i];
+	argv[1 + i] = NULL;
+	return sb_peak_rss(sb, r, PEAK_RSS, argv, want_status);
 }
 
 /* Every held port is in check's JSON as an intruder, each child holds
@@ -111,13 +92,13 @@ reports_every_port(const char *out)
 	}
 	for (i = 0; i < NPROCS; i++) {
 		snprintf(want, sizeof(want), "\"pid\":%d,", (int)kids[i]);
-		assert_int_equal(count(out, want), 2 * PER_PROC);
+		assert_int_equal(th_count(out, want), 2 * PER_PROC);
 	}
 	snprintf(want, sizeof(want), "{\"free\":100,\"ok\":0,\"waiting\":0,"
 	    "\"foreign\":0,\"stale\":0,\"intruder\":%d,\"orphan\":0}",
 	    NPORTS);
 	assert_non_null(strstr(out, want));
-	assert_int_equal(count(out, "\"name\":\"test_check_rss\""),
+	assert_int_equal(th_count(out, "\"name\":\"test_check_rss\""),
 	    2 * NPORTS);
 }
 
@@ -157,7 +138,7 @@ test_check_in_small_memory(void **state)
 	under(kib - kib0, GROWTH_KIB, "... above a block with one");
 	snprintf(range, sizeof(range), "%u-%u", base, base + NPORTS - 1);
 	kib = peak(&r, who, 0);
-	assert_int_equal(count(r.out, "LISTEN"), NPORTS);
+	assert_int_equal(th_count(r.out, "LISTEN"), NPORTS);
 	th_run_free(&r);
 	under(kib, LIMIT_KIB, "who of the same ports: peak RSS");
 }

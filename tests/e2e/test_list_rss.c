@@ -67,20 +67,9 @@ cleanup(void **state)
 static long
 list_peak(struct th_run *r, const char *opt)
 {
-	char file[700], *text, *argv[] = { PEAK_RSS, file, PORTALLOC_BIN,
-	    "list", (char *)opt, NULL };
-	long kib = -1;
-	int status = -1;
+	char *argv[] = { PORTALLOC_BIN, "list", (char *)opt, NULL };
 
-	snprintf(file, sizeof(file), "%s/peak", sb->dir);
-	sb_run_argv(sb, r, argv);
-	assert_int_equal(r->status, 0);
-	if ((text = th_read(file, NULL)) == NULL ||
-	    sscanf(text, "%ld %d", &kib, &status) != 2)
-		fail_msg("no peak from peak_rss");
-	free(text);
-	assert_int_equal(status, 0);
-	return kib;
+	return sb_peak_rss(sb, r, PEAK_RSS, argv, 0);
 }
 
 static void

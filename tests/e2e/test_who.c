@@ -228,23 +228,13 @@ who(struct th_run *r, const char *what)
 	sb_run_argv(sb, r, argv);
 }
 
-static size_t
-count(const char *s, const char *needle)
-{
-	size_t n = 0;
-
-	for (; (s = strstr(s, needle)) != NULL; s++)
-		n++;
-	return n;
-}
-
 static void
 has_pid(const char *out, pid_t pid, size_t times)
 {
 	char want[32];
 
 	snprintf(want, sizeof(want), "\"pid\":%d,", (int)pid);
-	if (count(out, want) != times)
+	if (th_count(out, want) != times)
 		fail_msg("%s %zu times expected in %s", want, times, out);
 }
 
@@ -256,8 +246,8 @@ two_holders(void *what)
 	int ok;
 
 	who(&r, what);
-	ok = r.status == 0 && count(r.out, "\"pid\":") -
-	    count(r.out, "\"pid\":null") == 2;
+	ok = r.status == 0 && th_count(r.out, "\"pid\":") -
+	    th_count(r.out, "\"pid\":null") == 2;
 	th_run_free(&r);
 	return ok;
 }
@@ -280,8 +270,8 @@ test_who_classifies(void **state)
 		fail_msg("the listener never held its accepted connection");
 	who(&r, what);
 	assert_int_equal(r.status, 0);
-	assert_int_equal(count(r.out, "\"pid\":") -
-	    count(r.out, "\"pid\":null"), 2);
+	assert_int_equal(th_count(r.out, "\"pid\":") -
+	    th_count(r.out, "\"pid\":null"), 2);
 	has_pid(r.out, a, 2);       /* its LISTEN and its ESTAB socket */
 	has_pid(r.out, b, 0);       /* the client's *remote* port is it */
 	assert_non_null(strstr(r.out, "\"state\":\"LISTEN\""));
@@ -327,17 +317,17 @@ test_who_classifies(void **state)
 	snprintf(what, sizeof(what), "%d", BASE + 4);
 	who(&r, what);
 	assert_int_equal(r.status, 0);
-	assert_int_equal(count(r.out, "\"pid\":") -
-	    count(r.out, "\"pid\":null"), 2);
+	assert_int_equal(th_count(r.out, "\"pid\":") -
+	    th_count(r.out, "\"pid\":null"), 2);
 	has_pid(r.out, s, 1);
 	{
 		/* the other is s's child, on the same socket */
 		char ppid[32], *ino = strstr(r.out, "\"inode\":");
 		snprintf(ppid, sizeof(ppid), "\"ppid\":%d,", (int)s);
-		assert_int_equal(count(r.out, ppid), 1);
+		assert_int_equal(th_count(r.out, ppid), 1);
 		assert_non_null(ino);
 		ino = strndup(ino, strcspn(ino, ","));
-		assert_int_equal(count(r.out, ino), 2);
+		assert_int_equal(th_count(r.out, ino), 2);
 		free(ino);
 	}
 	th_run_free(&r);

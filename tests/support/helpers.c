@@ -66,6 +66,16 @@ th_lines(const char *s)
 }
 
 size_t
+th_count(const char *s, const char *needle)
+{
+	size_t n = 0;
+
+	for (; (s = strstr(s, needle)) != NULL; s++)
+		n++;
+	return n;
+}
+
+size_t
 th_ports(const char *s, uint16_t *v, size_t max)
 {
 	size_t n = 0;

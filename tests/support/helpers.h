@@ -64,6 +64,8 @@ int th_loopback(int family, uint16_t port, struct sockaddr_storage *ss);
 
 /* Counts lines in s. */
 size_t th_lines(const char *s);
+/* How many times needle occurs in s. */
+size_t th_count(const char *s, const char *needle);
 /* Parses a whitespace-separated list of ports into v; returns how many. */
 size_t th_ports(const char *s, uint16_t *v, size_t max);
 /* 1 if every one of v[0..n) differs from the others. */

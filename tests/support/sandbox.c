@@ -95,6 +95,30 @@ sb_run_argv(struct sb *s, struct th_run *r, char *const argv[])
 	th_run(r, s->dir, s->env, argv);
 }
 
+long
+sb_peak_rss(struct sb *s, struct th_run *r, const char *peak_rss,
+    char *const argv[], int want_status)
+{
+	char file[700], *text, *all[16];
+	long kib = -1;
+	int i, status = -1;
+
+	snprintf(file, sizeof(file), "%s/peak", s->dir);
+	all[0] = (char *)peak_rss;
+	all[1] = file;
+	for (i = 0; argv[i] != NULL && i < 13; i++)
+		all[2 + i] = argv[i];
+	all[2 + i] = NULL;
+	sb_run_argv(s, r, all);
+	assert_int_equal(r->status, 0);
+	if ((text = th_read(file, NULL)) == NULL ||
+	    sscanf(text, "%ld %d", &kib, &status) != 2)
+		fail_msg("no peak from %s", peak_rss);
+	free(text);
+	assert_int_equal(status, want_status);
+	return kib;
+}
+
 void
 sb_run(struct sb *s, struct th_run *r, ...)
 {

@@ -40,6 +40,13 @@ void sb_config(struct sb *s, const char *fmt, ...)
 void sb_run(struct sb *s, struct th_run *r, ...);
 /* Runs argv (argv[0] any program) in the sandbox. */
 void sb_run_argv(struct sb *s, struct th_run *r, char *const argv[]);
+/*
+ * Runs argv in the sandbox under the peak_rss program (its path): the
+ * output in *r, the command's peak RSS in KiB returned; fails the test
+ * unless the command exited with want_status.
+ */
+long sb_peak_rss(struct sb *s, struct th_run *r, const char *peak_rss,
+    char *const argv[], int want_status);
 /* The environment plus PATH, for a caller that forks by itself; free
  * with free() (the strings belong to the sandbox). */
 char **sb_envp(struct sb *s);
