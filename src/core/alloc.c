@@ -468,42 +468,70 @@ leased_in(struct pa *pa, const struct pa_block *b)
 	return total;
 }
 
-/* Who holds the block's leases, for the "block full" message. */
+/* The owners of a block's leases, in the order of their first port. */
+struct owner_tally {
+	struct {
+		int64_t pid;
+		size_t count;
+		char command[41];
+	} *v;
+	size_t n, cap, leases;
+};
+
+/* Counts l for its owner; PA_ENOMEM stops the walk. */
+static int
+tally_one(struct pa_lease *l, void *arg)
+{
+	struct owner_tally *t = arg;
+	size_t i;
+
+	t->leases++;
+	for (i = 0; i < t->n && t->v[i].pid != l->owner_pid; i++)
+		;
+	if (i == t->n) {
+		if (pa__grow(&t->v, &t->cap, t->n, sizeof(*t->v)) != 0)
+			return PA_ENOMEM;
+		t->v[i].pid = l->owner_pid;
+		t->v[i].count = 0;
+		pa__strlcpy(t->v[i].command, l->command,
+		    sizeof(t->v[i].command));
+		t->n++;
+	}
+	t->v[i].count++;
+	return 0;
+}
+
+/* Who holds the block's leases, for the "block full" message: read one
+ * lease at a time, so that a full block of 60,000 costs no array. */
 static void
 describe_owners(struct pa *pa, const struct pa_block *b, char *buf,
     size_t len)
 {
 	struct pa_filter f = PA_FILTER_INIT;
-	struct pa_lease *v = NULL;
-	size_t n = 0, i, j, owners = 0, shown = 0, count, off;
+	struct owner_tally t = { NULL, 0, 0, 0 };
+	size_t i, off;
 
 	buf[0] = '\0';
 	f.block = b->name;
-	if (pa__store_select(pa->store, &f, &v, &n, NULL) != 0)
+	if (pa__store_each(pa->store, &f, tally_one, &t, NULL) != 0) {
+		free(t.v);
 		return;
-	off = (size_t)snprintf(buf, len, "%zu leased", n);
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < i && v[j].owner_pid != v[i].owner_pid; j++)
-			;
-		if (j < i)
-			continue; /* owner counted already */
-		owners++;
-		for (count = 0, j = i; j < n; j++)
-			count += v[j].owner_pid == v[i].owner_pid;
-		if (shown++ < 5 && off < len)
-			off += (size_t)snprintf(buf + off, len - off,
-			    "%spid %lld (%.40s): %zu", shown == 1 ? " (" : ", ",
-			    (long long)v[i].owner_pid, v[i].command, count);
 	}
-	if (off < len && shown > 5)
+	off = (size_t)snprintf(buf, len, "%zu leased", t.leases);
+	for (i = 0; i < t.n && i < 5 && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off,
+		    "%spid %lld (%s): %zu", i == 0 ? " (" : ", ",
+		    (long long)t.v[i].pid, t.v[i].command, t.v[i].count);
+	if (off < len && t.n > 5)
 		off += (size_t)snprintf(buf + off, len - off, ", %zu more "
-		    "owners", owners - 5);
-	if (off < len && shown > 0)
+		    "owners", t.n - 5);
+	if (off < len && t.n > 0)
 		off += (size_t)snprintf(buf + off, len - off, ")");
-	free(v);
-	if (off < len && (i = leased_in(pa, b)) > n)
+	free(t.v);
+	if (off < len && (i = leased_in(pa, b)) > t.leases)
 		snprintf(buf + off, len - off, ", %zu leased for blocks of "
-		    "another configuration that shares this store", i - n);
+		    "another configuration that shares this store",
+		    i - t.leases);
 }
 
 static int

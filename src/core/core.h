@@ -59,9 +59,6 @@ void pa__store_rollback(struct pa_store *st);
 int pa__store_each(struct pa_store *st, const struct pa_filter *f,
     int (*fn)(struct pa_lease *l, void *arg), void *arg,
     struct pa_error *err);
-/* The same leases into a growing array. */
-int pa__store_select(struct pa_store *st, const struct pa_filter *f,
-    struct pa_lease **out, size_t *n, struct pa_error *err);
 /* Deletes the lease on each port of leases[0..n). */
 int pa__store_delete(struct pa_store *st, const struct pa_lease *leases,
     size_t n, struct pa_error *err);

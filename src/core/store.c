@@ -696,35 +696,6 @@ pa__store_each(struct pa_store *st, const struct pa_filter *f,
 	return 0;
 }
 
-/* An array being filled by pa__store_each. */
-struct collect {
-	struct pa_lease **out;
-	size_t *n;
-	size_t cap;
-};
-
-/* Appends l; PA_ENOMEM stops the walk. */
-static int
-collect_one(struct pa_lease *l, void *arg)
-{
-	struct collect *c = arg;
-
-	return pa__leases_push(c->out, c->n, &c->cap, l);
-}
-
-int
-pa__store_select(struct pa_store *st, const struct pa_filter *f,
-    struct pa_lease **out, size_t *n, struct pa_error *err)
-{
-	struct collect c = { out, n, 0 };
-	int rc;
-
-	rc = pa__store_each(st, f, collect_one, &c, err);
-	if (rc == PA_ENOMEM)
-		return pa__err(err, PA_ENOMEM, "out of memory");
-	return rc;
-}
-
 int
 pa__store_delete(struct pa_store *st, const struct pa_lease *leases,
     size_t n, struct pa_error *err)

@@ -34,6 +34,33 @@ test_free_port_among_many_leases(void **state)
 	fx_free(x);
 }
 
+/* A full block's message names its owners in the order of their first
+ * port, each with its count, five of them, and how many more there are. */
+static void
+test_full_names_owners(void **state)
+{
+	struct fx *x = fx_new("[block t]\nports = 25000-25007\n");
+	struct pa_request req = { NULL, 1, 0, 0, -1, NULL, NULL, 0 };
+	struct pa_lease *v;
+	struct pa_error err;
+	char cmd[32];
+	size_t n;
+	int64_t pid;
+
+	(void)state;
+	fx_open(x);
+	for (pid = 501; pid <= 507; pid++) {
+		snprintf(cmd, sizeof(cmd), "job %lld", (long long)pid);
+		pa_fake_add_proc(x->f, pid, 1, 111, 1000, cmd);
+		pa_leases_free(fx_get(x, pid == 501 ? 2 : 1, pid, &n));
+	}
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_EFULL);
+	assert_non_null(strstr(err.msg, "8 leased (pid 501 (job 501): 2, "
+	    "pid 502 (job 502): 1, pid 503 (job 503): 1, pid 504 (job 504): "
+	    "1, pid 505 (job 505): 1, 2 more owners)"));
+	fx_free(x);
+}
+
 /* Next-fit wraps: after the last port comes the first. */
 static void
 test_cursor_wraps(void **state)
@@ -86,6 +113,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_free_port_among_many_leases),
 		cmocka_unit_test(test_cursor_wraps),
+		cmocka_unit_test(test_full_names_owners),
 		cmocka_unit_test(test_dead_owner_met_in_walk),
 	};
 
