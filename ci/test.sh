@@ -67,13 +67,9 @@ cmake -S . -B build-win -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DPORTALLOC_WIN_DEPS_PREFIX="$prefix" -DPORTALLOC_WERROR=ON >/dev/null
 cmake --build build-win
 
-# A Wine prefix of this build's own: another checkout's tests may run at the
-# same time, and `wineserver -k` must stop only ours.  wineserver and
-# wineboot start first, with their output away from ctest's pipes, which
-# Wine's background processes would otherwise keep open (ctest then hangs).
-export WINEDEBUG=-all WINEPREFIX="$PWD/build-win/wineprefix"
-mkdir -p "$WINEPREFIX"
-trap 'wineserver -k </dev/null >/dev/null 2>&1 || true' EXIT
-wineserver -p </dev/null >/dev/null 2>&1
-wineboot -i </dev/null >/dev/null 2>&1
-ctest --test-dir build-win --timeout 120 --output-on-failure
+# in a network namespace of their own where we may make one (root)
+if [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then
+  PORTALLOC_IN_NETNS=1 unshare -n ci/win-tests.sh
+else
+  ci/win-tests.sh
+fi

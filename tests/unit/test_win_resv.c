@@ -19,6 +19,9 @@
  */
 #include "test_win.h"
 
+/* Fixed ports, which the fake binds for real: ci/test.sh runs the Windows
+ * tests in a network namespace of their own (ci/win-tests.sh), where no
+ * other program holds any. */
 #define SELF_BLOCK "[block w]\nports = 28800-28809\nreserve = persistent\n"
 
 /*
