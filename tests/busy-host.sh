@@ -61,7 +61,8 @@ PORTALLOC_TEST_HOST_NET=1 setsid bash -c '
   n=0
   while :; do
     n=$((n + 1))
-    if ctest --test-dir "$1" -j2 -E "$2" >"$3/beside.$n.log" 2>&1; then
+    if ctest --test-dir "$1" -j2 -E "$2" --output-on-failure \
+        >"$3/beside.$n.log" 2>&1; then
       echo "beside run $n: passed" >>"$3/beside.txt"
     else
       echo "beside run $n: FAILED" >>"$3/beside.txt"
@@ -74,11 +75,12 @@ beside_pid=$!
 passed=0
 for i in $(seq 1 "$runs"); do
   start=$(date +%s)
-  if ctest --test-dir "$build" -j2 -E "$exclude" >"$work/run.$i.log" 2>&1; then
+  if ctest --test-dir "$build" -j2 -E "$exclude" --output-on-failure \
+      >"$work/run.$i.log" 2>&1; then
     passed=$((passed + 1))
     verdict=passed
   else
-    verdict="FAILED: $(sed -n 's/^ *[0-9]* - \(test_[a-z_0-9]*\).*/\1/p' \
+    verdict="FAILED: $(sed -n 's/^[[:space:]]*[0-9]* - \(test_[a-z_0-9]*\).*/\1/p' \
       "$work/run.$i.log" | tr '\n' ' ')"
     cp "$work/run.$i.log" "$build/busy-host-run.$i.log"  # kept
   fi
