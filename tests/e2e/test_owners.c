@@ -301,26 +301,37 @@ start(struct o *o, char *const argv[], FILE **out)
 	return pid;
 }
 
-/* Runs gc until it reclaims want leases, for at most ~5 s. */
+/* One gc, as sb_until polls it: did it say want?  last keeps what the
+ * last one said, for the failure message. */
+struct gc_poll {
+	struct o *o;
+	const char *want;
+	char last[512];
+};
+
+static int
+gc_said(void *arg)
+{
+	struct gc_poll *g = arg;
+	struct th_run r;
+	int said;
+
+	pa(g->o, &r, "gc", NULL);
+	said = strstr(r.out, g->want) != NULL;
+	snprintf(g->last, sizeof(g->last), "%s%s", r.out, r.err);
+	th_run_free(&r);
+	return said;
+}
+
+/* Runs gc until it reclaims want leases, for at most 30 s: a clock, not
+ * a count of tries, bounds it on a busy host. */
 static void
 gc_until(struct o *o, const char *want)
 {
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
-	char last[512] = "";
-	struct th_run r;
-	int i;
+	struct gc_poll g = { o, want, "" };
 
-	for (i = 0; i < 250; i++) {
-		pa(o, &r, "gc", NULL);
-		if (strstr(r.out, want) != NULL) {
-			th_run_free(&r);
-			return;
-		}
-		snprintf(last, sizeof(last), "%s%s", r.out, r.err);
-		th_run_free(&r);
-		nanosleep(&ts, NULL);
-	}
-	fail_msg("gc never said '%s', but: %s", want, last);
+	if (!sb_until(gc_said, &g, 30000))
+		fail_msg("gc never said '%s', but: %s", want, g.last);
 }
 
 /*
