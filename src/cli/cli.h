@@ -183,11 +183,9 @@ const char *out_protos(unsigned protos);
 void out_lease_json(FILE *fp, const struct pa_lease *l);
 /* An array of leases as JSON, one object per line. */
 void out_leases_json(FILE *fp, const struct pa_lease *v, size_t n);
-/* Leases as a table with a header line; now is for age and expiry. */
-void out_leases_table(FILE *fp, const struct pa_lease *v, size_t n,
-    int64_t now);
-/* The same a row at a time (list prints leases as they are read): the
- * header line, then one line per lease. */
+/* Leases as a table, a row at a time (list prints leases as they are
+ * read): the header line, then one line per lease; now is for age and
+ * expiry. */
 void out_leases_header(FILE *fp);
 void out_lease_row(FILE *fp, const struct pa_lease *l, int64_t now);
 

@@ -79,13 +79,3 @@ out_lease_row(FILE *fp, const struct pa_lease *l, int64_t now)
 	    "%-12s  %s\n", l->port, out_protos(l->protos), block,
 	    l->owner_pid, out_state(l->state), age, exp, tag, cmd);
 }
-
-void
-out_leases_table(FILE *fp, const struct pa_lease *v, size_t n, int64_t now)
-{
-	size_t i;
-
-	out_leases_header(fp);
-	for (i = 0; i < n; i++)
-		out_lease_row(fp, &v[i], now);
-}
