@@ -174,6 +174,25 @@ void out_text(char *buf, size_t len, const char *s);
 /* The same for a message (an error with another user's command line in
  * it): backslashes stay as they are. */
 void out_message(char *buf, size_t len, const char *s);
+/*
+ * A line built in memory and written with one fwrite: check writes a line
+ * per holder, thousands of them, and printf's parsing of its format, with
+ * a lock of the stream per call, was most of the time they took.  A part
+ * that does not fit is cut (the line has room for every part at its
+ * widest).
+ */
+struct out_line {
+	size_t n;
+	char buf[1024];
+};
+void ol_str(struct out_line *l, const char *s);
+/* s as out_text shows it in a buffer of len bytes. */
+void ol_text(struct out_line *l, const char *s, size_t len);
+void ol_int(struct out_line *l, int64_t v);
+/* Spaces until the line is `col` long (printf's %-*s). */
+void ol_pad(struct out_line *l, size_t col);
+/* Writes the line and empties it. */
+void ol_write(struct out_line *l, FILE *fp);
 /* "45s", "5m", "1h55m", "2d3h". */
 void out_duration(char *buf, size_t len, int64_t seconds);
 const char *out_state(enum pa_lease_state s);

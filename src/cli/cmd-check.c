@@ -7,45 +7,65 @@
 
 /* One holder of a port, under it. */
 static void
-print_holder(const struct pa_holder *h)
+print_holder(struct out_line *l, const struct pa_holder *h)
 {
-	char name[64 * 4], user[32 * 4], cmd[81], local[PA_ADDR_MAX * 4];
-
-	out_text(local, sizeof(local), h->local);
+	ol_str(l, "       ");
 	if (h->pid == 0) {
-		printf("       %s %s/%s %s, no process\n",
-		    h->family == 6 ? "IPv6" : "IPv4",
-		    h->proto == PA_TCP ? "tcp" : "udp", local,
-		    pa_sock_state_name(h->state, h->proto));
+		ol_str(l, h->family == 6 ? "IPv6 " : "IPv4 ");
+		ol_str(l, h->proto == PA_TCP ? "tcp/" : "udp/");
+		ol_text(l, h->local, PA_ADDR_MAX * 4);
+		ol_str(l, " ");
+		ol_str(l, pa_sock_state_name(h->state, h->proto));
+		ol_str(l, ", no process\n");
+		ol_write(l, stdout);
 		return;
 	}
-	out_text(name, sizeof(name), h->name);
-	out_text(user, sizeof(user), h->user);
-	out_text(cmd, sizeof(cmd), h->cmdline);
-	printf("       %s pid %" PRId64 " %s (%s): %s [%s %s %s]\n",
-	    h->foreign ? "FOREIGN" : "held by", h->pid, name, user, cmd,
-	    h->proto == PA_TCP ? "tcp" : "udp", local,
-	    pa_sock_state_name(h->state, h->proto));
+	ol_str(l, h->foreign ? "FOREIGN pid " : "held by pid ");
+	ol_int(l, h->pid);
+	ol_str(l, " ");
+	ol_text(l, h->name, 64 * 4);
+	ol_str(l, " (");
+	ol_text(l, h->user, 32 * 4);
+	ol_str(l, "): ");
+	ol_text(l, h->cmdline, 81);
+	ol_str(l, h->proto == PA_TCP ? " [tcp " : " [udp ");
+	ol_text(l, h->local, PA_ADDR_MAX * 4);
+	ol_str(l, " ");
+	ol_str(l, pa_sock_state_name(h->state, h->proto));
+	ol_str(l, "]\n");
+	ol_write(l, stdout);
 }
 
+/* A port's line, then its holders' (built in memory: see out_line). */
 static void
 print_port(const struct pa_check *r, const struct pa_port_check *p)
 {
-	char cmd[41];
-	size_t i;
+	struct out_line l;
+	size_t i, at;
 
-	printf("%-5u  %-8s  ", p->port, pa_port_status_name(p->status));
+	l.n = 0;
+	ol_int(&l, p->port);
+	ol_pad(&l, 5);
+	ol_str(&l, "  ");
+	at = l.n;
+	ol_str(&l, pa_port_status_name(p->status));
+	ol_pad(&l, at + 8);
+	ol_str(&l, "  ");
 	if (p->lease != NULL) {
-		out_text(cmd, sizeof(cmd), p->lease->command);
-		printf("leased to pid %" PRId64 " (%s)%s\n",
-		    p->lease->owner_pid, cmd,
-		    p->lease->state == PA_LEASE_DEAD ? ", which is gone" :
+		ol_str(&l, "leased to pid ");
+		ol_int(&l, p->lease->owner_pid);
+		ol_str(&l, " (");
+		ol_text(&l, p->lease->command, 41);
+		ol_str(&l, ")");
+		ol_str(&l, p->lease->state == PA_LEASE_DEAD ? ", which is gone" :
 		    p->lease->state == PA_LEASE_EXPIRED ? ", expired" : "");
+		ol_str(&l, "\n");
 	} else {
-		printf("not leased\n");
+		ol_str(&l, "not leased\n");
 	}
+	ol_write(&l, stdout);
 	for (i = 0; i < p->n; i++)
-		print_holder(&r->holders[p->first + i]);
+		print_holder(&l, &r->holders[p->first + i]);
 }
 
 static void

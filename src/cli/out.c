@@ -129,6 +129,61 @@ out_text(char *buf, size_t len, const char *s)
 }
 
 void
+ol_str(struct out_line *l, const char *s)
+{
+	size_t room = sizeof(l->buf) - l->n, k = strlen(s);
+
+	if (k > room)
+		k = room;
+	memcpy(l->buf + l->n, s, k);
+	l->n += k;
+}
+
+void
+ol_text(struct out_line *l, const char *s, size_t len)
+{
+	size_t room = sizeof(l->buf) - l->n;
+
+	if (len > room)
+		len = room;
+	if (len == 0)
+		return;
+	escape(l->buf + l->n, len, s, 0);
+	l->n += strlen(l->buf + l->n);
+}
+
+void
+ol_int(struct out_line *l, int64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	*--p = '\0';
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	ol_str(l, p);
+}
+
+void
+ol_pad(struct out_line *l, size_t col)
+{
+	if (col > sizeof(l->buf))
+		col = sizeof(l->buf);
+	while (l->n < col)
+		l->buf[l->n++] = ' ';
+}
+
+void
+ol_write(struct out_line *l, FILE *fp)
+{
+	fwrite(l->buf, 1, l->n, fp);
+	l->n = 0;
+}
+
+void
 out_message(char *buf, size_t len, const char *s)
 {
 	escape(buf, len, s, 1);

@@ -3,7 +3,9 @@
  * processes, each of which `who` and `check` must classify exactly.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -462,10 +464,39 @@ expect_status(const char *out, unsigned port, const char *status)
 		fail_msg("%s not in %s", want, out);
 }
 
+/* What check's text shows of a process forked from this one: its name
+ * and user, and its command line cut to 80 bytes. */
+static void
+forked_texts(char *name, size_t nlen, char *user, size_t ulen, char *cmd)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	char buf[4096];
+	ssize_t n, i;
+	int fd;
+
+	assert_true((fd = open("/proc/self/comm", O_RDONLY)) >= 0);
+	n = read(fd, name, nlen - 1);
+	close(fd);
+	assert_true(n > 0);
+	name[n - 1] = '\0';  /* its newline */
+	snprintf(user, ulen, "%s", pw != NULL ? pw->pw_name : "");
+	assert_true((fd = open("/proc/self/cmdline", O_RDONLY)) >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n > 0);
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	for (i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+	snprintf(cmd, 81, "%s", buf);
+}
+
 static void
 test_check_real(void **state)
 {
-	char me[32], want[64], *argv[8];
+	char me[32], want[512], name[64], user[64], cmd[81], *argv[8];
 	pid_t ok, foreign, intruder;
 	int life[2];
 	struct th_run r;
@@ -507,7 +538,23 @@ test_check_real(void **state)
 	argv[2] = NULL;
 	sb_run_argv(sb, &r, argv);
 	assert_int_equal(r.status, 1);
-	assert_non_null(strstr(r.out, "FOREIGN pid"));
+	/* the text, a line per port, each holder's under it */
+	forked_texts(name, sizeof(name), user, sizeof(user), cmd);
+	snprintf(want, sizeof(want), "\n%u  waiting   leased to pid %s (",
+	    BASE + 16, me);
+	assert_non_null(strstr(r.out, want));
+	snprintf(want, sizeof(want), "\n%u  foreign   leased to pid %s (",
+	    BASE + 17, me);
+	assert_non_null(strstr(r.out, want));
+	snprintf(want, sizeof(want), ")\n       FOREIGN pid %d %s (%s): %s "
+	    "[tcp 127.0.0.1 LISTEN]\n", (int)foreign, name, user, cmd);
+	if (strstr(r.out, want) == NULL)
+		fail_msg("no line\n%s\nin\n%s", want, r.out);
+	snprintf(want, sizeof(want), "\n%u  intruder  not leased\n       held "
+	    "by pid %d %s (%s): %s [tcp 127.0.0.1 LISTEN]\n", BASE + 19,
+	    (int)intruder, name, user, cmd);
+	if (strstr(r.out, want) == NULL)
+		fail_msg("no lines\n%s\nin\n%s", want, r.out);
 	assert_non_null(strstr(r.out, "5 ports: 1 ok, 1 waiting, 1 foreign, "
 	    "0 stale, 1 intruder, 0 orphan, 1 free"));
 	th_run_free(&r);
