@@ -61,6 +61,13 @@ struct user_ent {
 	const char *name;
 };
 
+/* The last address addr_text formatted. */
+struct addr_memo {
+	int family;
+	unsigned char bytes[16];
+	const char *text;           /* in the collector's pool; NULL: none */
+};
+
 /* The state of one pa_who or pa_check: processes, users, strings. */
 struct collector {
 	const struct pa_os *os;
@@ -71,6 +78,7 @@ struct collector {
 	struct user_ent *users;
 	size_t nusers, capusers;
 	struct pa__strpool pool;    /* the texts the holders point at */
+	struct addr_memo local, remote;
 };
 
 /* An empty collector over os. */
@@ -215,13 +223,35 @@ pa_holders_free(struct pa_holder *holders)
 	free(head);
 }
 
+/*
+ * An address as text, interned; NULL when out of memory.  The sockets of
+ * a block mostly share a handful of addresses (127.0.0.1, ::), so the last
+ * one formatted is kept: formatting and interning it again for each of a
+ * thousand sockets was a fifth of naming them.
+ */
+static const char *
+addr_text(struct collector *c, struct addr_memo *m, int family,
+    const unsigned char bytes[16])
+{
+	char a[PA_ADDR_MAX];
+
+	if (m->text != NULL && m->family == family &&
+	    memcmp(m->bytes, bytes, 16) == 0)
+		return m->text;
+	pa__addr_format(family, bytes, a, sizeof(a));
+	if ((m->text = pa__strpool_intern(&c->pool, a)) != NULL) {
+		m->family = family;
+		memcpy(m->bytes, bytes, 16);
+	}
+	return m->text;
+}
+
 /* The socket's half of a holder; 0 or PA_ENOMEM. */
 static int
 socket_part(struct collector *c, struct pa_holder *h,
     const struct pa_sock *s)
 {
 	static const unsigned char zero[16];
-	char a[PA_ADDR_MAX];
 
 	memset(h, 0, sizeof(*h));
 	h->proto = s->proto;
@@ -232,14 +262,12 @@ socket_part(struct collector *c, struct pa_holder *h,
 	h->inode = s->inode;
 	h->uid = s->uid;
 	h->remote = h->user = h->name = h->cmdline = "";
-	pa__addr_format(s->family, s->local, a, sizeof(a));
-	if ((h->local = pa__strpool_intern(&c->pool, a)) == NULL)
+	if ((h->local = addr_text(c, &c->local, s->family, s->local)) == NULL)
 		return PA_ENOMEM;
-	if (s->rport != 0 || memcmp(s->remote, zero, 16) != 0) {
-		pa__addr_format(s->family, s->remote, a, sizeof(a));
-		if ((h->remote = pa__strpool_intern(&c->pool, a)) == NULL)
-			return PA_ENOMEM;
-	}
+	if ((s->rport != 0 || memcmp(s->remote, zero, 16) != 0) &&
+	    (h->remote = addr_text(c, &c->remote, s->family, s->remote)) ==
+	    NULL)
+		return PA_ENOMEM;
 	if (s->npids == 0 && s->uid >= 0 &&
 	    (h->user = user_of(c, s->uid)) == NULL)
 		return PA_ENOMEM;
