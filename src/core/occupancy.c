@@ -79,6 +79,8 @@ struct collector {
 	size_t nusers, capusers;
 	struct pa__strpool pool;    /* the texts the holders point at */
 	struct addr_memo local, remote;
+	const struct pa_proc *pre;  /* read by the OS with the table */
+	size_t npre;
 };
 
 /* An empty collector over os. */
@@ -135,12 +137,31 @@ procs_grow(struct collector *c)
 	return 0;
 }
 
+/* pid as the OS read it with the socket table, or NULL. */
+static const struct pa_proc *
+prefetched(const struct collector *c, int64_t pid)
+{
+	size_t lo = 0, hi = c->npre, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (c->pre[mid].pid == pid)
+			return &c->pre[mid];
+		if (c->pre[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 /* The process's entry, read when first met, its texts too when text is
  * set; NULL only when out of memory (a gone process has ok 0). */
 static const struct proc_ent *
 proc_get(struct collector *c, int64_t pid, int text)
 {
 	struct proc_ent *e = NULL;
+	const struct pa_proc *pp;
 	struct pa_proc p;
 	size_t i;
 
@@ -157,15 +178,19 @@ proc_get(struct collector *c, int64_t pid, int text)
 		e->pid = pid;
 		c->slots[pid_slot(c, pid)] = (uint32_t)++c->nprocs;
 	}
-	if (!(e->ok = pa__proc(c->os, pid, text ? PA_PROC_CMDLINE : 0, &p,
-	    NULL) == 0))
-		return e;
-	e->ppid = p.ppid;
-	e->uid = p.uid;
-	e->start = p.start;
-	if (text && ((e->name = pa__strpool_intern(&c->pool, p.name)) ==
-	    NULL || (e->cmdline = pa__strpool_intern(&c->pool, p.cmdline)) ==
-	    NULL)) {
+	if ((pp = prefetched(c, pid)) == NULL) {
+		if (!(e->ok = pa__proc(c->os, pid, text ? PA_PROC_CMDLINE : 0,
+		    &p, NULL) == 0))
+			return e;
+		pp = &p;
+	}
+	e->ok = 1;
+	e->ppid = pp->ppid;
+	e->uid = pp->uid;
+	e->start = pp->start;
+	if (text && ((e->name = pa__strpool_intern(&c->pool, pp->name)) ==
+	    NULL || (e->cmdline = pa__strpool_intern(&c->pool,
+	    pp->cmdline)) == NULL)) {
 		e->name = NULL;
 		return NULL;
 	}
@@ -408,8 +433,12 @@ collect(struct collector *c, const struct pa_portq *q, size_t nq,
 	*unreadable = t.unreadable;
 	if (source != NULL)
 		*source = t.source; /* a static string */
+	c->pre = t.procs;
+	c->npre = t.nprocs;
 	if (t.n > 0 && holders_in_place(c, &t, out, n) != 0)
 		rc = pa__err_nomem(err);
+	c->pre = NULL;  /* freed with the table */
+	c->npre = 0;
 	pa__socktab_free(&t);
 	if (rc != 0)
 		return rc;

@@ -65,6 +65,13 @@ struct pa_socktab {
 	size_t npids;
 	unsigned unreadable;        /* processes whose fds could not be read */
 	const char *source;         /* where the table came from, for -v */
+	/*
+	 * Optional, with pids: holders' processes as proc_part reads them
+	 * with PA_PROC_CMDLINE, sorted by pid: those the OS read while it
+	 * waited for its tables anyway.  The caller reads the others.
+	 */
+	struct pa_proc *procs;
+	size_t nprocs;
 };
 
 /* Every socket whose local port lies in one of ranges[0..n). */
@@ -79,6 +86,10 @@ void pa__socktab_free(struct pa_socktab *t);
 struct pa__sockvec {
 	struct pa_sock *v;
 	size_t n, cap;
+	/* Optional: what a dump calls after each batch of sockets it adds
+	 * (sockets.c hands their inodes to the thread that joins them). */
+	void (*grew)(void *arg, const struct pa__sockvec *sv);
+	void *grew_arg;
 };
 int pa__sockvec_push(struct pa__sockvec *sv, const struct pa_sock *s);
 

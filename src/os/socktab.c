@@ -11,6 +11,7 @@ pa__socktab_free(struct pa_socktab *t)
 		return;
 	free(t->socks);
 	free(t->pids);
+	free(t->procs);
 	memset(t, 0, sizeof(*t));
 }
 

@@ -51,6 +51,8 @@ struct row {
 	int state;
 	unsigned proto;
 	int family;
+	int64_t ppid, uid;
+	char name[16], cmd[48];     /* cut, zero-padded: compared whole */
 };
 
 /* pa_accel_on with accel_group = nogroup. */
@@ -119,26 +121,38 @@ by_row(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct row));
 }
 
-/* The holders of port as rows, sorted; with accel 0, PORTALLOC_ACCEL=0.
- * Returns how many; *source says where they came from. */
+/*
+ * How who_rows asks: through the pin as portalloc does (the pin's timing
+ * decides whether its thread joins while the dumps run), with that thread
+ * joining every time (PORTALLOC_PIN_JOIN=stream), or by the /proc scan
+ * (PORTALLOC_ACCEL=0).
+ */
+enum { SCAN, PIN, PIN_STREAM };
+
+/* The holders of the ports q[0..nq), asked as how says, as rows, sorted;
+ * how many; *source says where they came from. */
 static size_t
-who_rows(uint16_t port, int accel, struct row *v, size_t max,
-    const char **source)
+who_rows_q(const struct pa_port_query *q, size_t nq, int how,
+    struct row *v, size_t max, const char **source)
 {
-	struct pa_port_query q = { port, port, 0 };
 	struct pa_holder *h;
 	struct pa_error err;
 	unsigned unreadable;
 	size_t n, i;
+	int rc;
 
-	if (accel)
-		unsetenv("PORTALLOC_ACCEL");
-	else
-		setenv("PORTALLOC_ACCEL", "0", 1);
-	memset(&err, 0, sizeof(err));
-	if (pa_who_from(&q, 1, &h, &n, &unreadable, source, &err) != 0)
-		return (size_t)-1;
 	unsetenv("PORTALLOC_ACCEL");
+	unsetenv("PORTALLOC_PIN_JOIN");
+	if (how == SCAN)
+		setenv("PORTALLOC_ACCEL", "0", 1);
+	if (how == PIN_STREAM)
+		setenv("PORTALLOC_PIN_JOIN", "stream", 1);
+	memset(&err, 0, sizeof(err));
+	rc = pa_who_from(q, nq, &h, &n, &unreadable, source, &err);
+	unsetenv("PORTALLOC_ACCEL");
+	unsetenv("PORTALLOC_PIN_JOIN");
+	if (rc != 0)
+		return (size_t)-1;
 	memset(v, 0, max * sizeof(*v));
 	for (i = 0; i < n && i < max; i++) {
 		v[i].pid = h[i].pid;
@@ -146,6 +160,10 @@ who_rows(uint16_t port, int accel, struct row *v, size_t max,
 		v[i].state = h[i].state;
 		v[i].proto = h[i].proto;
 		v[i].family = h[i].family;
+		v[i].ppid = h[i].ppid;
+		v[i].uid = h[i].uid;
+		strncpy(v[i].name, h[i].name, sizeof(v[i].name) - 1);
+		strncpy(v[i].cmd, h[i].cmdline, sizeof(v[i].cmd) - 1);
 	}
 	pa_holders_free(h);
 	n = n < max ? n : max;
@@ -153,26 +171,54 @@ who_rows(uint16_t port, int accel, struct row *v, size_t max,
 	return n;
 }
 
-/* Both sources give the same rows for port; their number. */
+/* The holders of port; with accel 0, by the /proc scan. */
 static size_t
-assert_same(uint16_t port, struct row *v, size_t max)
+who_rows(uint16_t port, int accel, struct row *v, size_t max,
+    const char **source)
 {
-	struct row w[16];
-	const char *s1, *s2;
-	size_t n1, n2;
+	struct pa_port_query q = { port, port, 0 };
 
-	n1 = who_rows(port, 1, v, max, &s1);
-	n2 = who_rows(port, 0, w, 16, &s2);
-	assert_true(n1 != (size_t)-1 && n2 != (size_t)-1);
+	return who_rows_q(&q, 1, accel ? PIN : SCAN, v, max, source);
+}
+
+/* The pin, joined either way, gives the rows the scan gives for q[0..nq)
+ * (as v[0..max) holds them); their number. */
+static size_t
+assert_same_q(const struct pa_port_query *q, size_t nq, struct row *v,
+    size_t max)
+{
+	struct row *w = calloc(max, sizeof(*w)), *x = calloc(max, sizeof(*x));
+	const char *s1, *s2, *s3;
+	size_t n1, n2, n3;
+
+	assert_true(w != NULL && x != NULL);
+	n1 = who_rows_q(q, nq, PIN, v, max, &s1);
+	n2 = who_rows_q(q, nq, SCAN, w, max, &s2);
+	n3 = who_rows_q(q, nq, PIN_STREAM, x, max, &s3);
+	assert_true(n1 != (size_t)-1 && n2 != (size_t)-1 &&
+	    n3 != (size_t)-1);
 	/* with no socket of a process (none, or TIME-WAIT), no pids asked */
 	if (n1 > 0 && v[0].inode != 0) {
 		assert_non_null(strstr(s1, "bpf pin"));
 		assert_null(strstr(s1, "scan"));
+		assert_string_equal(s1, s3);
 		assert_non_null(strstr(s2, "/proc scan (PORTALLOC_ACCEL=0)"));
 	}
 	assert_int_equal(n1, n2);
+	assert_int_equal(n3, n2);
 	assert_memory_equal(v, w, n1 * sizeof(*v));
+	assert_memory_equal(x, w, n3 * sizeof(*v));
+	free(w);
+	free(x);
 	return n1;
+}
+
+static size_t
+assert_same(uint16_t port, struct row *v, size_t max)
+{
+	struct pa_port_query q = { port, port, 0 };
+
+	return assert_same_q(&q, 1, v, max);
 }
 
 static int
@@ -495,6 +541,50 @@ test_missing_pin_and_on_again(void **state)
 	th_sock_close(s);
 }
 
+/*
+ * Hundreds of sockets held by a dozen processes, asked about in one call:
+ * the dumps hand their inodes to the pin's thread in several batches, and
+ * the thread reads the processes it finds.  Pin and scan agree on every
+ * holder, its process's name and command line included.
+ */
+static void
+test_many_sockets(void **state)
+{
+	enum { NSOCK = 300, NKIDS = 12 };
+	struct pa_port_query q[NSOCK];
+	pa_socket_t s[NSOCK];
+	struct row *v;
+	pid_t kids[NKIDS];
+	size_t n;
+	int i;
+
+	(void)state;
+	NEED_READY();
+	for (i = 0; i < NSOCK; i++) {
+		s[i] = i % 2 ? th_bind_udp(AF_INET6, 0) :
+		    th_listen_tcp(AF_INET, 0);
+		assert_true(s[i] != TH_BADSOCK);
+		q[i].first = q[i].last = th_sock_port(s[i]);
+		q[i].protos = i % 2 ? PA_UDP : PA_TCP;
+		/* a child per 25 sockets: it holds those opened so far */
+		if (i % 25 == 24)
+			kids[i / 25] = idle_child();
+	}
+	v = calloc(8 * NSOCK, sizeof(*v));
+	assert_non_null(v);
+	n = assert_same_q(q, NSOCK, v, 8 * NSOCK);
+	/* each socket is held by us and by the children forked after it was
+	 * opened: child k by the first 25 (k + 1) */
+	assert_int_equal(n, NSOCK + (size_t)25 * NKIDS * (NKIDS + 1) / 2);
+	for (i = 0; i < NKIDS; i++)
+		assert_true(has_pid(v, n, kids[i]));
+	for (i = 0; i < NKIDS; i++)
+		reap(kids[i]);
+	for (i = 0; i < NSOCK; i++)
+		th_sock_close(s[i]);
+	free(v);
+}
+
 /* Many readers at once each get the whole answer. */
 static void
 test_many_readers(void **state)
@@ -596,7 +686,8 @@ test_pin_records(void **state)
 	};
 	const uint64_t want[] = { 700, 900 };
 	struct pa__inopid *v;
-	size_t len, n;
+	struct pa__pinidx ix;
+	size_t len, n, cap;
 	char *buf;
 
 	(void)state;
@@ -605,6 +696,24 @@ test_pin_records(void **state)
 	assert_int_equal(n, 2);
 	assert_true(v[0].inode == 700 && v[0].pid == 20);
 	assert_true(v[1].inode == 900 && v[1].pid == 30);
+	free(v);
+	/* the index the pin's thread joins with, inode by inode */
+	assert_int_equal(pa__pin_index(buf, len, &ix), 0);
+	v = NULL;
+	n = cap = 0;
+	assert_int_equal(pa__pin_lookup(&ix, 900, &v, &n, &cap), 0);
+	assert_int_equal(n, 2);     /* two descriptors of pid 30 */
+	assert_int_equal(pa__pin_lookup(&ix, 555, &v, &n, &cap), 0);
+	assert_int_equal(pa__pin_lookup(&ix, 0, &v, &n, &cap), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(pa__pin_lookup(&ix, 800, &v, &n, &cap), 0);
+	assert_int_equal(pa__pin_lookup(&ix, 700, &v, &n, &cap), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(pa__inopid_unique(v, n), 3);
+	assert_true(v[0].inode == 700 && v[0].pid == 20);
+	assert_true(v[1].inode == 800 && v[1].pid == 40);
+	assert_true(v[2].inode == 900 && v[2].pid == 30);
+	pa__pinidx_free(&ix);
 	free(v);
 	free(buf);
 	r[0].fd = PA_SOCKFD_VERSION + 1;
@@ -658,6 +767,7 @@ main(void)
 		cmocka_unit_test(test_unprivileged),
 		cmocka_unit_test(test_missing_pin_and_on_again),
 		cmocka_unit_test(test_many_readers),
+		cmocka_unit_test(test_many_sockets),
 		cmocka_unit_test(test_cli),
 		cmocka_unit_test(test_pid_namespace),
 		cmocka_unit_test(test_pin_records),

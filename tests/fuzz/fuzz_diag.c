@@ -12,7 +12,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct pa_portq q[] = { { 1, 65535, PA_BOTH } };
-	struct pa__sockvec sv = { NULL, 0, 0 };
+	struct pa__sockvec sv = { NULL, 0, 0, NULL, NULL };
 	struct pa_error err;
 	uint32_t *buf;
 	int kerrno;

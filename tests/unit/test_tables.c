@@ -39,7 +39,7 @@ addr_is(const struct pa_sock *s, const char *text)
 static void
 test_procnet_tcp(void **state)
 {
-	struct pa__sockvec sv = { NULL, 0, 0 };
+	struct pa__sockvec sv = { NULL, 0, 0, NULL, NULL };
 	char buf[64];
 
 	(void)state;
@@ -67,7 +67,7 @@ test_procnet_tcp(void **state)
 static void
 test_procnet_tcp6(void **state)
 {
-	struct pa__sockvec sv = { NULL, 0, 0 };
+	struct pa__sockvec sv = { NULL, 0, 0, NULL, NULL };
 
 	(void)state;
 	read_fixture("proc_net_tcp6", 6, PA_TCP, &sv, 0);
@@ -84,7 +84,7 @@ test_procnet_tcp6(void **state)
 static void
 test_procnet_udp_and_filter(void **state)
 {
-	struct pa__sockvec sv = { NULL, 0, 0 };
+	struct pa__sockvec sv = { NULL, 0, 0, NULL, NULL };
 	struct pa_portq only53 = { 60000, 65535, PA_UDP };
 	struct pa_portq tcp_only = { 1, 65535, PA_TCP };
 	char path[512];
@@ -123,7 +123,7 @@ test_procnet_malformed(void **state)
 		"",
 		"   8: 00000000000000000000:1F90 0:0 0A 0:0 0:0 0 0 0 1\n",
 	};
-	struct pa__sockvec sv = { NULL, 0, 0 };
+	struct pa__sockvec sv = { NULL, 0, 0, NULL, NULL };
 	struct pa_sock s;
 	size_t i;
 
@@ -180,7 +180,7 @@ put_done(char *buf, size_t *off, int type, int error)
 static void
 test_diag_parse(void **state)
 {
-	struct pa__sockvec sv = { NULL, 0, 0 };
+	struct pa__sockvec sv = { NULL, 0, 0, NULL, NULL };
 	struct pa_portq q = { 8000, 8099, PA_TCP };
 	struct pa_error err;
 	char buf[4096];

@@ -203,6 +203,8 @@ pa__diag_dump(unsigned proto, int family, uint16_t first, uint16_t last,
 		}
 		rc = pa__diag_parse(buf, (size_t)got, proto, q, nq, out,
 		    &kerrno, err);
+		if (rc >= 0 && out->grew != NULL)
+			out->grew(out->grew_arg, out);
 		/* No such dump here: no udp_diag module, netlink refused. */
 		if (rc == PA_EOS && (kerrno == ENOENT ||
 		    kerrno == EOPNOTSUPP || kerrno == EPROTONOSUPPORT ||

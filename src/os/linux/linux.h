@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "os/os.h"
 
@@ -41,6 +42,24 @@ int pa__procnet_read(const char *path, int family, unsigned proto,
     const struct pa_portq *q, size_t nq, struct pa__sockvec *out,
     struct pa_error *err);
 
+/*
+ * Processes (proc.c): the proc, proc_part, proc_cmdline and ns_proc ops,
+ * which the thread of sockets.c calls too, and the read of a small /proc
+ * or /sys file they share with os-linux.c: at most len - 1 bytes, NUL
+ * ended, st filled by fstat when not NULL; -1 with errno on failure.
+ */
+struct stat;
+ssize_t pa__linux_read_small(const char *path, char *buf, size_t len,
+    struct stat *st);
+int pa__linux_proc(void *ctx, int64_t pid, struct pa_proc *p,
+    struct pa_error *err);
+int pa__linux_proc_part(void *ctx, int64_t pid, unsigned want,
+    struct pa_proc *p, struct pa_error *err);
+int pa__linux_proc_cmdline(void *ctx, int64_t pid, char *buf, size_t len,
+    int *cut, struct pa_error *err);
+int pa__linux_ns_proc(void *ctx, uint64_t pidns, int64_t nspid,
+    struct pa_proc *p, struct pa_error *err);
+
 /* A socket inode and one process holding it. */
 struct pa__inopid {
 	uint64_t inode;
@@ -67,6 +86,26 @@ int pa__pin_read(const char *pin, char **buf, size_t *len,
     struct pa_error *err);
 int pa__pin_join(const char *buf, size_t len, const uint64_t *inodes,
     size_t n, struct pa__inopid **out, size_t *nout, struct pa_error *err);
+
+/*
+ * The same join a batch of inodes at a time, for inodes that come while
+ * the pin is already read (sockets.c joins while the dumps run): an index
+ * of a read pin (buf must outlive it), then for an inode its (inode, pid)
+ * pairs appended to *v (n used, cap allocated).
+ * pa__inopid_unique sorts pairs by inode then pid and drops repeats; the
+ * new count.
+ */
+struct pa_sockfd_rec;
+struct pa__pinidx {
+	const struct pa_sockfd_rec *rec;
+	size_t n, mask;
+	uint32_t *head, *next;      /* record index + 1; 0 ends a chain */
+};
+int pa__pin_index(const char *buf, size_t len, struct pa__pinidx *ix);
+int pa__pin_lookup(const struct pa__pinidx *ix, uint64_t inode,
+    struct pa__inopid **v, size_t *n, size_t *cap);
+void pa__pinidx_free(struct pa__pinidx *ix);
+size_t pa__inopid_unique(struct pa__inopid *v, size_t n);
 
 /*
  * portalloc accel (accel.c): the ops of struct pa_os, and for the sockets

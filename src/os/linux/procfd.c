@@ -383,10 +383,96 @@ pa__pin_read(const char *pin, char **buf, size_t *len, struct pa_error *err)
 }
 
 /*
+ * A pin's records indexed by inode: a slot per hash of the inode holds its
+ * first record, and each record the next one of its slot.  A pin holds
+ * every socket of the host (12,000 under the bench load), and the inodes
+ * to join come a dump's batch at a time (sockets.c): a lookup is a probe
+ * or two where a binary search over sorted records would take a dozen,
+ * and building the index is one pass.
+ */
+int
+pa__pin_index(const char *buf, size_t len, struct pa__pinidx *ix)
+{
+	size_t n = len / sizeof(*ix->rec), size = 16, i, k;
+
+	memset(ix, 0, sizeof(*ix));
+	if (n == 0 || n - 1 > UINT32_MAX - 1)
+		return n == 0 ? 0 : PA_ENOMEM;
+	ix->rec = (const struct pa_sockfd_rec *)(const void *)buf + 1;
+	ix->n = n - 1;  /* the header is no record */
+	while (size < 2 * ix->n)
+		size *= 2;
+	ix->head = calloc(size, sizeof(*ix->head));
+	ix->next = malloc((ix->n + 1) * sizeof(*ix->next));
+	if (ix->head == NULL || ix->next == NULL) {
+		pa__pinidx_free(ix);
+		return PA_ENOMEM;
+	}
+	ix->mask = size - 1;
+	for (i = 0; i < ix->n; i++) {
+		k = (size_t)((ix->rec[i].inode * 0x9E3779B97F4A7C15u) >> 32) &
+		    ix->mask;
+		ix->next[i] = ix->head[k];
+		ix->head[k] = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
+int
+pa__pin_lookup(const struct pa__pinidx *ix, uint64_t inode,
+    struct pa__inopid **v, size_t *n, size_t *cap)
+{
+	struct pa__inopid *nv;
+	size_t k, ncap;
+	uint32_t r;
+
+	if (ix->head == NULL || inode == 0)
+		return 0;
+	k = (size_t)((inode * 0x9E3779B97F4A7C15u) >> 32) & ix->mask;
+	for (r = ix->head[k]; r != 0; r = ix->next[r - 1]) {
+		if (ix->rec[r - 1].inode != inode)
+			continue;
+		if (*n == *cap) {
+			ncap = *cap ? 2 * *cap : 64;
+			if ((nv = realloc(*v, ncap * sizeof(*nv))) == NULL)
+				return PA_ENOMEM;
+			*v = nv;
+			*cap = ncap;
+		}
+		(*v)[*n].inode = inode;
+		(*v)[(*n)++].pid = ix->rec[r - 1].tgid;
+	}
+	return 0;
+}
+
+void
+pa__pinidx_free(struct pa__pinidx *ix)
+{
+	free(ix->head);
+	free(ix->next);
+	memset(ix, 0, sizeof(*ix));
+}
+
+size_t
+pa__inopid_unique(struct pa__inopid *v, size_t n)
+{
+	size_t i, k;
+
+	/* threads with descriptor tables of their own repeat a pair */
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_inode_pid);
+	for (i = 0, k = 0; i < n; i++)
+		if (k == 0 || v[k - 1].inode != v[i].inode ||
+		    v[k - 1].pid != v[i].pid)
+			v[k++] = v[i];
+	return k;
+}
+
+/*
  * The wanted inodes as an open-addressing set (0 marks an empty slot, and
- * no socket has inode 0): a pin holds every socket of the host, 12,000
- * under the bench load, and a lookup here is one or two probes where a
- * binary search over the inodes takes a dozen.
+ * no socket has inode 0): when all of them are known before the pin is
+ * read (a who, mostly), checking each record against the set costs less
+ * than indexing the records.
  */
 struct inoset {
 	uint64_t *slot;
@@ -436,7 +522,7 @@ pa__pin_join(const char *buf, size_t len, const uint64_t *inodes, size_t n,
 	struct scan sc = { inodes, n, NULL, 0, 0, NULL };
 	const struct pa_sockfd_rec *r = (const void *)buf;
 	struct inoset set;
-	size_t i, k;
+	size_t i;
 
 	*out = NULL;
 	*nout = 0;
@@ -450,14 +536,7 @@ pa__pin_join(const char *buf, size_t len, const uint64_t *inodes, size_t n,
 			return pa__err(err, PA_ENOMEM, "out of memory");
 		}
 	free(set.slot);
-	/* threads with descriptor tables of their own repeat a pair */
-	if (sc.nout > 1)
-		qsort(sc.out, sc.nout, sizeof(*sc.out), by_inode_pid);
-	for (i = 0, k = 0; i < sc.nout; i++)
-		if (k == 0 || sc.out[k - 1].inode != sc.out[i].inode ||
-		    sc.out[k - 1].pid != sc.out[i].pid)
-			sc.out[k++] = sc.out[i];
 	*out = sc.out;
-	*nout = k;
+	*nout = pa__inopid_unique(sc.out, sc.nout);
 	return 0;
 }

@@ -110,43 +110,231 @@ source_name(const char *table, int how)
 /*
  * The pin is read in a thread while the sock_diag dumps run: both are
  * mostly kernel time, and the pin holds every socket, so it need not wait
- * for the inodes the dumps find.
+ * for the inodes the dumps find.  Then the thread joins: the dumps hand it
+ * their inodes a batch at a time (hand_over), and it looks each up in the
+ * pin and reads the processes it finds (PA_PROC_CMDLINE: what who and
+ * check name).  Under the bench load the pin is often read 2 to 4 ms
+ * before a check's 1,000-port dump ends, and joining and reading fifty
+ * processes (some 1.5 ms) fit in that time instead of following it.
+ * When the dumps end first (a who of one port, mostly), nothing is
+ * gained by it: the caller joins as before (pa__pin_join).
  */
+#define PREFETCH_MAX 1024           /* processes read ahead, at most */
+
 struct pin_read {
 	pthread_t thread;
-	int started, rc;
+	int started, pipelined, rc;
+	int mode;                   /* join_mode() */
+	int streamed;               /* the thread joined while the dumps ran */
 	char path[256];
 	char *buf;
 	size_t len;
+	/* from the dumps (this thread) to the pin's, under mu */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint64_t *todo;
+	size_t ntodo, captodo;
+	size_t handed;              /* sockets of the table handed over */
+	int closed, lost;           /* lost: out of memory handing over */
+	/* the pin thread's, read here once it is joined */
+	struct pa__inopid *pairs;
+	size_t npairs, cappairs;
+	struct pa_proc *procs;
+	size_t nprocs, capprocs;
+	int nomem;                  /* the thread ran out of memory */
+	int64_t seen[2 * PREFETCH_MAX]; /* pids read: an open-addressing set */
 };
+
+/*
+ * PORTALLOC_PIN_JOIN: "stream" has the thread join as the dumps hand their
+ * inodes over even when they ended before the pin was read, "once" never
+ * (the caller joins after the dumps); unset, the pin's timing decides.
+ * For tests, which must take each way, and comparisons.
+ */
+enum { JOIN_AUTO, JOIN_STREAM, JOIN_ONCE };
+
+static int
+join_mode(void)
+{
+	const char *v = getenv("PORTALLOC_PIN_JOIN");
+
+	if (v != NULL && strcmp(v, "stream") == 0)
+		return JOIN_STREAM;
+	if (v != NULL && strcmp(v, "once") == 0)
+		return JOIN_ONCE;
+	return JOIN_AUTO;
+}
+
+/* Adds pid to the set of pids read; 0 if it was there already. */
+static int
+seen_add(struct pin_read *p, int64_t pid)
+{
+	size_t k = (size_t)(((uint64_t)pid * 0x9E3779B97F4A7C15u) >> 40) &
+	    (2 * PREFETCH_MAX - 1);
+
+	while (p->seen[k] != 0 && p->seen[k] != pid)
+		k = (k + 1) & (2 * PREFETCH_MAX - 1);
+	if (p->seen[k] == pid)
+		return 0;
+	p->seen[k] = pid;
+	return 1;
+}
+
+/* The pairs of inodes[0..n) from the pin, and their processes read. */
+static void
+join_batch(struct pin_read *p, const struct pa__pinidx *ix,
+    const uint64_t *inodes, size_t n)
+{
+	struct pa_proc *v;
+	size_t i, j, from;
+	int64_t pid;
+
+	for (i = 0; i < n && !p->nomem; i++) {
+		from = p->npairs;
+		if (pa__pin_lookup(ix, inodes[i], &p->pairs, &p->npairs,
+		    &p->cappairs) != 0) {
+			p->nomem = 1;
+			break;
+		}
+		for (j = from; j < p->npairs; j++) {
+			pid = p->pairs[j].pid;
+			if (p->nprocs == PREFETCH_MAX || pid <= 0 ||
+			    !seen_add(p, pid))
+				continue;
+			if (pa__grow(&p->procs, &p->capprocs, p->nprocs,
+			    sizeof(*p->procs)) != 0)
+				continue;   /* the caller reads it then */
+			v = &p->procs[p->nprocs];
+			if (pa__linux_proc_part(NULL, pid, PA_PROC_CMDLINE, v,
+			    NULL) == 0)
+				p->nprocs++;
+		}
+	}
+}
 
 static void *
 pin_thread(void *arg)
 {
 	struct pin_read *p = arg;
+	struct pa__pinidx ix;
+	uint64_t *batch;
+	size_t n;
 
 	p->rc = pa__pin_read(p->path, &p->buf, &p->len, NULL);
+	if (!p->pipelined)
+		return NULL;
+	/* the dumps ended first (a who): the caller joins them at once */
+	pthread_mutex_lock(&p->mu);
+	p->streamed = p->rc == 0 && (p->mode == JOIN_STREAM ||
+	    (p->mode == JOIN_AUTO && !p->closed));
+	pthread_mutex_unlock(&p->mu);
+	if (!p->streamed)
+		return NULL;
+	if (pa__pin_index(p->buf, p->len, &ix) != 0)
+		p->nomem = 1;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (p->ntodo == 0 && !p->closed)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->ntodo == 0)
+			break;
+		batch = p->todo;
+		n = p->ntodo;
+		p->todo = NULL;
+		p->ntodo = p->captodo = 0;
+		pthread_mutex_unlock(&p->mu);
+		if (!p->nomem)
+			join_batch(p, &ix, batch, n);
+		free(batch);
+		pthread_mutex_lock(&p->mu);
+	}
+	pthread_mutex_unlock(&p->mu);
+	pa__pinidx_free(&ix);
 	return NULL;
 }
 
-/* Starts reading the pin, unless PORTALLOC_ACCEL=0 (rc PA_ENOTSUP). */
+/* sv's sockets not yet handed over, to the pin thread (sv->grew). */
 static void
-pin_start(struct pin_read *p)
+hand_over(void *arg, const struct pa__sockvec *sv)
+{
+	struct pin_read *p = arg;
+	size_t i;
+
+	pthread_mutex_lock(&p->mu);
+	if (sv->n < p->handed)      /* a failed dump took its sockets back */
+		p->handed = sv->n;
+	for (i = p->handed; i < sv->n; i++) {
+		if (sv->v[i].inode == 0)
+			continue;
+		if (pa__grow(&p->todo, &p->captodo, p->ntodo,
+		    sizeof(*p->todo)) != 0) {
+			p->lost = 1;
+			break;
+		}
+		p->todo[p->ntodo++] = sv->v[i].inode;
+	}
+	p->handed = sv->n;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Starts reading the pin, unless PORTALLOC_ACCEL=0 (rc PA_ENOTSUP); sv
+ * hands its sockets over as the dumps add them. */
+static void
+pin_start(struct pin_read *p, struct pa__sockvec *sv)
 {
 	memset(p, 0, sizeof(*p));
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
 	if ((p->rc = pa__accel_pin(p->path, sizeof(p->path))) != 0)
 		return;
+	p->mode = join_mode();
+	p->pipelined = p->mode != JOIN_ONCE;
 	p->started = pthread_create(&p->thread, NULL, pin_thread, p) == 0;
-	if (!p->started)
+	if (!p->started) {
+		p->pipelined = 0;
 		pin_thread(p);
+	} else if (p->pipelined) {
+		sv->grew = hand_over;
+		sv->grew_arg = p;
+	}
+}
+
+/* The last sockets handed over, and the thread joined. */
+static void
+pin_finish(struct pin_read *p, struct pa__sockvec *sv)
+{
+	sv->grew = NULL;
+	if (!p->started)
+		return;
+	if (p->pipelined) {
+		hand_over(p, sv);
+		pthread_mutex_lock(&p->mu);
+		p->closed = 1;
+		pthread_cond_signal(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	pthread_join(p->thread, NULL);
+	p->started = 0;
 }
 
 static void
-pin_finish(struct pin_read *p)
+pin_free(struct pin_read *p)
 {
-	if (p->started)
-		pthread_join(p->thread, NULL);
-	p->started = 0;
+	free(p->buf);
+	free(p->todo);
+	free(p->pairs);
+	free(p->procs);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+}
+
+static int
+by_pid(const void *a, const void *b)
+{
+	const struct pa_proc *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
 /* The pairs from the pin when it could be read, else from a scan of
@@ -169,15 +357,36 @@ holder_pairs(struct pa_socktab *t, const struct pin_read *p,
 	    &t->unreadable, err);
 }
 
+/* The holders from what the pin thread joined, and the processes it
+ * read. */
+static int
+joined_holders(struct pa_socktab *t, struct pin_read *p,
+    struct pa_error *err)
+{
+	size_t np = pa__inopid_unique(p->pairs, p->npairs);
+
+	t->source = source_name(t->source, 0);
+	if (attach_pids(t, p->pairs, np) != 0)
+		return pa__err(err, PA_ENOMEM, "out of memory");
+	if (p->nprocs > 1)
+		qsort(p->procs, p->nprocs, sizeof(*p->procs), by_pid);
+	t->procs = p->procs;
+	t->nprocs = p->nprocs;
+	p->procs = NULL;
+	return 0;
+}
+
 static int
 find_holders(struct pa_socktab *t, const struct pa__sockvec *sv,
-    const struct pin_read *p, struct pa_error *err)
+    struct pin_read *p, struct pa_error *err)
 {
 	struct pa__inopid *pairs = NULL;
 	uint64_t *inodes;
 	size_t ni, np = 0;
 	int rc = 0;
 
+	if (p->rc == 0 && p->streamed && !p->nomem && !p->lost)
+		return joined_holders(t, p, err);
 	if ((inodes = inodes_of(sv, &ni)) == NULL)
 		return pa__err(err, PA_ENOMEM, "out of memory");
 	if (ni > 0)
@@ -207,7 +416,7 @@ int
 pa__linux_sockets(void *ctx, const struct pa_portq *q, size_t nq, int pids,
     struct pa_socktab *t, struct pa_error *err)
 {
-	struct pa__sockvec sv = { NULL, 0, 0 };
+	struct pa__sockvec sv = { NULL, 0, 0, NULL, NULL };
 	struct pin_read pin;
 	uint16_t lo = 65535, hi = 0;
 	unsigned protos = 0;
@@ -223,7 +432,7 @@ pa__linux_sockets(void *ctx, const struct pa_portq *q, size_t nq, int pids,
 		protos |= q[i].protos;
 	}
 	if (pids && nq > 0)
-		pin_start(&pin);
+		pin_start(&pin, &sv);
 	if (nq > 0 && (protos & PA_TCP))
 		tcp_done = dump_tcp_both(lo, hi, q, nq, &sv);
 	for (i = 0; rc == 0 && nq > 0 && i < sizeof(dumps) / sizeof(dumps[0]);
@@ -242,10 +451,10 @@ pa__linux_sockets(void *ctx, const struct pa_portq *q, size_t nq, int pids,
 	t->socks = sv.v;
 	t->n = sv.n;
 	if (pids && nq > 0) {
-		pin_finish(&pin);
+		pin_finish(&pin, &sv);
 		if (rc == 0)
 			rc = find_holders(t, &sv, &pin, err);
-		free(pin.buf);
+		pin_free(&pin);
 	}
 	if (rc != 0)
 		pa__socktab_free(t);
