@@ -117,9 +117,13 @@ source_name(const char *table, int how)
  * before a check's 1,000-port dump ends, and joining and reading fifty
  * processes (some 1.5 ms) fit in that time instead of following it.
  * When the dumps end first (a who of one port, mostly), nothing is
- * gained by it: the caller joins as before (pa__pin_join).
+ * gained by it: the caller joins as before (pa__pin_join).  Nor is an
+ * index of the pin's 12,000 records worth building for a few inodes: the
+ * thread waits for INDEX_MIN of them, and joins fewer at the end as the
+ * caller would.
  */
 #define PREFETCH_MAX 1024           /* processes read ahead, at most */
+#define INDEX_MIN 64                /* inodes that pay for an index */
 
 struct pin_read {
 	pthread_t thread;
@@ -180,36 +184,56 @@ seen_add(struct pin_read *p, int64_t pid)
 	return 1;
 }
 
-/* The pairs of inodes[0..n) from the pin, and their processes read. */
+/* Reads the processes of pairs from..p->npairs not read yet. */
+static void
+read_procs(struct pin_read *p, size_t from)
+{
+	struct pa_proc *v;
+	int64_t pid;
+
+	for (; from < p->npairs; from++) {
+		pid = p->pairs[from].pid;
+		if (p->nprocs == PREFETCH_MAX || pid <= 0 || !seen_add(p, pid))
+			continue;
+		if (pa__grow(&p->procs, &p->capprocs, p->nprocs,
+		    sizeof(*p->procs)) != 0)
+			continue;   /* the caller reads it then */
+		v = &p->procs[p->nprocs];
+		if (pa__linux_proc_part(NULL, pid, PA_PROC_CMDLINE, v,
+		    NULL) == 0)
+			p->nprocs++;
+	}
+}
+
+/* The pairs of inodes[0..n) from the pin's index, and their processes. */
 static void
 join_batch(struct pin_read *p, const struct pa__pinidx *ix,
     const uint64_t *inodes, size_t n)
 {
-	struct pa_proc *v;
-	size_t i, j, from;
-	int64_t pid;
+	size_t i, from;
 
 	for (i = 0; i < n && !p->nomem; i++) {
 		from = p->npairs;
 		if (pa__pin_lookup(ix, inodes[i], &p->pairs, &p->npairs,
-		    &p->cappairs) != 0) {
+		    &p->cappairs) != 0)
 			p->nomem = 1;
-			break;
-		}
-		for (j = from; j < p->npairs; j++) {
-			pid = p->pairs[j].pid;
-			if (p->nprocs == PREFETCH_MAX || pid <= 0 ||
-			    !seen_add(p, pid))
-				continue;
-			if (pa__grow(&p->procs, &p->capprocs, p->nprocs,
-			    sizeof(*p->procs)) != 0)
-				continue;   /* the caller reads it then */
-			v = &p->procs[p->nprocs];
-			if (pa__linux_proc_part(NULL, pid, PA_PROC_CMDLINE, v,
-			    NULL) == 0)
-				p->nprocs++;
-		}
+		read_procs(p, from);
 	}
+}
+
+/* The dumps ended with few inodes (a who): joined without an index. */
+static void
+join_few(struct pin_read *p, const uint64_t *inodes, size_t n)
+{
+	if (n == 0)
+		return;
+	if (pa__pin_join(p->buf, p->len, inodes, n, &p->pairs, &p->npairs,
+	    NULL) != 0) {
+		p->nomem = 1;
+		return;
+	}
+	p->cappairs = p->npairs;
+	read_procs(p, 0);
 }
 
 static void *
@@ -219,6 +243,7 @@ pin_thread(void *arg)
 	struct pa__pinidx ix;
 	uint64_t *batch;
 	size_t n;
+	int few;
 
 	p->rc = pa__pin_read(p->path, &p->buf, &p->len, NULL);
 	if (!p->pipelined)
@@ -230,11 +255,13 @@ pin_thread(void *arg)
 	pthread_mutex_unlock(&p->mu);
 	if (!p->streamed)
 		return NULL;
-	if (pa__pin_index(p->buf, p->len, &ix) != 0)
-		p->nomem = 1;
+	memset(&ix, 0, sizeof(ix));
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (p->ntodo == 0 && !p->closed)
+		/* until there are inodes enough to pay for the index (or
+		 * the dumps end), they wait */
+		while (!p->closed && (p->ntodo == 0 ||
+		    (ix.head == NULL && p->ntodo < INDEX_MIN)))
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (p->ntodo == 0)
 			break;
@@ -242,9 +269,15 @@ pin_thread(void *arg)
 		n = p->ntodo;
 		p->todo = NULL;
 		p->ntodo = p->captodo = 0;
+		few = p->closed && ix.head == NULL;
 		pthread_mutex_unlock(&p->mu);
-		if (!p->nomem)
+		if (few)
+			join_few(p, batch, n);
+		else if (!p->nomem && (ix.head != NULL ||
+		    pa__pin_index(p->buf, p->len, &ix) == 0))
 			join_batch(p, &ix, batch, n);
+		else
+			p->nomem = 1;
 		free(batch);
 		pthread_mutex_lock(&p->mu);
 	}
