@@ -188,7 +188,7 @@ bench_accel() {
     -n "check 1000 ports (/proc scan)" \
     "env PORTALLOC_ACCEL=0 $pa check -b load"
   # the ratios from interleaved runs (bench/pairs.c)
-  "$bb/pairs" "$runs" "who (bpf pin)" "$pa" who 17000 \; \
+  "$bb/pairs" "$((runs * 3))" "who (bpf pin)" "$pa" who 17000 \; \
     "ss -Htlnp" "$(command -v ss)" -Htlnp "sport = :17000" \; \
     "check 1000 ports (bpf pin)" "$pa" check -b load \
     > "$res/accel-pairs.txt"
