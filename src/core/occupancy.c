@@ -601,48 +601,51 @@ check_ranges(struct pa *pa, const char *block, struct pa_portq **q,
 	return 0;
 }
 
-/* Is port in one of q[0..nq)? */
-static int
-in_ranges(const struct pa_portq *q, size_t nq, uint16_t port)
-{
-	size_t i;
-
-	for (i = 0; i < nq; i++)
-		if (port >= q[i].first && port <= q[i].last)
-			return 1;
-	return 0;
-}
-
 /* Where check_leases gathers the leases on the checked ports. */
 struct lease_sink {
 	struct pa_check *r;
-	const struct pa_portq *q;
-	size_t nq, cap;
+	size_t cap;
 };
 
-/* pa_list_each's callback: keeps l when it is on a checked port. */
+/* pa_list_each's callback: keeps l. */
 static int
 lease_keep(const struct pa_lease *l, void *arg)
 {
 	struct lease_sink *k = arg;
 
-	if (!in_ranges(k->q, k->nq, l->port))
-		return 0;
 	return pa__leases_push(&k->r->leases, &k->r->nleases, &k->cap, l);
 }
 
-/* The leases on the ports of q, in port order, into r->leases: only
- * those, read one at a time, so that a store with many leases elsewhere
- * costs nothing here. */
+/*
+ * The leases on the ports of q, in port order, into r->leases: only those
+ * (the store reads the span of the ports, and whose owner lives is asked
+ * only for them), one at a time, so that a store with many leases
+ * elsewhere costs nothing here.  A bench store with 3,555 leases of dead
+ * owners in another block made a check of 1,000 ports ask /proc about
+ * each of those owners.
+ */
 static int
 check_leases(struct pa *pa, struct pa_check *r, const struct pa_portq *q,
     size_t nq, struct pa_error *err)
 {
-	struct pa_filter all = PA_FILTER_INIT;
-	struct lease_sink k = { r, q, nq, 0 };
+	struct pa_filter f = PA_FILTER_INIT;
+	struct lease_sink k = { r, 0 };
+	uint16_t *ports;
+	size_t i, n = 0;
+	unsigned p;
 	int rc;
 
-	rc = pa_list_each(pa, &all, lease_keep, &k, err);
+	for (i = 0; i < nq; i++)
+		n += (size_t)q[i].last - q[i].first + 1;
+	if ((ports = malloc(n * sizeof(*ports))) == NULL)
+		return pa__err_nomem(err);
+	for (i = 0, n = 0; i < nq; i++)
+		for (p = q[i].first; p <= q[i].last; p++)
+			ports[n++] = (uint16_t)p;
+	f.ports = ports;
+	f.nports = n;
+	rc = pa_list_each(pa, &f, lease_keep, &k, err);
+	free(ports);
 	if (rc == PA_ENOMEM)
 		return pa__err_nomem(err);
 	return rc;

@@ -589,36 +589,94 @@ row_to_lease(sqlite3_stmt *stmt, struct pa_lease *l)
 	l->owner_pidid = (uint64_t)sqlite3_column_int64(stmt, 13);
 }
 
+/*
+ * A filter's ports, sorted, for a binary search per row: check passes the
+ * thousand or ten thousand ports of its blocks.  NULL when there are none,
+ * or out of memory (then port_selected looks through f->ports).
+ */
 static int
-port_selected(const struct pa_filter *f, uint16_t port)
+by_port16(const void *a, const void *b)
 {
-	size_t i;
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+static uint16_t *
+ports_sorted(const struct pa_filter *f)
+{
+	uint16_t *v;
+
+	if (f->nports < 16 || (v = malloc(f->nports * sizeof(*v))) == NULL)
+		return NULL;
+	memcpy(v, f->ports, f->nports * sizeof(*v));
+	qsort(v, f->nports, sizeof(*v), by_port16);
+	return v;
+}
+
+static int
+port_selected(const struct pa_filter *f, const uint16_t *sorted,
+    uint16_t port)
+{
+	size_t i, lo = 0, hi = f->nports, mid;
 
 	if (f->nports == 0)
 		return 1;
-	for (i = 0; i < f->nports; i++)
-		if (f->ports[i] == port)
+	if (sorted == NULL) {
+		for (i = 0; i < f->nports; i++)
+			if (f->ports[i] == port)
+				return 1;
+		return 0;
+	}
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (sorted[mid] == port)
 			return 1;
+		if (sorted[mid] < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return 0;
 }
 
+/* The lowest and highest of the filter's ports. */
+static void
+ports_span(const struct pa_filter *f, uint16_t *lo, uint16_t *hi)
+{
+	size_t i;
+
+	*lo = 65535;
+	*hi = 0;
+	for (i = 0; i < f->nports; i++) {
+		*lo = f->ports[i] < *lo ? f->ports[i] : *lo;
+		*hi = f->ports[i] > *hi ? f->ports[i] : *hi;
+	}
+}
+
 /* The statement of a walk: the filter's block, tag, owner pid and uid
- * bound (its ports are checked per row). */
+ * bound, and its ports' span (the ports themselves are checked per row):
+ * a store's other leases are not even read. */
 static int
 prepare_select(struct pa_store *st, const struct pa_filter *f,
     sqlite3_stmt **stmt, struct pa_error *err)
 {
 	char sql[512];
+	uint16_t lo, hi;
 	int rc;
 
 	snprintf(sql, sizeof(sql), "SELECT " LEASE_COLUMNS " FROM lease "
-	    "WHERE 1%s%s%s%s ORDER BY port",
+	    "WHERE 1%s%s%s%s%s ORDER BY port",
 	    f->block ? " AND block = ?1" : "",
 	    f->tag ? " AND tag = ?2" : "",
 	    f->owner_pid ? " AND owner_pid = ?3" : "",
-	    f->uid >= 0 ? " AND uid = ?4" : "");
+	    f->uid >= 0 ? " AND uid = ?4" : "",
+	    f->nports > 0 ? " AND port BETWEEN ?5 AND ?6" : "");
 	if ((rc = prepare(st, sql, stmt, err)) != 0)
 		return rc;
+	if (f->nports > 0) {
+		ports_span(f, &lo, &hi);
+		sqlite3_bind_int(*stmt, 5, lo);
+		sqlite3_bind_int(*stmt, 6, hi);
+	}
 	if (f->block)
 		sqlite3_bind_text(*stmt, 1, f->block, -1, SQLITE_STATIC);
 	if (f->tag)
@@ -675,18 +733,21 @@ pa__store_each(struct pa_store *st, const struct pa_filter *f,
 {
 	sqlite3_stmt *stmt;
 	struct pa_lease l;
+	uint16_t *sorted;
 	int64_t cache;
 	int rc, stop = 0;
 
 	if ((rc = prepare_select(st, f, &stmt, err)) != 0)
 		return rc;
+	sorted = ports_sorted(f);
 	cache = walk_cache_begin(st);
 	while (stop == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		row_to_lease(stmt, &l);
-		if (port_selected(f, l.port))
+		if (port_selected(f, sorted, l.port))
 			stop = fn(&l, arg);
 	}
 	sqlite3_finalize(stmt);
+	free(sorted);
 	if (cache != 0)
 		walk_cache_set(st, cache);
 	if (stop != 0)

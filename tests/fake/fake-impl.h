@@ -62,7 +62,7 @@ struct pa_fake {
 	                               a port, for fake-resv.c */
 	unsigned char race[65536];  /* a socket appears after the next probe */
 	uint64_t next_inode;
-	unsigned probes, dumps;
+	unsigned probes, dumps, proc_reads;
 	int probe_error;
 	/* OS port reservations */
 	char netns[64];

@@ -34,6 +34,7 @@ fake_proc(void *ctx, int64_t pid, struct pa_proc *p, struct pa_error *err)
 	struct fake_proc *fp = find(ctx, pid);
 
 	(void)err;
+	((struct pa_fake *)ctx)->proc_reads++;
 	memset(p, 0, sizeof(*p));
 	if (fp == NULL)
 		return PA_ESRCH;
@@ -265,4 +266,10 @@ pa_fake_set_ephemeral(struct pa_fake *f, uint16_t first, uint16_t last)
 {
 	f->eph_first = first;
 	f->eph_last = last;
+}
+
+unsigned
+pa_fake_proc_reads(const struct pa_fake *f)
+{
+	return f->proc_reads;
 }

@@ -71,6 +71,8 @@ void pa_fake_hold(struct pa_fake *f, uint16_t port, unsigned protos);
 void pa_fake_unhold(struct pa_fake *f, uint16_t port);
 /* 0, 0: the OS does not say. */
 void pa_fake_set_ephemeral(struct pa_fake *f, uint16_t first, uint16_t last);
+/* How many processes were read (the proc op). */
+unsigned pa_fake_proc_reads(const struct pa_fake *f);
 /* How many probe calls were made. */
 unsigned pa_fake_probes(const struct pa_fake *f);
 /* Makes every later probe fail with this error (0: stop). */

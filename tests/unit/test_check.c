@@ -319,6 +319,48 @@ test_many_holders_share_processes(void **state)
 	fx_free(x);
 }
 
+/*
+ * A check of one block asks nothing about the leases of another: a store
+ * with thousands of leases of gone owners elsewhere must not make it look
+ * each owner up.
+ */
+static void
+test_other_blocks_cost_nothing(void **state)
+{
+	struct pa_request other = { "o", 1, 0, 0, -1, NULL, NULL, 0 };
+	struct fx *x = fx_new(MANY_BLOCK);
+	struct pa_lease *v;
+	struct pa_check *r;
+	struct pa_error err;
+	unsigned before;
+	size_t n;
+	int64_t pid;
+
+	(void)state;
+	fx_open(x);
+	for (pid = 2000; pid < 2010; pid++) {
+		pa_fake_add_proc(x->f, pid, 1, (uint64_t)pid, 1000, "gone");
+		other.owner_pid = pid;
+		assert_int_equal(pa_get(x->pa, &other, &v, &n, &err), 0);
+		pa_leases_free(v);
+		if (pid == 2000)
+			lease(x, 1, pid);       /* 26000, in block m */
+		pa_fake_kill(x->f, pid);
+	}
+	before = pa_fake_proc_reads(x->f);
+	assert_int_equal(pa_check(x->pa, "m", &r, &err), 0);
+	assert_int_equal(r->nleases, 1);
+	assert_int_equal(r->count[PA_PORT_STALE], 1);
+	/* the one lease's owner, read once (its parents are not walked) */
+	assert_int_equal(pa_fake_proc_reads(x->f) - before, 1);
+	pa_check_free(r);
+	assert_int_equal(pa_check(x->pa, "o", &r, &err), 0);
+	assert_int_equal(r->nleases, 10);
+	assert_int_equal(r->count[PA_PORT_STALE], 10);
+	pa_check_free(r);
+	fx_free(x);
+}
+
 /* pa_who over the same sockets: the same holders, in pa_who's order. */
 static void
 test_many_holders_who(void **state)
@@ -389,6 +431,7 @@ main(void)
 		cmocka_unit_test(test_reused_pid_is_foreign),
 		cmocka_unit_test(test_who_on_fake),
 		cmocka_unit_test(test_many_holders_share_processes),
+		cmocka_unit_test(test_other_blocks_cost_nothing),
 		cmocka_unit_test(test_many_holders_who),
 		cmocka_unit_test(test_owner_is_the_calling_shell),
 	};
