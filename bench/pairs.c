@@ -3,6 +3,10 @@
  * of each, and so on, so that a noisy second of a shared machine falls on
  * all of them alike (hyperfine runs one command's runs in a block, and on
  * this VM a block's median moves by 20% from one minute to the next).
+ * Each round runs the commands in an order of its own (a shuffle from a
+ * fixed seed): whatever runs right after `ss -p` pays 3 to 4 ms for what
+ * ss leaves the kernel to clean up, and a fixed order gave that to one
+ * command every time (check/who was 1.49 in one order, 1.07 in another).
  * Prints one line per command: its label, then the median, min and max
  * wall time in ms.  stdout and stderr of the commands go to /dev/null.  An
  * exit status is no failure (check exits 1 when it finds intruders), a
@@ -64,7 +68,7 @@ main(int argc, char **argv)
 {
 	char *label[MAXCMDS], **cmd[MAXCMDS];
 	double *t[MAXCMDS];
-	int runs, n = 0, i, r;
+	int order[MAXCMDS], runs, n = 0, i, j, k, r;
 
 	if (argc < 4 || (runs = atoi(argv[1])) <= 0) {
 		fprintf(stderr, "usage: pairs RUNS LABEL CMD [ARGS...] ; ...\n");
@@ -80,8 +84,18 @@ main(int argc, char **argv)
 		if ((t[n] = calloc((size_t)runs, sizeof(double))) == NULL)
 			return 1;
 	}
+	srand(1);
+	for (i = 0; i < n; i++)
+		order[i] = i;
 	for (r = 0; r < runs; r++) {
-		for (i = 0; i < n; i++) {
+		for (i = n - 1; i > 0; i--) {   /* Fisher-Yates */
+			j = rand() % (i + 1);
+			k = order[i];
+			order[i] = order[j];
+			order[j] = k;
+		}
+		for (k = 0; k < n; k++) {
+			i = order[k];
 			if ((t[i][r] = run(cmd[i])) < 0) {
 				fprintf(stderr, "pairs: %s failed\n", label[i]);
 				return 1;
