@@ -147,9 +147,9 @@ def main():
     ]
     floor = pair["SQLite alone: open a WAL store, commit 5 rows"]
     p("\n## Where get's time goes (interleaved runs, medians)\n")
-    p("bench/pairs.c runs the three one after another, run after run, so "
-      "that a noisy moment of the machine falls on all of them; the "
-      "ratios below come from these runs.\n")
+    p("bench/pairs.c runs the three in turn, round after round (each "
+      "round in a shuffled order), so that a noisy moment of the machine "
+      "falls on all of them; the ratios below come from these runs.\n")
     p("| | ms | x bind(0) |\n|---|---|---|")
     for k, v in pair.items():
         p(f"| {k} | {v * 1000:.2f} | {v / b0:.2f} |")
