@@ -9,30 +9,30 @@
 static void
 print_holder(struct out_line *l, const struct pa_holder *h)
 {
+	const char *proto = h->proto == PA_TCP ? "tcp" : "udp";
+
 	ol_str(l, "       ");
 	if (h->pid == 0) {
 		ol_str(l, h->family == 6 ? "IPv6 " : "IPv4 ");
-		ol_str(l, h->proto == PA_TCP ? "tcp/" : "udp/");
-		ol_text(l, h->local, PA_ADDR_MAX * 4);
+		ol_str(l, proto);
+		ol_str(l, "/");
+	} else {
+		ol_str(l, h->foreign ? "FOREIGN pid " : "held by pid ");
+		ol_int(l, h->pid);
 		ol_str(l, " ");
-		ol_str(l, pa_sock_state_name(h->state, h->proto));
-		ol_str(l, ", no process\n");
-		ol_write(l, stdout);
-		return;
+		ol_text(l, h->name, 64 * 4);
+		ol_str(l, " (");
+		ol_text(l, h->user, 32 * 4);
+		ol_str(l, "): ");
+		ol_text(l, h->cmdline, 81);
+		ol_str(l, " [");
+		ol_str(l, proto);
+		ol_str(l, " ");
 	}
-	ol_str(l, h->foreign ? "FOREIGN pid " : "held by pid ");
-	ol_int(l, h->pid);
-	ol_str(l, " ");
-	ol_text(l, h->name, 64 * 4);
-	ol_str(l, " (");
-	ol_text(l, h->user, 32 * 4);
-	ol_str(l, "): ");
-	ol_text(l, h->cmdline, 81);
-	ol_str(l, h->proto == PA_TCP ? " [tcp " : " [udp ");
 	ol_text(l, h->local, PA_ADDR_MAX * 4);
 	ol_str(l, " ");
 	ol_str(l, pa_sock_state_name(h->state, h->proto));
-	ol_str(l, "]\n");
+	ol_str(l, h->pid == 0 ? ", no process\n" : "]\n");
 	ol_write(l, stdout);
 }
 

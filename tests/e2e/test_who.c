@@ -258,7 +258,7 @@ static void
 test_who_classifies(void **state)
 {
 	struct th_run r;
-	char what[32];
+	char what[128];
 	pid_t a, b, v6, u, s;
 	int v6ok;
 
@@ -353,6 +353,19 @@ test_who_classifies(void **state)
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "(no process)"));
 	assert_non_null(strstr(r.out, "LISTEN"));
+	th_run_free(&r);
+
+	/* check shows the TIME-WAIT port as an orphan, its socket under it */
+	sb_config(sb, "[block w]\nports = %d-%d\n", BASE + 5, BASE + 5);
+	{
+		char *argv[] = { PORTALLOC_BIN, "check", NULL };
+		sb_run_argv(sb, &r, argv);
+	}
+	assert_int_equal(r.status, 0);
+	snprintf(what, sizeof(what), "%d  orphan    not leased\n       IPv4 "
+	    "tcp/127.0.0.1 TIME-WAIT, no process\n", BASE + 5);
+	if (strstr(r.out, what) == NULL)
+		fail_msg("no lines\n%s\nin\n%s", what, r.out);
 	th_run_free(&r);
 
 	stop(a);
