@@ -589,17 +589,17 @@ row_to_lease(sqlite3_stmt *stmt, struct pa_lease *l)
 	l->owner_pidid = (uint64_t)sqlite3_column_int64(stmt, 13);
 }
 
-/*
- * A filter's ports, sorted, for a binary search per row: check passes the
- * thousand or ten thousand ports of its blocks.  NULL when there are none,
- * or out of memory (then port_selected looks through f->ports).
- */
 static int
 by_port16(const void *a, const void *b)
 {
 	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
 }
 
+/*
+ * A filter's ports, sorted, for a binary search per row: check passes the
+ * thousand or ten thousand ports of its blocks.  NULL when there are few,
+ * or out of memory (then port_selected looks through f->ports).
+ */
 static uint16_t *
 ports_sorted(const struct pa_filter *f)
 {
