@@ -455,6 +455,20 @@ struct pa_check {
  */
 int pa_check(struct pa *pa, const char *block, struct pa_check **out,
     struct pa_error *err);
+/*
+ * pa_check in two halves, so that the kernel's tables are read while the
+ * store opens (the CLI's check does this): pa_check_start takes the ports
+ * of the block (NULL: every block) from cfg and begins reading the tables
+ * in the background; pa_check_finish reads the leases through pa, waits
+ * for the tables and classifies, and frees the job whatever it returns;
+ * pa_check_abort drops a job instead (NULL is fine).
+ */
+struct pa_check_job;
+int pa_check_start(const struct pa_config *cfg, const char *block,
+    struct pa_check_job **out, struct pa_error *err);
+int pa_check_finish(struct pa *pa, struct pa_check_job *job,
+    struct pa_check **out, struct pa_error *err);
+void pa_check_abort(struct pa_check_job *job);
 /* Frees *out of pa_check, holders, their texts and leases included; NULL
  * is fine. */
 void pa_check_free(struct pa_check *c);

@@ -107,6 +107,7 @@ static int
 cmd_check(struct cli *cli, int argc, char **argv)
 {
 	const char *block = NULL;
+	struct pa_check_job *job;
 	struct pa_check *r;
 	struct pa_error err;
 	unsigned total = 0;
@@ -118,10 +119,17 @@ cmd_check(struct cli *cli, int argc, char **argv)
 		OPT_END
 	};
 
-	if ((rc = cli_options(cli, opts, argc, argv, 1)) >= 0)
+	/* the kernel's tables are read while the store opens */
+	if ((rc = cli_options(cli, opts, argc, argv, 0)) >= 0)
 		return rc;
 	memset(&err, 0, sizeof(err));
-	if ((rc = pa_check(cli->pa, block, &r, &err)) != 0)
+	if ((rc = pa_check_start(cli->cfg, block, &job, &err)) != 0)
+		return cli_fail(cli, rc, &err);
+	if ((rc = cli_open(cli, 1)) != 0) {
+		pa_check_abort(job);
+		return rc;
+	}
+	if ((rc = pa_check_finish(cli->pa, job, &r, &err)) != 0)
 		return cli_fail(cli, rc, &err);
 	if (json) {
 		print_json(r);

@@ -137,6 +137,7 @@ main(int argc, char **argv)
 
 	memset(&cli, 0, sizeof(cli));
 	pa__stdio_plain();
+	pa__heap_one_arena();
 	/* a pipe or a file gets few large writes (check and list print
 	 * thousands of rows), a terminal its lines as they come */
 	if (pa__term_columns() == 0)

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "base/base.h"
 #include "os/os.h"
@@ -36,6 +37,60 @@ pa__proc(const struct pa_os *os, int64_t pid, unsigned want,
 	    os->proc_part(os->ctx, pid, want, p, err) :
 	    os->proc(os->ctx, pid, p, err);
 }
+
+/*
+ * os->sockets begun now and waited for later, in the background when asked
+ * and the OS can (sockets_start): a job owns either the OS's job or the
+ * table sockets gave at once (or its error).  who waits at once and asks
+ * for no thread.
+ */
+struct pa__sockjob {
+	const struct pa_os *os;
+	void *osjob;
+	int rc;
+	struct pa_socktab t;
+	struct pa_error err;
+};
+
+static inline int
+pa__sockets_start(const struct pa_os *os, const struct pa_portq *q,
+    size_t nq, int pids, int background, struct pa__sockjob *j,
+    struct pa_error *err)
+{
+	memset(j, 0, sizeof(*j));
+	j->os = os;
+	if (background && os->sockets_start != NULL &&
+	    os->sockets_wait != NULL)
+		return os->sockets_start(os->ctx, q, nq, pids, &j->osjob, err);
+	j->rc = os->sockets(os->ctx, q, nq, pids, &j->t, &j->err);
+	return 0;
+}
+
+/* The job's table into t (t NULL: dropped); what sockets returned. */
+static inline int
+pa__sockets_wait(struct pa__sockjob *j, struct pa_socktab *t,
+    struct pa_error *err)
+{
+	int rc = j->rc;
+
+	if (j->osjob != NULL) {
+		rc = j->os->sockets_wait(j->os->ctx, j->osjob, t, err);
+		j->osjob = NULL;
+		return rc;
+	}
+	if (rc != 0 && err != NULL)
+		*err = j->err;
+	if (rc == 0 && t != NULL)
+		*t = j->t;
+	else
+		pa__socktab_free(&j->t);
+	memset(&j->t, 0, sizeof(j->t));
+	return rc;
+}
+
+/* pa_check_start on os (tests give the fake). */
+int pa__check_start_os(const struct pa_os *os, const struct pa_config *cfg,
+    const char *block, struct pa_check_job **out, struct pa_error *err);
 
 /*
  * The lease store (store.c, the only file that knows SQLite).

@@ -419,7 +419,7 @@ by_port(const void *a, const void *b)
 /* Every holder of the ports in q, sorted, into *out (NULL when none),
  * its texts in c's pool. */
 static int
-collect(struct collector *c, const struct pa_portq *q, size_t nq,
+collect(struct collector *c, struct pa__sockjob *job,
     struct pa_holder **out, size_t *n, unsigned *unreadable,
     const char **source, struct pa_error *err)
 {
@@ -428,7 +428,7 @@ collect(struct collector *c, const struct pa_portq *q, size_t nq,
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = c->os->sockets(c->os->ctx, q, nq, 1, &t, err)) != 0)
+	if ((rc = pa__sockets_wait(job, &t, err)) != 0)
 		return rc;
 	*unreadable = t.unreadable;
 	if (source != NULL)
@@ -477,6 +477,7 @@ who_os(const struct pa_os *os, const struct pa_port_query *q, size_t nq,
     struct pa_holder **out, size_t *n, unsigned *unreadable,
     const char **source, struct pa_error *err)
 {
+	struct pa__sockjob job;
 	struct collector c;
 	struct pa_portq *pq;
 	int rc;
@@ -488,9 +489,12 @@ who_os(const struct pa_os *os, const struct pa_port_query *q, size_t nq,
 		return 0;
 	if ((rc = port_ranges(q, nq, &pq, err)) != 0)
 		return rc;
-	collector_init(&c, os);
-	rc = collect(&c, pq, nq, out, n, unreadable, source, err);
+	rc = pa__sockets_start(os, pq, nq, 1, 0, &job, err);
 	free(pq);
+	if (rc != 0)
+		return rc;
+	collector_init(&c, os);
+	rc = collect(&c, &job, out, n, unreadable, source, err);
 	if (rc == 0 && *out != NULL)
 		holders_own(*out, &c);
 	collector_free(&c);
@@ -571,10 +575,9 @@ judge(struct collector *c, const struct pa_lease *l, struct pa_holder *h,
 
 /* The ranges to ask about: the named block, or all of them. */
 static int
-check_ranges(struct pa *pa, const char *block, struct pa_portq **q,
-    size_t *nq, unsigned *total, struct pa_error *err)
+check_ranges(const struct pa_config *cfg, const char *block,
+    struct pa_portq **q, size_t *nq, unsigned *total, struct pa_error *err)
 {
-	const struct pa_config *cfg = pa->cfg;
 	const struct pa_block *b;
 	size_t i;
 
@@ -701,20 +704,30 @@ classify(struct collector *c, struct pa_check *r, unsigned total)
 	return 0;
 }
 
+/* A check begun: its ports, and the kernel's tables being read. */
+struct pa_check_job {
+	struct pa_portq *q;
+	size_t nq;
+	unsigned total;             /* ports checked */
+	struct pa__sockjob sockets;
+};
+
 /* pa_check's work once r exists: leases, holders, then each port. */
 static int
-check_fill(struct pa *pa, struct pa_check *r, const struct pa_portq *q,
-    size_t nq, unsigned total, struct pa_error *err)
+check_fill(struct pa *pa, struct pa_check *r, struct pa_check_job *j,
+    struct pa_error *err)
 {
 	struct collector c;
 	int rc;
 
-	if ((rc = check_leases(pa, r, q, nq, err)) != 0)
+	if ((rc = check_leases(pa, r, j->q, j->nq, err)) != 0) {
+		pa__sockets_wait(&j->sockets, NULL, NULL);
 		return rc;
+	}
 	collector_init(&c, pa->os);
-	rc = collect(&c, q, nq, &r->holders, &r->nholders, &r->unreadable,
-	    &r->source, err);
-	if (rc == 0 && classify(&c, r, total) != 0)
+	rc = collect(&c, &j->sockets, &r->holders, &r->nholders,
+	    &r->unreadable, &r->source, err);
+	if (rc == 0 && classify(&c, r, j->total) != 0)
 		rc = pa__err_nomem(err);
 	if (r->holders != NULL)
 		holders_own(r->holders, &c);
@@ -723,30 +736,81 @@ check_fill(struct pa *pa, struct pa_check *r, const struct pa_portq *q,
 }
 
 int
-pa_check(struct pa *pa, const char *block, struct pa_check **out,
-    struct pa_error *err)
+pa__check_start_os(const struct pa_os *os, const struct pa_config *cfg,
+    const char *block, struct pa_check_job **out, struct pa_error *err)
 {
-	struct pa_portq *q;
-	struct pa_check *r;
-	unsigned total;
-	size_t nq;
+	struct pa_check_job *j;
 	int rc;
 
 	*out = NULL;
-	if ((rc = check_ranges(pa, block, &q, &nq, &total, err)) != 0)
-		return rc;
-	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		free(q);
+	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return pa__err_nomem(err);
+	if ((rc = check_ranges(cfg, block, &j->q, &j->nq, &j->total,
+	    err)) != 0 || (rc = pa__sockets_start(os, j->q, j->nq, 1, 1,
+	    &j->sockets, err)) != 0) {
+		free(j->q);
+		free(j);
+		return rc;
 	}
-	rc = check_fill(pa, r, q, nq, total, err);
-	free(q);
+	*out = j;
+	return 0;
+}
+
+int
+pa_check_start(const struct pa_config *cfg, const char *block,
+    struct pa_check_job **out, struct pa_error *err)
+{
+	return pa__check_start_os(pa__os_native(), cfg, block, out, err);
+}
+
+int
+pa_check_finish(struct pa *pa, struct pa_check_job *job,
+    struct pa_check **out, struct pa_error *err)
+{
+	struct pa_check *r = NULL;
+	int rc;
+
+	*out = NULL;
+	if (job->sockets.os != pa->os)
+		rc = pa__err(err, PA_EUSAGE, "pa_check_finish: the check was "
+		    "started on another OS than pa's");
+	else if ((r = calloc(1, sizeof(*r))) == NULL)
+		rc = pa__err_nomem(err);
+	else
+		rc = check_fill(pa, r, job, err);
+	if (rc != 0 && (r == NULL || job->sockets.os != pa->os))
+		pa__sockets_wait(&job->sockets, NULL, NULL);
+	free(job->q);
+	free(job);
 	if (rc != 0) {
 		pa_check_free(r);
 		return rc;
 	}
 	*out = r;
 	return 0;
+}
+
+void
+pa_check_abort(struct pa_check_job *job)
+{
+	if (job == NULL)
+		return;
+	pa__sockets_wait(&job->sockets, NULL, NULL);
+	free(job->q);
+	free(job);
+}
+
+int
+pa_check(struct pa *pa, const char *block, struct pa_check **out,
+    struct pa_error *err)
+{
+	struct pa_check_job *job;
+	int rc;
+
+	*out = NULL;
+	if ((rc = pa__check_start_os(pa->os, pa->cfg, block, &job, err)) != 0)
+		return rc;
+	return pa_check_finish(pa, job, out, err);
 }
 
 void

@@ -361,6 +361,19 @@ struct pa_os {
 	 */
 	int (*proc_part)(void *ctx, int64_t pid, unsigned want,
 	    struct pa_proc *p, struct pa_error *err);
+
+	/*
+	 * Optional: sockets in the background.  sockets_start begins what
+	 * sockets does for q[0..nq) (copied) and returns at once with a job;
+	 * sockets_wait waits for it, hands its table over into t (or, with
+	 * t NULL, drops it) and frees the job, returning what sockets
+	 * would have.  A check starts the kernel's tables before it opens
+	 * the store.  NULL: callers run sockets (pa__sockets_* in core.h).
+	 */
+	int (*sockets_start)(void *ctx, const struct pa_portq *q, size_t nq,
+	    int pids, void **job, struct pa_error *err);
+	int (*sockets_wait)(void *ctx, void *job, struct pa_socktab *t,
+	    struct pa_error *err);
 };
 
 /* The parts of struct pa_proc proc_part reads on request. */

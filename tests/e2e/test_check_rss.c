@@ -6,9 +6,12 @@
  * keeps grows with the sockets it finds, and that growth is bounded.  Peaks
  * are wait4's ru_maxrss for a process started from a small parent
  * (peak_rss).  The growth was 1,152 KiB while every holder carried copies
- * of its process's texts and every port a whole lease; it is 384-512 KiB
- * now.  Runs in a private network namespace (root), so that the ports are
- * this test's alone; skipped elsewhere.
+ * of its process's texts and every port a whole lease; it was 384-512 KiB
+ * after that, and is 384-704 KiB since check reads the kernel's tables in
+ * a thread while it opens the store (what the two allocate meets at the
+ * peak or not, as the threads' timing falls).  Runs in a private network
+ * namespace (root), so that the ports are this test's alone; skipped
+ * elsewhere.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -26,7 +29,7 @@
 #define NPORTS (NPROCS * PER_PROC)
 #define BLOCK_PORTS (NPORTS + 100)
 #define LIMIT_KIB 4096
-#define GROWTH_KIB 768
+#define GROWTH_KIB 1024
 
 static struct sb *sb;
 static pid_t kids[NPROCS + 1]; /* the last: block e's one port */

@@ -121,9 +121,14 @@ int pa__linux_accel_status(void *ctx, struct pa_accel_status *st,
     struct pa_error *err);
 int pa__accel_pin(char *buf, size_t len);
 
-/* The sockets op of the Linux OS table. */
+/* The sockets op of the Linux OS table, and sockets_start / _wait, which
+ * run it in a thread. */
 int pa__linux_sockets(void *ctx, const struct pa_portq *q, size_t nq,
     int pids, struct pa_socktab *t, struct pa_error *err);
+int pa__linux_sockets_start(void *ctx, const struct pa_portq *q, size_t nq,
+    int pids, void **job, struct pa_error *err);
+int pa__linux_sockets_wait(void *ctx, void *job, struct pa_socktab *t,
+    struct pa_error *err);
 
 /* The listen / unlisten operations of struct pa_os (listen.c). */
 int pa__linux_listen(void *ctx, const struct pa_addr *a, uint16_t port,

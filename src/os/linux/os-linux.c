@@ -450,6 +450,9 @@ static const struct pa_os linux_os = {
 	pa__linux_proc_cmdline,
 	/* a process without the parts nobody asked for */
 	pa__linux_proc_part,
+	/* the sockets op in a thread: sockets.c */
+	pa__linux_sockets_start,
+	pa__linux_sockets_wait,
 };
 
 const struct pa_os *

@@ -493,3 +493,66 @@ pa__linux_sockets(void *ctx, const struct pa_portq *q, size_t nq, int pids,
 		pa__socktab_free(t);
 	return rc;
 }
+
+/* A sockets call running in a thread of its own (sockets_start). */
+struct sock_job {
+	pthread_t thread;
+	int started, pids, rc;
+	struct pa_portq *q;
+	size_t nq;
+	struct pa_socktab t;
+	struct pa_error err;
+};
+
+static void *
+job_run(void *arg)
+{
+	struct sock_job *j = arg;
+
+	j->rc = pa__linux_sockets(NULL, j->q, j->nq, j->pids, &j->t, &j->err);
+	return NULL;
+}
+
+int
+pa__linux_sockets_start(void *ctx, const struct pa_portq *q, size_t nq,
+    int pids, void **job, struct pa_error *err)
+{
+	struct sock_job *j;
+
+	(void)ctx;
+	*job = NULL;
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    (j->q = malloc((nq + 1) * sizeof(*q))) == NULL) {
+		free(j);
+		return pa__err(err, PA_ENOMEM, "out of memory");
+	}
+	memcpy(j->q, q, nq * sizeof(*q));
+	j->nq = nq;
+	j->pids = pids;
+	j->started = pthread_create(&j->thread, NULL, job_run, j) == 0;
+	if (!j->started)
+		job_run(j);
+	*job = j;
+	return 0;
+}
+
+int
+pa__linux_sockets_wait(void *ctx, void *job, struct pa_socktab *t,
+    struct pa_error *err)
+{
+	struct sock_job *j = job;
+	int rc;
+
+	(void)ctx;
+	if (j->started)
+		pthread_join(j->thread, NULL);
+	if ((rc = j->rc) != 0 && err != NULL)
+		*err = j->err;
+	if (rc == 0 && t != NULL)
+		*t = j->t;
+	else
+		pa__socktab_free(&j->t);
+	free(j->q);
+	free(j);
+	return rc;
+}

@@ -8,6 +8,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -393,6 +396,14 @@ pa__child_abort(struct pa_child *c)
 void
 pa__stdio_plain(void)
 {
+}
+
+void
+pa__heap_one_arena(void)
+{
+#ifdef __GLIBC__
+	mallopt(M_ARENA_MAX, 1);
+#endif
 }
 
 void

@@ -370,6 +370,11 @@ pa__stdio_plain(void)
 }
 
 void
+pa__heap_one_arena(void)
+{
+}
+
+void
 pa__fd_close(int fd)
 {
 	closesocket((SOCKET)fd);
