@@ -778,7 +778,7 @@ pa_check_finish(struct pa *pa, struct pa_check_job *job,
 		rc = pa__err_nomem(err);
 	else
 		rc = check_fill(pa, r, job, err);
-	if (rc != 0 && (r == NULL || job->sockets.os != pa->os))
+	if (r == NULL)      /* else check_fill took the table, or dropped it */
 		pa__sockets_wait(&job->sockets, NULL, NULL);
 	free(job->q);
 	free(job);
