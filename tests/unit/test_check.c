@@ -258,6 +258,23 @@ many_holder_ok(const struct pa_holder *h, const struct pa_holder **seen)
 	assert_ptr_equal(h->name, seen[h->pid - 1000]->name);
 }
 
+/* x opened over MANY_BLOCK with the MANY_PROCS processes and 500, which
+ * leases 26000 and 26001 (held by others). */
+static void
+many_setup(struct fx *x)
+{
+	char cmd[64];
+	int64_t pid;
+
+	fx_open(x);
+	for (pid = 1000; pid < 1000 + MANY_PROCS; pid++) {
+		many_cmdline(cmd, sizeof(cmd), pid);
+		pa_fake_add_proc(x->f, pid, 1, (uint64_t)pid, pid % 3, cmd);
+	}
+	pa_fake_add_proc(x->f, 500, 1, 111, 1000, "make test");
+	lease(x, 2, 500);
+}
+
 static void
 test_many_holders_share_processes(void **state)
 {
@@ -268,18 +285,10 @@ test_many_holders_share_processes(void **state)
 	struct pa_lease *v;
 	struct pa_check *r;
 	struct pa_error err;
-	char cmd[64];
 	size_t i, n, nh;
-	int64_t pid;
 
 	(void)state;
-	fx_open(x);
-	for (pid = 1000; pid < 1000 + MANY_PROCS; pid++) {
-		many_cmdline(cmd, sizeof(cmd), pid);
-		pa_fake_add_proc(x->f, pid, 1, (uint64_t)pid, pid % 3, cmd);
-	}
-	pa_fake_add_proc(x->f, 500, 1, 111, 1000, "make test");
-	lease(x, 2, 500);               /* 26000 26001: held, not by 500 */
+	many_setup(x);                  /* 26000 26001: held, not by 500 */
 	assert_int_equal(pa_get(x->pa, &other, &v, &n, &err), 0);
 	pa_leases_free(v);              /* 27000-27002: another block's */
 	nh = many_sockets(x->f);
@@ -376,17 +385,9 @@ test_check_in_two_halves(void **state)
 	struct pa_check *r, *whole;
 	struct pa_error err;
 	unsigned before;
-	char cmd[64];
-	int64_t pid;
 
 	(void)state;
-	fx_open(x);
-	for (pid = 1000; pid < 1000 + MANY_PROCS; pid++) {
-		many_cmdline(cmd, sizeof(cmd), pid);
-		pa_fake_add_proc(x->f, pid, 1, (uint64_t)pid, pid % 3, cmd);
-	}
-	pa_fake_add_proc(x->f, 500, 1, 111, 1000, "make test");
-	lease(x, 2, 500);
+	many_setup(x);
 	many_sockets(x->f);
 	assert_int_equal(pa_check(x->pa, "m", &whole, &err), 0);
 	before = pa_fake_dumps(x->f);
