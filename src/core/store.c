@@ -596,20 +596,29 @@ by_port16(const void *a, const void *b)
 }
 
 /*
- * A filter's ports, sorted, for a binary search per row: check passes the
- * thousand or ten thousand ports of its blocks.  NULL when there are few,
- * or out of memory (then port_selected looks through f->ports).
+ * A filter's ports in ascending order, for a binary search per row: check
+ * passes the thousand or ten thousand ports of its blocks, already in
+ * order, and they are used as they are; others are sorted into a copy
+ * (*copy, for the caller to free).  NULL when there are few, or out of
+ * memory (then port_selected looks through f->ports).
  */
-static uint16_t *
-ports_sorted(const struct pa_filter *f)
+static const uint16_t *
+ports_sorted(const struct pa_filter *f, uint16_t **copy)
 {
-	uint16_t *v;
+	size_t i;
 
-	if (f->nports < 16 || (v = malloc(f->nports * sizeof(*v))) == NULL)
+	*copy = NULL;
+	if (f->nports < 16)
 		return NULL;
-	memcpy(v, f->ports, f->nports * sizeof(*v));
-	qsort(v, f->nports, sizeof(*v), by_port16);
-	return v;
+	for (i = 1; i < f->nports && f->ports[i - 1] <= f->ports[i]; i++)
+		;
+	if (i == f->nports)
+		return f->ports;
+	if ((*copy = malloc(f->nports * sizeof(**copy))) == NULL)
+		return NULL;
+	memcpy(*copy, f->ports, f->nports * sizeof(**copy));
+	qsort(*copy, f->nports, sizeof(**copy), by_port16);
+	return *copy;
 }
 
 static int
@@ -733,13 +742,14 @@ pa__store_each(struct pa_store *st, const struct pa_filter *f,
 {
 	sqlite3_stmt *stmt;
 	struct pa_lease l;
-	uint16_t *sorted;
+	const uint16_t *sorted;
+	uint16_t *copy;
 	int64_t cache;
 	int rc, stop = 0;
 
 	if ((rc = prepare_select(st, f, &stmt, err)) != 0)
 		return rc;
-	sorted = ports_sorted(f);
+	sorted = ports_sorted(f, &copy);
 	cache = walk_cache_begin(st);
 	while (stop == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		row_to_lease(stmt, &l);
@@ -747,7 +757,7 @@ pa__store_each(struct pa_store *st, const struct pa_filter *f,
 			stop = fn(&l, arg);
 	}
 	sqlite3_finalize(stmt);
-	free(sorted);
+	free(copy);
 	if (cache != 0)
 		walk_cache_set(st, cache);
 	if (stop != 0)

@@ -126,7 +126,8 @@ test_filters(void **state)
 	struct pa_lease of30;
 	struct fx *x = crowd(&of30);
 	struct pa_filter f;
-	uint16_t ports[3];
+	uint16_t ports[3], many[40];
+	size_t i;
 
 	(void)state;
 	f = (struct pa_filter)PA_FILTER_INIT;
@@ -163,6 +164,21 @@ test_filters(void **state)
 	f.block = "b";
 	f.tag = "y";
 	same_as_list(x, &f, 1, "ports, block b, tag y");
+	/* many ports (searched, not scanned): in order, as check passes
+	 * them, and out of order, sorted into a copy */
+	for (i = 0; i < 40; i++)
+		many[i] = (uint16_t)(i < 20 ? 25100 + i : 25200 + i - 20);
+	f = (struct pa_filter)PA_FILTER_INIT;
+	f.ports = many;
+	f.nports = 40;
+	same_as_list(x, &f, 10, "40 ports in order");
+	for (i = 0; i < 20; i++) {
+		many[i] = (uint16_t)(30039 - i);    /* nobody's */
+		many[39 - i] = (uint16_t)(30000 + i);
+	}
+	many[7] = of30.port;
+	many[31] = 25100;
+	same_as_list(x, &f, 2, "40 ports out of order");
 	f = (struct pa_filter)PA_FILTER_INIT;
 	f.block = "b";
 	f.owner_pid = 60;
