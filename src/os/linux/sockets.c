@@ -140,6 +140,7 @@ struct pin_read {
 	size_t ntodo, captodo;
 	size_t handed;              /* sockets of the table handed over */
 	int closed, lost;           /* lost: out of memory handing over */
+	int declined;               /* the thread will not join: keep none */
 	/* the pin thread's, read here once it is joined */
 	struct pa__inopid *pairs;
 	size_t npairs, cappairs;
@@ -252,6 +253,7 @@ pin_thread(void *arg)
 	pthread_mutex_lock(&p->mu);
 	p->streamed = p->rc == 0 && (p->mode == JOIN_STREAM ||
 	    (p->mode == JOIN_AUTO && !p->closed));
+	p->declined = !p->streamed;
 	pthread_mutex_unlock(&p->mu);
 	if (!p->streamed)
 		return NULL;
@@ -296,7 +298,7 @@ hand_over(void *arg, const struct pa__sockvec *sv)
 	pthread_mutex_lock(&p->mu);
 	if (sv->n < p->handed)      /* a failed dump took its sockets back */
 		p->handed = sv->n;
-	for (i = p->handed; i < sv->n; i++) {
+	for (i = p->handed; i < sv->n && !p->declined; i++) {
 		if (sv->v[i].inode == 0)
 			continue;
 		if (pa__grow(&p->todo, &p->captodo, p->ntodo,
