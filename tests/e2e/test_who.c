@@ -136,6 +136,17 @@ udp4(void *arg)
 		_exit(1);
 }
 
+/* A listener in two descriptors of one process (dup, as a daemon that
+ * moves its socket to fd 3 may leave it). */
+static void
+listen_dup(void *arg)
+{
+	int fd = th_listen_tcp(AF_INET, (uint16_t)(uintptr_t)arg);
+
+	if (fd < 0 || dup(fd) < 0)
+		_exit(1);
+}
+
 /* A listener that accepts one connection (once ready) and keeps it. */
 static int accept_fd = -1;
 static void
@@ -259,7 +270,7 @@ test_who_classifies(void **state)
 {
 	struct th_run r;
 	char what[128];
-	pid_t a, b, v6, u, s;
+	pid_t a, b, v6, u, s, d;
 	int v6ok;
 
 	(void)state;
@@ -334,6 +345,14 @@ test_who_classifies(void **state)
 	}
 	th_run_free(&r);
 
+	/* 4b: a socket in two descriptors of a process: held once */
+	d = spawn(listen_dup, (void *)(uintptr_t)(BASE + 6));
+	snprintf(what, sizeof(what), "%d", BASE + 6);
+	who(&r, what);
+	assert_int_equal(r.status, 0);
+	has_pid(r.out, d, 1);
+	th_run_free(&r);
+
 	/* 5: TIME-WAIT only: shown with no process, and exit 1 */
 	time_wait(BASE + 5);
 	snprintf(what, sizeof(what), "%d", BASE + 5);
@@ -372,6 +391,7 @@ test_who_classifies(void **state)
 	stop(b);
 	stop(u);
 	stop(s);
+	stop(d);
 }
 
 /* sock_diag and /proc/net give the same sockets. */

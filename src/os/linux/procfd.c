@@ -232,7 +232,7 @@ parts_for(size_t npids)
 	return k ? k : 1;
 }
 
-/* Joins the parts' findings into one sorted array. */
+/* Joins the parts' findings into one sorted array, each pair once. */
 static int
 merge_parts(struct part *parts, size_t k, struct pa__inopid **out,
     size_t *nout, unsigned *unreadable)
@@ -252,7 +252,8 @@ merge_parts(struct part *parts, size_t k, struct pa__inopid **out,
 		    parts[i].sc.nout * sizeof(**out));
 		*nout += parts[i].sc.nout;
 	}
-	qsort(*out, *nout, sizeof(**out), by_inode_pid);
+	/* a process with a socket in two descriptors holds it once */
+	*nout = pa__inopid_unique(*out, *nout);
 	return 0;
 }
 
