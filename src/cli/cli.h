@@ -175,24 +175,41 @@ void out_text(char *buf, size_t len, const char *s);
  * it): backslashes stay as they are. */
 void out_message(char *buf, size_t len, const char *s);
 /*
- * A line built in memory and written with one fwrite: check writes a line
- * per holder, thousands of them, and printf's parsing of its format, with
- * a lock of the stream per call, was most of the time they took.  A part
- * that does not fit is cut (the line has room for every part at its
- * widest).
+ * Lines built in memory and written a buffer at a time: check writes a
+ * line per holder, thousands of them, and printf's parsing of its format,
+ * with a lock of the stream per call, was most of the time they took.  A
+ * line has OL_LINE bytes, room for every part at its widest; a part that
+ * does not fit is cut.  Start with n = line = 0.
  */
+#define OL_LINE 1024
 struct out_line {
-	size_t n;
-	char buf[1024];
+	size_t n;                   /* bytes in buf */
+	size_t line;                /* where the line being built starts */
+	char buf[16 * OL_LINE];
 };
 void ol_str(struct out_line *l, const char *s);
 /* s as out_text shows it in a buffer of len bytes. */
 void ol_text(struct out_line *l, const char *s, size_t len);
+/*
+ * ol_text with the shown text kept in m, for a string that comes back
+ * line after line: the holders of one process share its name, user and
+ * command line (the same interned pointers), so check escapes each once.
+ * s must stay unchanged while m is in use; m starts zeroed.
+ */
+struct ol_memo {
+	const char *src;
+	size_t len, n;
+	char text[256];
+};
+void ol_memo_text(struct out_line *l, struct ol_memo *m, const char *s,
+    size_t len);
 void ol_int(struct out_line *l, int64_t v);
 /* Spaces until the line is `col` long (printf's %-*s). */
 void ol_pad(struct out_line *l, size_t col);
-/* Writes the line and empties it. */
+/* Ends the line; writes the buffer when no room for another is left. */
 void ol_write(struct out_line *l, FILE *fp);
+/* Writes what the buffer holds. */
+void ol_flush(struct out_line *l, FILE *fp);
 /* "45s", "5m", "1h55m", "2d3h". */
 void out_duration(char *buf, size_t len, int64_t seconds);
 const char *out_state(enum pa_lease_state s);

@@ -5,9 +5,14 @@
 
 #include "cli/cli.h"
 
+/* The texts that come back from line to line, each shown once. */
+struct memos {
+	struct ol_memo name, user, cmdline, local, command;
+};
+
 /* One holder of a port, under it. */
 static void
-print_holder(struct out_line *l, const struct pa_holder *h)
+print_holder(struct out_line *l, struct memos *m, const struct pa_holder *h)
 {
 	const char *proto = h->proto == PA_TCP ? "tcp" : "udp";
 
@@ -20,16 +25,16 @@ print_holder(struct out_line *l, const struct pa_holder *h)
 		ol_str(l, h->foreign ? "FOREIGN pid " : "held by pid ");
 		ol_int(l, h->pid);
 		ol_str(l, " ");
-		ol_text(l, h->name, 64 * 4);
+		ol_memo_text(l, &m->name, h->name, 64 * 4);
 		ol_str(l, " (");
-		ol_text(l, h->user, 32 * 4);
+		ol_memo_text(l, &m->user, h->user, 32 * 4);
 		ol_str(l, "): ");
-		ol_text(l, h->cmdline, 81);
+		ol_memo_text(l, &m->cmdline, h->cmdline, 81);
 		ol_str(l, " [");
 		ol_str(l, proto);
 		ol_str(l, " ");
 	}
-	ol_text(l, h->local, PA_ADDR_MAX * 4);
+	ol_memo_text(l, &m->local, h->local, PA_ADDR_MAX * 4);
 	ol_str(l, " ");
 	ol_str(l, pa_sock_state_name(h->state, h->proto));
 	ol_str(l, h->pid == 0 ? ", no process\n" : "]\n");
@@ -38,34 +43,33 @@ print_holder(struct out_line *l, const struct pa_holder *h)
 
 /* A port's line, then its holders' (built in memory: see out_line). */
 static void
-print_port(const struct pa_check *r, const struct pa_port_check *p)
+print_port(struct out_line *l, struct memos *m, const struct pa_check *r,
+    const struct pa_port_check *p)
 {
-	struct out_line l;
 	size_t i, at;
 
-	l.n = 0;
-	ol_int(&l, p->port);
-	ol_pad(&l, 5);
-	ol_str(&l, "  ");
-	at = l.n;
-	ol_str(&l, pa_port_status_name(p->status));
-	ol_pad(&l, at + 8);
-	ol_str(&l, "  ");
+	ol_int(l, p->port);
+	ol_pad(l, 5);
+	ol_str(l, "  ");
+	at = l->n - l->line;
+	ol_str(l, pa_port_status_name(p->status));
+	ol_pad(l, at + 8);
+	ol_str(l, "  ");
 	if (p->lease != NULL) {
-		ol_str(&l, "leased to pid ");
-		ol_int(&l, p->lease->owner_pid);
-		ol_str(&l, " (");
-		ol_text(&l, p->lease->command, 41);
-		ol_str(&l, ")");
-		ol_str(&l, p->lease->state == PA_LEASE_DEAD ? ", which is gone" :
+		ol_str(l, "leased to pid ");
+		ol_int(l, p->lease->owner_pid);
+		ol_str(l, " (");
+		ol_memo_text(l, &m->command, p->lease->command, 41);
+		ol_str(l, ")");
+		ol_str(l, p->lease->state == PA_LEASE_DEAD ? ", which is gone" :
 		    p->lease->state == PA_LEASE_EXPIRED ? ", expired" : "");
-		ol_str(&l, "\n");
+		ol_str(l, "\n");
 	} else {
-		ol_str(&l, "not leased\n");
+		ol_str(l, "not leased\n");
 	}
-	ol_write(&l, stdout);
+	ol_write(l, stdout);
 	for (i = 0; i < p->n; i++)
-		print_holder(&l, &r->holders[p->first + i]);
+		print_holder(l, m, &r->holders[p->first + i]);
 }
 
 static void
@@ -109,6 +113,8 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	const char *block = NULL;
 	struct pa_check_job *job;
 	struct pa_check *r;
+	struct memos m;
+	static struct out_line l;
 	struct pa_error err;
 	unsigned total = 0;
 	size_t i;
@@ -134,8 +140,10 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	if (json) {
 		print_json(r);
 	} else {
+		memset(&m, 0, sizeof(m));
 		for (i = 0; i < r->nports; i++)
-			print_port(r, &r->ports[i]);
+			print_port(&l, &m, r, &r->ports[i]);
+		ol_flush(&l, stdout);
 		for (s = 0; s < PA_PORT_NSTATUS; s++)
 			total += r->count[s];
 		printf("%u ports: ", total);

@@ -96,14 +96,13 @@ cell_char(const char *s, size_t *used, char e[8], int keep_bs)
 	return n;
 }
 
-static void
+/* s shown in buf (len bytes, the NUL included, len > 0); its length. */
+static size_t
 escape(char *buf, size_t len, const char *s, int keep_bs)
 {
 	size_t off = 0, used, n;
 	char e[8];
 
-	if (len == 0)
-		return;
 	for (; *s; s += used) {
 		/* printable ASCII, the common case, is itself */
 		if (*s >= 0x20 && *s < 0x7f && (*s != '\\' || keep_bs)) {
@@ -120,18 +119,27 @@ escape(char *buf, size_t len, const char *s, int keep_bs)
 		off += n;
 	}
 	buf[off] = '\0';
+	return off;
 }
 
 void
 out_text(char *buf, size_t len, const char *s)
 {
-	escape(buf, len, s, 0);
+	if (len > 0)
+		escape(buf, len, s, 0);
+}
+
+/* Bytes left for the line being built. */
+static size_t
+ol_room(const struct out_line *l)
+{
+	return l->line + OL_LINE - l->n;
 }
 
 void
 ol_str(struct out_line *l, const char *s)
 {
-	size_t room = sizeof(l->buf) - l->n, k = strlen(s);
+	size_t room = ol_room(l), k = strlen(s);
 
 	if (k > room)
 		k = room;
@@ -142,14 +150,36 @@ ol_str(struct out_line *l, const char *s)
 void
 ol_text(struct out_line *l, const char *s, size_t len)
 {
-	size_t room = sizeof(l->buf) - l->n;
+	size_t room = ol_room(l);
 
 	if (len > room)
 		len = room;
 	if (len == 0)
 		return;
-	escape(l->buf + l->n, len, s, 0);
-	l->n += strlen(l->buf + l->n);
+	l->n += escape(l->buf + l->n, len, s, 0);
+}
+
+void
+ol_memo_text(struct out_line *l, struct ol_memo *m, const char *s,
+    size_t len)
+{
+	size_t room = ol_room(l);
+
+	if (len > room)
+		len = room;
+	if (len > sizeof(m->text)) {
+		ol_text(l, s, len);
+		return;
+	}
+	if (len == 0)
+		return;
+	if (m->src != s || m->len != len) {
+		m->n = escape(m->text, len, s, 0);
+		m->src = s;
+		m->len = len;
+	}
+	memcpy(l->buf + l->n, m->text, m->n);
+	l->n += m->n;
 }
 
 void
@@ -170,23 +200,32 @@ ol_int(struct out_line *l, int64_t v)
 void
 ol_pad(struct out_line *l, size_t col)
 {
-	if (col > sizeof(l->buf))
-		col = sizeof(l->buf);
-	while (l->n < col)
+	if (col > OL_LINE)
+		col = OL_LINE;
+	while (l->n < l->line + col)
 		l->buf[l->n++] = ' ';
 }
 
 void
 ol_write(struct out_line *l, FILE *fp)
 {
+	if (sizeof(l->buf) - l->n < OL_LINE)
+		ol_flush(l, fp);
+	l->line = l->n;
+}
+
+void
+ol_flush(struct out_line *l, FILE *fp)
+{
 	fwrite(l->buf, 1, l->n, fp);
-	l->n = 0;
+	l->n = l->line = 0;
 }
 
 void
 out_message(char *buf, size_t len, const char *s)
 {
-	escape(buf, len, s, 1);
+	if (len > 0)
+		escape(buf, len, s, 1);
 }
 
 void

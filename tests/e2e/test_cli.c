@@ -850,6 +850,13 @@ test_hostile_command_line(void **state)
 	assert_int_equal(th_lines(r.out), 2);   /* header and one row */
 	assert_non_null(strstr(r.out, "\\x1b[2J\\nport 1 fake\\xff\\xc3"));
 	th_run_free(&r);
+	sb_run(e, &r, "check", NULL);           /* the lease's line */
+	assert_int_equal(r.status, 0);
+	assert_true(clean_utf8(r.out));
+	assert_int_equal(th_lines(r.out), 2);   /* the port and the sums */
+	assert_non_null(strstr(r.out, "waiting   leased to pid "));
+	assert_non_null(strstr(r.out, " (\\x1b[2J\\nport 1 fake\\xff\\xc3 30)\n"));
+	th_run_free(&r);
 	/* who: the same command line, as a holder (we hold it too) */
 	sb_run(e, &r, "who", port, NULL);
 	assert_int_equal(r.status, 0);
