@@ -116,6 +116,9 @@ source_name(const char *table, int how)
  * check name).  Under the bench load the pin is often read 2 to 4 ms
  * before a check's 1,000-port dump ends, and joining and reading fifty
  * processes (some 1.5 ms) fit in that time instead of following it.
+ * The pairs of each socket are kept where the thread found them (a span
+ * per socket of the table), so that no sort and no search of the pairs
+ * follow the dumps.
  * When the dumps end first (a who of one port, mostly), nothing is
  * gained by it: the caller joins as before (pa__pin_join).  Nor is an
  * index of the pin's 12,000 records worth building for a few inodes: the
@@ -124,6 +127,17 @@ source_name(const char *table, int how)
  */
 #define PREFETCH_MAX 1024           /* processes read ahead, at most */
 #define INDEX_MIN 64                /* inodes that pay for an index */
+
+/* An inode handed over, and its socket's place in the table. */
+struct handed {
+	uint64_t inode;
+	size_t sock;
+};
+
+/* Socket i's pairs: pairs[first .. first + n). */
+struct span {
+	size_t first, n;
+};
 
 struct pin_read {
 	pthread_t thread;
@@ -136,14 +150,17 @@ struct pin_read {
 	/* from the dumps (this thread) to the pin's, under mu */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	uint64_t *todo;
+	struct handed *todo;
 	size_t ntodo, captodo;
 	size_t handed;              /* sockets of the table handed over */
-	int closed, lost;           /* lost: out of memory handing over */
+	int closed, lost;           /* lost: out of memory handing over, or
+				     * sockets handed over were taken back */
 	int declined;               /* the thread will not join: keep none */
 	/* the pin thread's, read here once it is joined */
 	struct pa__inopid *pairs;
 	size_t npairs, cappairs;
+	struct span *spans;         /* by socket, when every pair has one */
+	size_t nspans, capspans;
 	struct pa_proc *procs;
 	size_t nprocs, capprocs;
 	int nomem;                  /* the thread ran out of memory */
@@ -206,33 +223,71 @@ read_procs(struct pin_read *p, size_t from)
 	}
 }
 
-/* The pairs of inodes[0..n) from the pin's index, and their processes. */
+/* Room for socket sock's span, the spans between zeroed; 0 or -1. */
+static int
+span_room(struct pin_read *p, size_t sock)
+{
+	size_t n;
+
+	while (sock >= p->capspans) {
+		n = p->nspans;
+		if (pa__grow(&p->spans, &p->capspans, n, sizeof(*p->spans))
+		    != 0)
+			return -1;
+		p->nspans = n;
+	}
+	if (sock >= p->nspans) {
+		memset(p->spans + p->nspans, 0,
+		    (sock + 1 - p->nspans) * sizeof(*p->spans));
+		p->nspans = sock + 1;
+	}
+	return 0;
+}
+
+/* The pairs of the handed inodes v[0..n) from the pin's index, each
+ * socket's span, and their processes. */
 static void
 join_batch(struct pin_read *p, const struct pa__pinidx *ix,
-    const uint64_t *inodes, size_t n)
+    const struct handed *v, size_t n)
 {
 	size_t i, from;
 
 	for (i = 0; i < n && !p->nomem; i++) {
 		from = p->npairs;
-		if (pa__pin_lookup(ix, inodes[i], &p->pairs, &p->npairs,
-		    &p->cappairs) != 0)
+		if (pa__pin_lookup(ix, v[i].inode, &p->pairs, &p->npairs,
+		    &p->cappairs) != 0 || span_room(p, v[i].sock) != 0) {
 			p->nomem = 1;
+			break;
+		}
+		p->spans[v[i].sock].first = from;
+		p->spans[v[i].sock].n = p->npairs - from;
 		read_procs(p, from);
 	}
 }
 
-/* The dumps ended with few inodes (a who): joined without an index. */
+/* The dumps ended with few inodes (a who): joined without an index, the
+ * pairs sorted by inode (pa__pin_join) and no spans. */
 static void
-join_few(struct pin_read *p, const uint64_t *inodes, size_t n)
+join_few(struct pin_read *p, const struct handed *v, size_t n)
 {
+	uint64_t *inodes;
+	size_t i;
+
 	if (n == 0)
 		return;
-	if (pa__pin_join(p->buf, p->len, inodes, n, &p->pairs, &p->npairs,
-	    NULL) != 0) {
+	if ((inodes = malloc(n * sizeof(*inodes))) == NULL) {
 		p->nomem = 1;
 		return;
 	}
+	for (i = 0; i < n; i++)     /* a set: any order will do */
+		inodes[i] = v[i].inode;
+	if (pa__pin_join(p->buf, p->len, inodes, n, &p->pairs, &p->npairs,
+	    NULL) != 0) {
+		free(inodes);
+		p->nomem = 1;
+		return;
+	}
+	free(inodes);
 	p->cappairs = p->npairs;
 	read_procs(p, 0);
 }
@@ -242,7 +297,7 @@ pin_thread(void *arg)
 {
 	struct pin_read *p = arg;
 	struct pa__pinidx ix;
-	uint64_t *batch;
+	struct handed *batch;
 	size_t n;
 	int few;
 
@@ -271,7 +326,8 @@ pin_thread(void *arg)
 		n = p->ntodo;
 		p->todo = NULL;
 		p->ntodo = p->captodo = 0;
-		few = p->closed && ix.head == NULL;
+		/* only at the end, and only without an index yet */
+		few = ix.head == NULL && n < INDEX_MIN;
 		pthread_mutex_unlock(&p->mu);
 		if (few)
 			join_few(p, batch, n);
@@ -296,8 +352,10 @@ hand_over(void *arg, const struct pa__sockvec *sv)
 	size_t i;
 
 	pthread_mutex_lock(&p->mu);
-	if (sv->n < p->handed)      /* a failed dump took its sockets back */
+	if (sv->n < p->handed) {    /* a failed dump took its sockets back */
 		p->handed = sv->n;
+		p->lost = 1;        /* their spans are no longer theirs */
+	}
 	for (i = p->handed; i < sv->n && !p->declined; i++) {
 		if (sv->v[i].inode == 0)
 			continue;
@@ -306,7 +364,8 @@ hand_over(void *arg, const struct pa__sockvec *sv)
 			p->lost = 1;
 			break;
 		}
-		p->todo[p->ntodo++] = sv->v[i].inode;
+		p->todo[p->ntodo].inode = sv->v[i].inode;
+		p->todo[p->ntodo++].sock = i;
 	}
 	p->handed = sv->n;
 	pthread_cond_signal(&p->cv);
@@ -359,6 +418,7 @@ pin_free(struct pin_read *p)
 	free(p->buf);
 	free(p->todo);
 	free(p->pairs);
+	free(p->spans);
 	free(p->procs);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
@@ -392,16 +452,57 @@ holder_pairs(struct pa_socktab *t, const struct pin_read *p,
 	    &t->unreadable, err);
 }
 
+/* Gives each socket its pids from its span of the pairs: ascending, each
+ * once (threads with descriptor tables of their own repeat a pair), as
+ * attach_pids gives them. */
+static int
+attach_spans(struct pa_socktab *t, const struct pin_read *p)
+{
+	const struct span *sp;
+	struct pa_sock *s;
+	size_t i, j, k;
+	int64_t pid;
+
+	if ((t->pids = malloc((p->npairs + 1) * sizeof(*t->pids))) == NULL)
+		return PA_ENOMEM;
+	for (i = 0; i < t->n; i++) {
+		s = &t->socks[i];
+		s->first_pid = t->npids;
+		if (s->inode == 0 || i >= p->nspans)
+			continue;
+		sp = &p->spans[i];
+		for (j = sp->first; j < sp->first + sp->n; j++) {
+			pid = p->pairs[j].pid;
+			for (k = t->npids; k > s->first_pid &&
+			    t->pids[k - 1] > pid; k--)
+				;
+			if (k > s->first_pid && t->pids[k - 1] == pid)
+				continue;
+			memmove(t->pids + k + 1, t->pids + k,
+			    (t->npids - k) * sizeof(*t->pids));
+			t->pids[k] = pid;
+			t->npids++;
+		}
+		s->npids = t->npids - s->first_pid;
+	}
+	return 0;
+}
+
 /* The holders from what the pin thread joined, and the processes it
  * read. */
 static int
 joined_holders(struct pa_socktab *t, struct pin_read *p,
     struct pa_error *err)
 {
-	size_t np = pa__inopid_unique(p->pairs, p->npairs);
+	int rc;
 
 	t->source = source_name(t->source, 0);
-	if (attach_pids(t, p->pairs, np) != 0)
+	if (p->nspans > 0)
+		rc = attach_spans(t, p);
+	else            /* join_few's pairs, or none */
+		rc = attach_pids(t, p->pairs,
+		    pa__inopid_unique(p->pairs, p->npairs));
+	if (rc != 0)
 		return pa__err(err, PA_ENOMEM, "out of memory");
 	if (p->nprocs > 1)
 		qsort(p->procs, p->nprocs, sizeof(*p->procs), by_pid);
