@@ -188,6 +188,8 @@ struct out_line {
 	char buf[16 * OL_LINE];
 };
 void ol_str(struct out_line *l, const char *s);
+/* k bytes of s, as they are. */
+void ol_mem(struct out_line *l, const char *s, size_t k);
 /* s as out_text shows it in a buffer of len bytes. */
 void ol_text(struct out_line *l, const char *s, size_t len);
 /*

@@ -5,23 +5,46 @@
 
 #include "cli/cli.h"
 
-/* The texts that come back from line to line, each shown once. */
+/*
+ * What comes back from line to line, each built once: the texts, and a
+ * holder's process part ("held by pid 7 name (user): cmd [tcp "), which
+ * all the sockets of a process share.
+ */
 struct memos {
 	struct ol_memo name, user, cmdline, local, command;
+	const struct pa_holder *part_of;    /* NULL: no part kept yet */
+	size_t npart;
+	char part[OL_LINE];
 };
+
+/* Would h's process part read as the kept one? (Its texts are interned:
+ * the same text, the same pointer.) */
+static int
+same_part(const struct memos *m, const struct pa_holder *h)
+{
+	const struct pa_holder *k = m->part_of;
+
+	return k != NULL && k->pid == h->pid && k->foreign == h->foreign &&
+	    k->proto == h->proto && k->name == h->name &&
+	    k->user == h->user && k->cmdline == h->cmdline;
+}
 
 /* One holder of a port, under it. */
 static void
 print_holder(struct out_line *l, struct memos *m, const struct pa_holder *h)
 {
 	const char *proto = h->proto == PA_TCP ? "tcp" : "udp";
+	size_t at;
 
 	ol_str(l, "       ");
 	if (h->pid == 0) {
 		ol_str(l, h->family == 6 ? "IPv6 " : "IPv4 ");
 		ol_str(l, proto);
 		ol_str(l, "/");
+	} else if (same_part(m, h)) {
+		ol_mem(l, m->part, m->npart);
 	} else {
+		at = l->n;
 		ol_str(l, h->foreign ? "FOREIGN pid " : "held by pid ");
 		ol_int(l, h->pid);
 		ol_str(l, " ");
@@ -33,6 +56,9 @@ print_holder(struct out_line *l, struct memos *m, const struct pa_holder *h)
 		ol_str(l, " [");
 		ol_str(l, proto);
 		ol_str(l, " ");
+		m->part_of = h;
+		m->npart = l->n - at;
+		memcpy(m->part, l->buf + at, m->npart);
 	}
 	ol_memo_text(l, &m->local, h->local, PA_ADDR_MAX * 4);
 	ol_str(l, " ");

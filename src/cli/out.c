@@ -137,14 +137,20 @@ ol_room(const struct out_line *l)
 }
 
 void
-ol_str(struct out_line *l, const char *s)
+ol_mem(struct out_line *l, const char *s, size_t k)
 {
-	size_t room = ol_room(l), k = strlen(s);
+	size_t room = ol_room(l);
 
 	if (k > room)
 		k = room;
 	memcpy(l->buf + l->n, s, k);
 	l->n += k;
+}
+
+void
+ol_str(struct out_line *l, const char *s)
+{
+	ol_mem(l, s, strlen(s));
 }
 
 void

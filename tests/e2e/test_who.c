@@ -449,12 +449,13 @@ own_listener(void *arg)
 }
 
 /*
- * A process that is nobody's descendant here: forked twice.  It lives
- * until *life (the write end of a pipe only the test holds) is closed,
- * which happens at the latest when the test exits.
+ * A process that is nobody's descendant here: forked twice, listening on
+ * port (and on also, unless 0).  It lives until *life (the write end of a
+ * pipe only the test holds) is closed, which happens at the latest when
+ * the test exits.
  */
 static pid_t
-spawn_stranger(uint16_t port, int *life)
+spawn_stranger(uint16_t port, uint16_t also, int *life)
 {
 	int ready[2], alive[2];
 	pid_t mid, pid = 0;
@@ -465,7 +466,8 @@ spawn_stranger(uint16_t port, int *life)
 	if ((mid = fork()) == 0) {
 		if (fork() == 0) {
 			close(alive[1]);
-			if (th_listen_tcp(AF_INET, port) < 0)
+			if (th_listen_tcp(AF_INET, port) < 0 || (also != 0 &&
+			    th_listen_tcp(AF_INET, also) < 0))
 				_exit(1);
 			pid = getpid();
 			if (write(ready[1], &pid, sizeof(pid)) < 0)
@@ -529,7 +531,7 @@ forked_texts(char *name, size_t nlen, char *user, size_t ulen, char *cmd)
 static void
 test_check_real(void **state)
 {
-	char me[32], want[512], name[64], user[64], cmd[81], *argv[8];
+	char me[32], want[1024], name[64], user[64], cmd[81], *argv[8];
 	pid_t ok, foreign, intruder;
 	int life[2];
 	struct th_run r;
@@ -551,8 +553,11 @@ test_check_real(void **state)
 	assert_string_equal(r.out, want);
 	th_run_free(&r);
 	ok = spawn(own_listener, (void *)(uintptr_t)(BASE + 15)); /* ours */
-	foreign = spawn_stranger((uint16_t)(BASE + 17), &life[0]);
-	intruder = spawn_stranger((uint16_t)(BASE + 19), &life[1]);
+	/* the foreign one holds BASE + 18 too, which nobody leased: the same
+	 * process, FOREIGN on one line and "held by" on the next */
+	foreign = spawn_stranger((uint16_t)(BASE + 17), (uint16_t)(BASE + 18),
+	    &life[0]);
+	intruder = spawn_stranger((uint16_t)(BASE + 19), 0, &life[1]);
 	argv[1] = "check";
 	argv[2] = "--json";
 	argv[3] = NULL;
@@ -561,11 +566,12 @@ test_check_real(void **state)
 	expect_status(r.out, BASE + 15, "ok");
 	expect_status(r.out, BASE + 16, "waiting");
 	expect_status(r.out, BASE + 17, "foreign");
+	expect_status(r.out, BASE + 18, "intruder");
 	expect_status(r.out, BASE + 19, "intruder");
-	has_pid(r.out, foreign, 1);
+	has_pid(r.out, foreign, 2);
 	has_pid(r.out, intruder, 1);
-	assert_non_null(strstr(r.out, "\"summary\":{\"free\":1,\"ok\":1,"
-	    "\"waiting\":1,\"foreign\":1,\"stale\":0,\"intruder\":1,"
+	assert_non_null(strstr(r.out, "\"summary\":{\"free\":0,\"ok\":1,"
+	    "\"waiting\":1,\"foreign\":1,\"stale\":0,\"intruder\":2,"
 	    "\"orphan\":0}"));
 	th_run_free(&r);
 	argv[2] = NULL;
@@ -580,16 +586,18 @@ test_check_real(void **state)
 	    BASE + 17, me);
 	assert_non_null(strstr(r.out, want));
 	snprintf(want, sizeof(want), ")\n       FOREIGN pid %d %s (%s): %s "
-	    "[tcp 127.0.0.1 LISTEN]\n", (int)foreign, name, user, cmd);
+	    "[tcp 127.0.0.1 LISTEN]\n%u  intruder  not leased\n       held "
+	    "by pid %d %s (%s): %s [tcp 127.0.0.1 LISTEN]\n", (int)foreign,
+	    name, user, cmd, BASE + 18, (int)foreign, name, user, cmd);
 	if (strstr(r.out, want) == NULL)
-		fail_msg("no line\n%s\nin\n%s", want, r.out);
+		fail_msg("no lines\n%s\nin\n%s", want, r.out);
 	snprintf(want, sizeof(want), "\n%u  intruder  not leased\n       held "
 	    "by pid %d %s (%s): %s [tcp 127.0.0.1 LISTEN]\n", BASE + 19,
 	    (int)intruder, name, user, cmd);
 	if (strstr(r.out, want) == NULL)
 		fail_msg("no lines\n%s\nin\n%s", want, r.out);
 	assert_non_null(strstr(r.out, "5 ports: 1 ok, 1 waiting, 1 foreign, "
-	    "0 stale, 1 intruder, 0 orphan, 1 free"));
+	    "0 stale, 2 intruder, 0 orphan, 0 free"));
 	th_run_free(&r);
 	stop(ok);
 	close(life[0]);
