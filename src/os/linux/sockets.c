@@ -116,9 +116,9 @@ source_name(const char *table, int how)
  * check name).  Under the bench load the pin is often read 2 to 4 ms
  * before a check's 1,000-port dump ends, and joining and reading fifty
  * processes (some 1.5 ms) fit in that time instead of following it.
- * The pairs of each socket are kept where the thread found them (a span
- * per socket of the table), so that no sort and no search of the pairs
- * follow the dumps.
+ * The thread looks the inodes up in the table's order, so each socket's
+ * pairs follow the previous socket's: a count per socket says how many,
+ * and no sort and no search of the pairs follow the dumps.
  * When the dumps end first (a who of one port, mostly), nothing is
  * gained by it: the caller joins as before (pa__pin_join).  Nor is an
  * index of the pin's 12,000 records worth building for a few inodes: the
@@ -128,15 +128,12 @@ source_name(const char *table, int how)
 #define PREFETCH_MAX 1024           /* processes read ahead, at most */
 #define INDEX_MIN 64                /* inodes that pay for an index */
 
-/* An inode handed over, and its socket's place in the table. */
+/* An inode handed over, and its socket's place in the table: 32 bits
+ * each, for a check of 10,000 ports hands over as many (socket inodes
+ * are 32-bit numbers; a larger one voids the counts). */
 struct handed {
-	uint64_t inode;
-	size_t sock;
-};
-
-/* Socket i's pairs: pairs[first .. first + n). */
-struct span {
-	size_t first, n;
+	uint32_t inode;
+	uint32_t sock;
 };
 
 struct pin_read {
@@ -159,8 +156,8 @@ struct pin_read {
 	/* the pin thread's, read here once it is joined */
 	struct pa__inopid *pairs;
 	size_t npairs, cappairs;
-	struct span *spans;         /* by socket, when every pair has one */
-	size_t nspans, capspans;
+	uint32_t *counts;           /* by socket: its pairs, in order */
+	size_t ncounts, capcounts;
 	struct pa_proc *procs;
 	size_t nprocs, capprocs;
 	int nomem;                  /* the thread ran out of memory */
@@ -223,29 +220,29 @@ read_procs(struct pin_read *p, size_t from)
 	}
 }
 
-/* Room for socket sock's span, the spans between zeroed; 0 or -1. */
+/* Room for socket sock's count, the counts between zeroed; 0 or -1. */
 static int
-span_room(struct pin_read *p, size_t sock)
+count_room(struct pin_read *p, size_t sock)
 {
 	size_t n;
 
-	while (sock >= p->capspans) {
-		n = p->nspans;
-		if (pa__grow(&p->spans, &p->capspans, n, sizeof(*p->spans))
+	while (sock >= p->capcounts) {
+		n = p->ncounts;
+		if (pa__grow(&p->counts, &p->capcounts, n, sizeof(*p->counts))
 		    != 0)
 			return -1;
-		p->nspans = n;
+		p->ncounts = n;
 	}
-	if (sock >= p->nspans) {
-		memset(p->spans + p->nspans, 0,
-		    (sock + 1 - p->nspans) * sizeof(*p->spans));
-		p->nspans = sock + 1;
+	if (sock >= p->ncounts) {
+		memset(p->counts + p->ncounts, 0,
+		    (sock + 1 - p->ncounts) * sizeof(*p->counts));
+		p->ncounts = sock + 1;
 	}
 	return 0;
 }
 
-/* The pairs of the handed inodes v[0..n) from the pin's index, each
- * socket's span, and their processes. */
+/* The pairs of the handed inodes v[0..n) from the pin's index, appended
+ * in the table's order with each socket's count, and their processes. */
 static void
 join_batch(struct pin_read *p, const struct pa__pinidx *ix,
     const struct handed *v, size_t n)
@@ -255,18 +252,18 @@ join_batch(struct pin_read *p, const struct pa__pinidx *ix,
 	for (i = 0; i < n && !p->nomem; i++) {
 		from = p->npairs;
 		if (pa__pin_lookup(ix, v[i].inode, &p->pairs, &p->npairs,
-		    &p->cappairs) != 0 || span_room(p, v[i].sock) != 0) {
+		    &p->cappairs) != 0 || count_room(p, v[i].sock) != 0 ||
+		    p->npairs - from > UINT32_MAX) {
 			p->nomem = 1;
 			break;
 		}
-		p->spans[v[i].sock].first = from;
-		p->spans[v[i].sock].n = p->npairs - from;
+		p->counts[v[i].sock] = (uint32_t)(p->npairs - from);
 		read_procs(p, from);
 	}
 }
 
 /* The dumps ended with few inodes (a who): joined without an index, the
- * pairs sorted by inode (pa__pin_join) and no spans. */
+ * pairs sorted by inode (pa__pin_join) and no counts. */
 static void
 join_few(struct pin_read *p, const struct handed *v, size_t n)
 {
@@ -354,18 +351,19 @@ hand_over(void *arg, const struct pa__sockvec *sv)
 	pthread_mutex_lock(&p->mu);
 	if (sv->n < p->handed) {    /* a failed dump took its sockets back */
 		p->handed = sv->n;
-		p->lost = 1;        /* their spans are no longer theirs */
+		p->lost = 1;        /* their counts are no longer theirs */
 	}
-	for (i = p->handed; i < sv->n && !p->declined; i++) {
+	for (i = p->handed; i < sv->n && !p->declined && !p->lost; i++) {
 		if (sv->v[i].inode == 0)
 			continue;
-		if (pa__grow(&p->todo, &p->captodo, p->ntodo,
+		if (sv->v[i].inode > UINT32_MAX || i > UINT32_MAX ||
+		    pa__grow(&p->todo, &p->captodo, p->ntodo,
 		    sizeof(*p->todo)) != 0) {
 			p->lost = 1;
 			break;
 		}
-		p->todo[p->ntodo].inode = sv->v[i].inode;
-		p->todo[p->ntodo++].sock = i;
+		p->todo[p->ntodo].inode = (uint32_t)sv->v[i].inode;
+		p->todo[p->ntodo++].sock = (uint32_t)i;
 	}
 	p->handed = sv->n;
 	pthread_cond_signal(&p->cv);
@@ -418,7 +416,7 @@ pin_free(struct pin_read *p)
 	free(p->buf);
 	free(p->todo);
 	free(p->pairs);
-	free(p->spans);
+	free(p->counts);
 	free(p->procs);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
@@ -452,15 +450,15 @@ holder_pairs(struct pa_socktab *t, const struct pin_read *p,
 	    &t->unreadable, err);
 }
 
-/* Gives each socket its pids from its span of the pairs: ascending, each
- * once (threads with descriptor tables of their own repeat a pair), as
- * attach_pids gives them. */
+/* Gives each socket its pids from the pairs, which come socket after
+ * socket, counts[i] of them for socket i: ascending, each once (threads
+ * with descriptor tables of their own repeat a pair), as attach_pids gives
+ * them. */
 static int
-attach_spans(struct pa_socktab *t, const struct pin_read *p)
+attach_counted(struct pa_socktab *t, const struct pin_read *p)
 {
-	const struct span *sp;
 	struct pa_sock *s;
-	size_t i, j, k;
+	size_t i, j = 0, k, end;
 	int64_t pid;
 
 	if ((t->pids = malloc((p->npairs + 1) * sizeof(*t->pids))) == NULL)
@@ -468,10 +466,9 @@ attach_spans(struct pa_socktab *t, const struct pin_read *p)
 	for (i = 0; i < t->n; i++) {
 		s = &t->socks[i];
 		s->first_pid = t->npids;
-		if (s->inode == 0 || i >= p->nspans)
+		if (s->inode == 0 || i >= p->ncounts)
 			continue;
-		sp = &p->spans[i];
-		for (j = sp->first; j < sp->first + sp->n; j++) {
+		for (end = j + p->counts[i]; j < end; j++) {
 			pid = p->pairs[j].pid;
 			for (k = t->npids; k > s->first_pid &&
 			    t->pids[k - 1] > pid; k--)
@@ -497,8 +494,8 @@ joined_holders(struct pa_socktab *t, struct pin_read *p,
 	int rc;
 
 	t->source = source_name(t->source, 0);
-	if (p->nspans > 0)
-		rc = attach_spans(t, p);
+	if (p->ncounts > 0)
+		rc = attach_counted(t, p);
 	else            /* join_few's pairs, or none */
 		rc = attach_pids(t, p->pairs,
 		    pa__inopid_unique(p->pairs, p->npairs));
