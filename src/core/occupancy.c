@@ -436,14 +436,15 @@ holder_key(const struct pa_holder *h, uint64_t *key)
 	return 0;
 }
 
-/* k[0..n) and their indices ix, ascending: a byte at a time from the
- * least significant, the bytes all keys share skipped; tk and ti have
- * room for n each.  The result ends in k and ix. */
+/* The indices ix[0..n) ordered by their keys k[ix[i]], ascending and
+ * stable: a byte at a time from the least significant, the bytes all keys
+ * share skipped; ti has room for n.  The keys stay where they are, so the
+ * sort needs 16 bytes an item, no more than qsort's. */
 static void
-radix_sort(uint64_t *k, uint32_t *ix, uint64_t *tk, uint32_t *ti, size_t n)
+radix_sort(const uint64_t *k, uint32_t *ix, uint32_t *ti, size_t n)
 {
-	uint64_t diff = 0, *k0 = k, *sk;
 	uint32_t *ix0 = ix, *si;
+	uint64_t diff = 0;
 	size_t count[256], i, sum, c;
 	unsigned b;
 
@@ -454,24 +455,18 @@ radix_sort(uint64_t *k, uint32_t *ix, uint64_t *tk, uint32_t *ti, size_t n)
 			continue;
 		memset(count, 0, sizeof(count));
 		for (i = 0; i < n; i++)
-			count[(k[i] >> b) & 0xff]++;
+			count[(k[ix[i]] >> b) & 0xff]++;
 		for (i = 0, sum = 0; i < 256; i++) {
 			c = count[i];
 			count[i] = sum;
 			sum += c;
 		}
-		for (i = 0; i < n; i++) {
-			c = count[(k[i] >> b) & 0xff]++;
-			tk[c] = k[i];
-			ti[c] = ix[i];
-		}
-		sk = k, k = tk, tk = sk;
+		for (i = 0; i < n; i++)
+			ti[count[(k[ix[i]] >> b) & 0xff]++] = ix[i];
 		si = ix, ix = ti, ti = si;
 	}
-	if (k != k0) {
-		memcpy(k0, k, n * sizeof(*k));
+	if (ix != ix0)
 		memcpy(ix0, ix, n * sizeof(*ix));
-	}
 }
 
 /*
@@ -490,10 +485,10 @@ sort_holders(struct pa_holder *v, size_t n)
 
 	if (n < 2)
 		return;
-	if (n > UINT32_MAX || (k = malloc(n * (2 * sizeof(*k) +
+	if (n > UINT32_MAX || (k = malloc(n * (sizeof(*k) +
 	    2 * sizeof(*ix)))) == NULL)
 		goto slow;
-	ix = (uint32_t *)(k + 2 * n);
+	ix = (uint32_t *)(k + n);
 	for (i = 0; i < n; i++) {
 		if (holder_key(&v[i], &k[i]) != 0) {
 			free(k);
@@ -501,7 +496,7 @@ sort_holders(struct pa_holder *v, size_t n)
 		}
 		ix[i] = (uint32_t)i;
 	}
-	radix_sort(k, ix, k + n, ix + n, n);
+	radix_sort(k, ix, ix + n, n);
 	/* position i takes holder ix[i]: each cycle of moves with one copy
 	 * aside */
 	for (i = 0; i < n; i++) {

@@ -200,6 +200,39 @@ test_who_order_huge_pid(void **state)
 	pa_fake_free(f);
 }
 
+/* Listeners on 40 ports added out of order, one of them pid 5's: the
+ * holders' keys differ in three bytes (pid's two, the port's low one), an
+ * odd number of the sort's passes. */
+static void
+test_who_order_scrambled(void **state)
+{
+	struct pa_fake *f = pa_fake_new();
+	struct pa_port_query q = { 26000, 26039, 0 };
+	struct pa_holder *v;
+	struct pa_error err;
+	unsigned unreadable;
+	int64_t pid[1];
+	size_t i, n;
+
+	(void)state;
+	pa_fake_add_proc(f, 5, 1, 1, 0, "five");
+	for (pid[0] = 1000; pid[0] < 1024; pid[0]++)
+		pa_fake_add_proc(f, pid[0], 1, 2, 0, "worker");
+	for (i = 0; i < 40; i++) {
+		pid[0] = (i * 17) % 40 == 33 ? 5 : 1000 + (int64_t)(i * 7) % 24;
+		pa_fake_add_sock(f, PA_TCP, 4, (uint16_t)(26000 + (i * 17) % 40),
+		    PA_SOCK_LISTEN, pid, 1);
+	}
+	assert_int_equal(pa__who_os(pa_fake_os(f), &q, 1, &v, &n,
+	    &unreadable, &err), 0);
+	assert_int_equal(n, 40);
+	for (i = 0; i < n; i++)
+		assert_int_equal(v[i].port, 26000 + i);
+	assert_int_equal(v[33].pid, 5);
+	pa_holders_free(v);
+	pa_fake_free(f);
+}
+
 /*
  * Many holders sharing few processes, as under load: 24 processes with
  * sockets on 40 ports (TCP and UDP, v4 and v6, listeners shared by up to
@@ -538,6 +571,7 @@ main(void)
 		cmocka_unit_test(test_reused_pid_is_foreign),
 		cmocka_unit_test(test_who_on_fake),
 		cmocka_unit_test(test_who_order_huge_pid),
+		cmocka_unit_test(test_who_order_scrambled),
 		cmocka_unit_test(test_many_holders_share_processes),
 		cmocka_unit_test(test_other_blocks_cost_nothing),
 		cmocka_unit_test(test_check_in_two_halves),
