@@ -13,6 +13,30 @@
 
 #include "cli/cli.h"
 
+/* A file to write to, in a directory of its own (tmpfile() wants the
+ * drive's root on Windows); th_rmtree removes the directory. */
+static FILE *
+scratch(char **dir)
+{
+	char path[1024];
+	FILE *fp;
+
+	*dir = th_tmpdir();
+	assert_non_null(*dir);
+	snprintf(path, sizeof(path), "%s/out.txt", *dir);
+	fp = fopen(path, "w+b");
+	assert_non_null(fp);
+	return fp;
+}
+
+static void
+scratch_done(FILE *fp, char *dir)
+{
+	fclose(fp);
+	th_rmtree(dir);
+	free(dir);
+}
+
 /* What fp holds, from its start; malloc'd. */
 static char *
 slurp(FILE *fp)
@@ -61,12 +85,12 @@ test_many_lines_as_printf(void **state)
 	struct ol_memo m;
 	struct text want = { NULL, 0, 0 };
 	char line[256], word[32], tab[32], *words[3000 / 7 + 1];
-	FILE *fp = tmpfile();
+	char *dir;
+	FILE *fp = scratch(&dir);
 	char *got;
 	int i;
 
 	(void)state;
-	assert_non_null(fp);
 	memset(&m, 0, sizeof(m));
 	for (i = 0; i < 3000; i++) {
 		snprintf(word, sizeof(word), "w%d", i / 7);
@@ -95,7 +119,7 @@ test_many_lines_as_printf(void **state)
 		free(words[i / 7]);
 	free(got);
 	free(want.s);
-	fclose(fp);
+	scratch_done(fp, dir);
 }
 
 /* The kept text is the string's as ol_text shows it: escaped, cut to the
@@ -108,11 +132,11 @@ test_memo_shows_each_string(void **state)
 	static const char hostile[] = "\033[2J\nport 1 fake\xff\xc3";
 	char a[] = "alpha", b[] = "alpha-beta";
 	struct ol_memo m;
-	FILE *fp = tmpfile();
+	char *dir;
+	FILE *fp = scratch(&dir);
 	char *got;
 
 	(void)state;
-	assert_non_null(fp);
 	memset(&m, 0, sizeof(m));
 	ol_memo_text(&l, &m, a, 64);
 	ol_str(&l, " ");
@@ -132,7 +156,7 @@ test_memo_shows_each_string(void **state)
 	assert_string_equal(got, "alpha alpha alpha-beta alpha "
 	    "\\x1b[2J\\nport 1 fake\\xff\\xc3 \\x1b[2J\\nport 1 fake\\xff\\xc3\n");
 	free(got);
-	fclose(fp);
+	scratch_done(fp, dir);
 }
 
 /* A line has OL_LINE bytes: what does not fit is cut, and the next line
@@ -142,12 +166,12 @@ test_long_part_cut(void **state)
 {
 	static struct out_line l;
 	char *big = malloc(4 * OL_LINE + 1);
-	FILE *fp = tmpfile();
+	char *dir;
+	FILE *fp = scratch(&dir);
 	char *got;
 
 	(void)state;
 	assert_non_null(big);
-	assert_non_null(fp);
 	memset(big, 'x', 4 * OL_LINE);
 	big[4 * OL_LINE] = '\0';
 	ol_str(&l, big);
@@ -160,7 +184,7 @@ test_long_part_cut(void **state)
 	assert_string_equal(got + OL_LINE, "next\n");
 	free(got);
 	free(big);
-	fclose(fp);
+	scratch_done(fp, dir);
 }
 
 int
