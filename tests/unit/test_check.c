@@ -171,6 +171,20 @@ test_who_on_fake(void **state)
 	pa_fake_free(f);
 }
 
+/* pa_who on f over first..last: the holders, n of them. */
+static struct pa_holder *
+who_fake(struct pa_fake *f, uint16_t first, uint16_t last, size_t *n)
+{
+	struct pa_port_query q = { first, last, 0 };
+	struct pa_holder *v;
+	struct pa_error err;
+	unsigned unreadable;
+
+	assert_int_equal(pa__who_os(pa_fake_os(f), &q, 1, &v, n,
+	    &unreadable, &err), 0);
+	return v;
+}
+
 /* A pid too large for the sort's key (no OS gives one today): the same
  * order, by the comparison. */
 static void
@@ -178,10 +192,7 @@ test_who_order_huge_pid(void **state)
 {
 	struct pa_fake *f = pa_fake_new();
 	int64_t huge[] = { (int64_t)1 << 41 }, small[] = { 5 };
-	struct pa_port_query q = { 8080, 8080, 0 };
 	struct pa_holder *v;
-	struct pa_error err;
-	unsigned unreadable;
 	size_t n;
 
 	(void)state;
@@ -190,8 +201,7 @@ test_who_order_huge_pid(void **state)
 	pa_fake_add_sock(f, PA_TCP, 4, 8080, PA_SOCK_TIME_WAIT, NULL, 0);
 	pa_fake_add_sock(f, PA_TCP, 4, 8080, PA_SOCK_LISTEN, huge, 1);
 	pa_fake_add_sock(f, PA_TCP, 4, 8080, PA_SOCK_LISTEN, small, 1);
-	assert_int_equal(pa__who_os(pa_fake_os(f), &q, 1, &v, &n,
-	    &unreadable, &err), 0);
+	v = who_fake(f, 8080, 8080, &n);
 	assert_int_equal(n, 3);
 	assert_int_equal(v[0].pid, 5);
 	assert_int_equal(v[1].pid, huge[0]);
@@ -207,10 +217,7 @@ static void
 test_who_order_scrambled(void **state)
 {
 	struct pa_fake *f = pa_fake_new();
-	struct pa_port_query q = { 26000, 26039, 0 };
 	struct pa_holder *v;
-	struct pa_error err;
-	unsigned unreadable;
 	int64_t pid[1];
 	size_t i, n;
 
@@ -223,8 +230,7 @@ test_who_order_scrambled(void **state)
 		pa_fake_add_sock(f, PA_TCP, 4, (uint16_t)(26000 + (i * 17) % 40),
 		    PA_SOCK_LISTEN, pid, 1);
 	}
-	assert_int_equal(pa__who_os(pa_fake_os(f), &q, 1, &v, &n,
-	    &unreadable, &err), 0);
+	v = who_fake(f, 26000, 26039, &n);
 	assert_int_equal(n, 40);
 	for (i = 0; i < n; i++)
 		assert_int_equal(v[i].port, 26000 + i);
