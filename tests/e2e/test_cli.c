@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -203,17 +204,17 @@ wait_leases(struct sb *e, size_t n)
 	return sb_until(has_leases, &w, 20000);
 }
 
+/* A SIGTERM sent to portalloc alone by how (kill or tgkill): passed on
+ * to the command, and the leases released when it ends. */
 static void
-test_exec_sigterm_releases(void **state)
+exec_signalled(struct sb *e, int how)
 {
-	struct sb *e = *state;
 	char *argv[] = { PORTALLOC_BIN, "exec", "-n", "2", "--", "/bin/sh",
 	    "-c", "exec sleep 30", NULL };
 	char **full = sb_envp(e);
 	pid_t pid;
 	int status;
 
-	block(e, "x", 26700, 10);
 	pid = fork();
 	if (pid == 0) {
 		if (chdir(e->dir) != 0)
@@ -222,12 +223,26 @@ test_exec_sigterm_releases(void **state)
 		_exit(126);
 	}
 	assert_true(wait_leases(e, 2));
-	kill(pid, SIGTERM);       /* to portalloc alone: passed on to sleep */
+	if (how == 0)
+		kill(pid, SIGTERM);
+	else    /* to its main thread (si_code SI_TKILL), as a sanitizer's
+		 * runtime or a thread-aware supervisor sends it */
+		syscall(SYS_tgkill, pid, pid, SIGTERM);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 128 + SIGTERM);
 	assert_true(wait_leases(e, 0));
 	free(full);
+}
+
+static void
+test_exec_sigterm_releases(void **state)
+{
+	struct sb *e = *state;
+
+	block(e, "x", 26700, 10);
+	exec_signalled(e, 0);
+	exec_signalled(e, 1);
 }
 
 static void

@@ -180,14 +180,15 @@ child_main(char *const argv[], int go, int status_fd)
 
 static volatile sig_atomic_t forward_to;
 
-/* Signals sent to portalloc alone go on to the child; those the terminal
- * sends reach the child's process group by themselves. */
+/* Signals sent to portalloc alone (kill, sigqueue, tgkill) go on to the
+ * child; those the terminal sends (SI_KERNEL) reach the child's process
+ * group by themselves. */
 static void
 forward(int sig, siginfo_t *info, void *uctx)
 {
 	(void)uctx;
-	if (forward_to > 0 && info != NULL &&
-	    (info->si_code == SI_USER || info->si_code == SI_QUEUE))
+	if (forward_to > 0 && info != NULL && (info->si_code == SI_USER ||
+	    info->si_code == SI_QUEUE || info->si_code == SI_TKILL))
 		kill((pid_t)forward_to, sig);
 }
 
