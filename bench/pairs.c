@@ -9,9 +9,9 @@
  * command every time (check/who was 1.49 in one order, 1.07 in another).
  * Prints one line per command: its label, then the median, min, max and
  * 10th percentile of its wall time in ms (the 10th: how the runs that met
- * a quiet moment compare).  stdout and stderr of the commands go to /dev/null.  An
- * exit status is no failure (check exits 1 when it finds intruders), a
- * command that cannot be run (127) or dies of a signal is.
+ * a quiet moment compare).  stdout and stderr of the commands go to
+ * /dev/null.  An exit status is no failure (check exits 1 when it finds
+ * intruders), a command that cannot be run (127) or dies of a signal is.
  *
  * usage: pairs RUNS LABEL CMD [ARGS...] \; LABEL CMD [ARGS...] \; ...
  */

@@ -225,8 +225,8 @@ exec_signalled(struct sb *e, int how)
 	assert_true(wait_leases(e, 2));
 	if (how == 0)
 		kill(pid, SIGTERM);
-	else    /* to its main thread (si_code SI_TKILL), as a sanitizer's
-		 * runtime or a thread-aware supervisor sends it */
+	else    /* to its main thread (si_code SI_TKILL), as a
+		 * supervisor that signals threads sends it */
 		syscall(SYS_tgkill, pid, pid, SIGTERM);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
