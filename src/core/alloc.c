@@ -128,13 +128,6 @@ read_leased(struct walk *w, unsigned off, struct pa_error *err)
 	return 0;
 }
 
-static int
-same_owner(const struct pa__owner *a, const struct pa__owner *b)
-{
-	return a->pid == b->pid && a->start == b->start &&
-	    strcmp(a->boot, b->boot) == 0;
-}
-
 /*
  * The lease l met in the walk: 1 if it stands, 0 if its owner is gone
  * (its leases are reclaimed now), or an error.
@@ -146,7 +139,7 @@ judge(struct walk *w, const struct pa__leased *l, struct pa_error *err)
 	int rc;
 
 	for (i = 0; i < w->nalive; i++)
-		if (same_owner(&w->alive[i], &l->owner))
+		if (pa__owner_same(&w->alive[i], &l->owner))
 			return 1;
 	if (w->nalive == OWNERS_JUDGED)
 		return 1;

@@ -107,6 +107,43 @@ test_dead_owner_met_in_walk(void **state)
 	fx_free(x);
 }
 
+/*
+ * Containers started together: two jobs, each pid 7 of its own PID
+ * namespace, started in the same clock tick.  Their owners differ only in
+ * the namespace.  The one still running must not vouch for the other:
+ * met in the walk after it, the gone one's leases are reclaimed there.
+ */
+static void
+test_dead_twin_of_other_namespace(void **state)
+{
+	enum { HOST = 0xF0, NS_A = 0xA0, NS_B = 0xB0 };
+	struct fx *x = fx_new("[block t]\nports = 25000-25009\n");
+	size_t n;
+
+	(void)state;
+	pa_fake_set_ns(x->f, 100, HOST, 100, 0);   /* the caller, on the host */
+	pa_fake_set_initial_ns(x->f, 1);
+	fx_open(x);
+	/* as the host sees them while they run: both pid 7, start 111 */
+	pa_fake_add_proc(x->f, 7, 1, 111, 1000, "job a");
+	pa_fake_set_ns(x->f, 7, NS_A, 7, 0);
+	pa_leases_free(fx_get(x, 5, 7, &n));        /* 25000-25004 */
+	pa_fake_add_proc(x->f, 7, 1, 111, 1000, "job b");
+	pa_fake_set_ns(x->f, 7, NS_B, 7, 0);
+	pa_leases_free(fx_get(x, 4, 7, &n));        /* 25005-25008 */
+	/* job b is gone; job a runs on (found by its namespace) */
+	pa_fake_kill(x->f, 7);
+	pa_fake_add_proc(x->f, 1007, 1, 111, 1000, "job a");
+	pa_fake_set_ns(x->f, 1007, NS_A, 7, 0);
+	/* the cursor wraps past 25009 to 25000 */
+	assert_int_equal(fx_port(x, 0), 25009);
+	fx_release_port(x, 25009);
+	/* job a's leases stand; job b's, met next, are reclaimed */
+	assert_int_equal(fx_port(x, 0), 25005);
+	assert_int_equal(fx_count(x), 5 + 1);
+	fx_free(x);
+}
+
 int
 main(void)
 {
@@ -115,6 +152,7 @@ main(void)
 		cmocka_unit_test(test_cursor_wraps),
 		cmocka_unit_test(test_full_names_owners),
 		cmocka_unit_test(test_dead_owner_met_in_walk),
+		cmocka_unit_test(test_dead_twin_of_other_namespace),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
