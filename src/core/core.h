@@ -197,7 +197,9 @@ int pa__owner_same(const struct pa__owner *a, const struct pa__owner *b);
 int pa__owner_alive(const struct pa_os *os, uint64_t self_ns,
     const struct pa__owner *o);
 /* Is o the process with this pid in the caller's namespace: live, the
- * process now (NULL: no such process now, o dead under that pid)? */
+ * process now, read with its identity (NULL: no such process now, o dead
+ * under that pid)?  A live owner recorded from another namespace is
+ * matched by its namespace and its pid there. */
 int pa__owner_is(uint64_t self_ns, const struct pa__owner *o, int64_t pid,
     const struct pa_proc *live);
 /* The state of a lease now. */

@@ -81,6 +81,7 @@ struct collector {
 	struct addr_memo local, remote;
 	const struct pa_proc *pre;  /* read by the OS with the table */
 	size_t npre;
+	uint64_t self_ns;           /* check: the caller's PID namespace */
 };
 
 /* An empty collector over os. */
@@ -626,9 +627,38 @@ pa_who_from(const struct pa_port_query *q, size_t nq,
 }
 
 /*
- * Is pid the lease's owner or one of its descendants?  Walks up the parent
- * chain; the owner is matched with its start time too.
+ * Is p, met walking up from a holder, the lease's owner?  An owner of our
+ * PID namespace (or of none known) is its pid here: the one recorded, or
+ * its pid in its namespace when the lease was made from another (a
+ * container's process, leased from the host).  An owner of another
+ * namespace (a container's lease, checked from the host) is found by its
+ * identity, read only for a process started when it was.
  */
+static int
+is_owner(struct collector *c, const struct proc_ent *p,
+    const struct pa_lease *l)
+{
+	struct pa__owner o;
+	struct pa_proc q;
+	int64_t pid = l->owner_pid;
+
+	if (l->owner_pidns == 0 || c->self_ns == 0 ||
+	    l->owner_pidns == c->self_ns) {
+		if (l->owner_pidns != 0 && l->owner_pidns == c->self_ns &&
+		    l->owner_nspid > 0)
+			pid = l->owner_nspid;
+		return p->pid == pid &&
+		    (p->start == 0 || p->start == l->owner_start);
+	}
+	if (p->start != l->owner_start ||
+	    pa__proc(c->os, p->pid, PA_PROC_IDENT, &q, NULL) != 0)
+		return 0;
+	pa__owner_of_lease(l, &o);
+	return pa__owner_is(c->self_ns, &o, p->pid, &q);
+}
+
+/* Is pid the lease's owner or one of its descendants?  Walks up the
+ * parent chain. */
 static int
 owned_by(struct collector *c, int64_t pid, const struct pa_lease *l)
 {
@@ -638,8 +668,8 @@ owned_by(struct collector *c, int64_t pid, const struct pa_lease *l)
 	for (depth = 0; pid > 1 && depth < 64; depth++) {
 		if ((p = proc_get(c, pid, 0)) == NULL || !p->ok)
 			return 0;
-		if (pid == l->owner_pid)
-			return p->start == 0 || p->start == l->owner_start;
+		if (is_owner(c, p, l))
+			return 1;
 		pid = p->ppid;
 	}
 	return 0;
@@ -825,6 +855,7 @@ check_fill(struct pa *pa, struct pa_check *r, struct pa_check_job *j,
 		return rc;
 	}
 	collector_init(&c, pa->os);
+	c.self_ns = pa->pidns;
 	rc = collect(&c, &j->sockets, &r->holders, &r->nholders,
 	    &r->unreadable, &r->source, err);
 	if (rc == 0 && classify(&c, r, j->total) != 0)

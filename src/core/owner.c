@@ -397,9 +397,12 @@ int
 pa__owner_is(uint64_t self_ns, const struct pa__owner *o, int64_t pid,
     const struct pa_proc *live)
 {
+	/* by the pid recorded, its pid in its namespace, or (made in
+	 * another namespace than ours) its namespace and its pid there */
 	if (live != NULL)
 		return is_process(o, live) && (o->pid == pid ||
-		    o->nspid == pid);
+		    o->nspid == pid || (o->pidns != 0 &&
+		    o->pidns == live->pidns && o->nspid == live->nspid));
 	if (o->pidns != 0 && self_ns != 0 && o->pidns != self_ns)
 		return 0; /* the pid of another namespace */
 	return o->pid == pid;

@@ -392,6 +392,60 @@ test_container(void **state)
 	gc_until(o, "reclaimed 2 leases");
 }
 
+/* One check of block m, as sb_until polls it: all ok, with want? */
+static int
+check_said(void *arg)
+{
+	struct gc_poll *g = arg;
+	struct th_run r;
+	int said;
+
+	pa(g->o, &r, "check", "-b", "m", NULL);
+	said = r.status == 0 && strstr(r.out, g->want) != NULL;
+	snprintf(g->last, sizeof(g->last), "exit %d: %s%s", r.status, r.out,
+	    r.err);
+	th_run_free(&r);
+	return said;
+}
+
+/*
+ * A container's job listens on its leased port (exec --listen: the
+ * command owns the lease and holds the socket).  The lease records the
+ * owner as the container numbers it; a check from the host finds it by
+ * its namespace and its pid there, and calls the port ok, not foreign.
+ */
+static void
+test_container_check(void **state)
+{
+	struct o *o = *state;
+	char *argv[] = { "/usr/bin/unshare", "-p", "-f", "--mount-proc",
+	    "--kill-child", "/bin/bash", "-c", NULL, NULL };
+	char script[1024];
+	struct gc_poll g = { o, "1 ok, 0 waiting, 0 foreign", "" };
+	struct th_run r;
+	pid_t box;
+	int status;
+	FILE *fp;
+
+	need_ns();
+	if (access(argv[0], X_OK) != 0)
+		skip();
+	snprintf(script, sizeof(script), "exec %s exec --listen 1 -b m -- "
+	    "sleep 60", PORTALLOC_BIN);
+	argv[7] = script;
+	box = start(o, argv, &fp);
+	/* until the socket is the command's alone (exec closes its copy) */
+	if (!sb_until(check_said, &g, 30000))
+		fail_msg("check from the host never said '%s', but: %s",
+		    g.want, g.last);
+	pa(o, &r, "check", "-b", "m", NULL);
+	assert_null(strstr(r.out, "FOREIGN"));
+	th_run_free(&r);
+	kill(box, SIGKILL);
+	waitpid(box, &status, 0);
+	fclose(fp);
+}
+
 /*
  * A process's identity as the Linux backend reads it: in our namespace its
  * own pid is /proc's number (read without its status file); in a PID
@@ -849,6 +903,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_launchers, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_env_owner, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_container_check, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_container, setup,
 		    teardown),

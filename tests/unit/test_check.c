@@ -130,6 +130,91 @@ test_reused_pid_is_foreign(void **state)
 	fx_free(x);
 }
 
+/*
+ * A store shared by the host and its containers.  A lease records its
+ * owner's pid as the process that made it saw it, with the owner's PID
+ * namespace and its pid there.  A check from another namespace finds the
+ * owner by those, not by the pid it recorded.
+ */
+enum { NS_HOST = 0xF0, NS_BOX = 0xA0 };
+
+/* Made inside the container: the owner is pid 3 there.  Seen from the
+ * host, pid 1003 is that process; 1004, a sibling started in the same
+ * tick, is not: for check, and for --owner. */
+static void
+test_container_lease_checked_from_host(void **state)
+{
+	struct fx *x = fx_new(BLOCK);
+	int64_t owner[] = { 1003 }, sibling[] = { 1004 };
+	struct pa_filter f = PA_FILTER_INIT;
+	struct pa_check *r;
+	struct pa_lease *v;
+	struct pa_error err;
+	size_t n;
+
+	(void)state;
+	pa_fake_set_ns(x->f, 100, NS_HOST, 100, 0);
+	pa_fake_set_initial_ns(x->f, 1);
+	fx_open(x);
+	pa_fake_add_proc(x->f, 3, 1, 111, 1000, "pytest");
+	pa_fake_set_ns(x->f, 3, NS_BOX, 3, 0);
+	lease(x, 2, 3);                         /* 25000, 25001 */
+	pa_fake_kill(x->f, 3);
+	pa_fake_add_proc(x->f, 1003, 1001, 111, 1000, "pytest");
+	pa_fake_set_ns(x->f, 1003, NS_BOX, 3, 0);
+	pa_fake_add_proc(x->f, 1004, 1001, 111, 1000, "other");
+	pa_fake_set_ns(x->f, 1004, NS_BOX, 4, 0);
+	pa_fake_add_sock(x->f, PA_TCP, 4, 25000, PA_SOCK_LISTEN, owner, 1);
+	pa_fake_add_sock(x->f, PA_TCP, 4, 25001, PA_SOCK_LISTEN, sibling, 1);
+	assert_int_equal(pa_check(x->pa, NULL, &r, &err), 0);
+	assert_int_equal(port(r, 25000)->status, PA_PORT_OK);
+	assert_false(r->holders[port(r, 25000)->first].foreign);
+	assert_int_equal(port(r, 25001)->status, PA_PORT_FOREIGN);
+	assert_true(r->holders[port(r, 25001)->first].foreign);
+	pa_check_free(r);
+	/* and the host's --owner 1003 (list, release) selects them */
+	f.owner_pid = 1003;
+	assert_int_equal(pa_list(x->pa, &f, &v, &n, &err), 0);
+	assert_int_equal(n, 2);
+	pa_leases_free(v);
+	f.owner_pid = 1004;
+	assert_int_equal(pa_list(x->pa, &f, &v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	pa_leases_free(v);
+	fx_free(x);
+}
+
+/* Made on the host for a process of the container (pid 1003 there, 3 in
+ * the container), checked from inside the container. */
+static void
+test_host_lease_checked_from_container(void **state)
+{
+	struct fx *x = fx_new(BLOCK);
+	int64_t owner[] = { 3 };
+	struct pa_check *r;
+	struct pa_error err;
+
+	(void)state;
+	pa_fake_set_ns(x->f, 100, NS_HOST, 100, 0);
+	fx_open(x);
+	pa_fake_add_proc(x->f, 1003, 1001, 111, 1000, "pytest");
+	pa_fake_set_ns(x->f, 1003, NS_BOX, 3, 0);
+	lease(x, 1, 1003);                      /* 25000 */
+	pa_close(x->pa);
+	/* the container's view: it is pid 3, and so is its owner */
+	pa_fake_kill(x->f, 1003);
+	pa_fake_set_ns(x->f, 100, NS_BOX, 100, 0);
+	pa_fake_add_proc(x->f, 3, 1, 111, 1000, "pytest");
+	pa_fake_set_ns(x->f, 3, NS_BOX, 3, 0);
+	fx_open(x);
+	pa_fake_add_sock(x->f, PA_TCP, 4, 25000, PA_SOCK_LISTEN, owner, 1);
+	assert_int_equal(pa_check(x->pa, NULL, &r, &err), 0);
+	assert_int_equal(port(r, 25000)->status, PA_PORT_OK);
+	assert_false(r->holders[port(r, 25000)->first].foreign);
+	pa_check_free(r);
+	fx_free(x);
+}
+
 static void
 test_who_on_fake(void **state)
 {
@@ -571,6 +656,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classification),
 		cmocka_unit_test(test_reused_pid_is_foreign),
+		cmocka_unit_test(test_container_lease_checked_from_host),
+		cmocka_unit_test(test_host_lease_checked_from_container),
 		cmocka_unit_test(test_who_on_fake),
 		cmocka_unit_test(test_who_order_huge_pid),
 		cmocka_unit_test(test_who_order_scrambled),
