@@ -392,13 +392,17 @@ struct pa_holder {
 	uint16_t rport;
 	int state;
 	uint64_t inode;
-	int64_t pid;              /* 0: no process */
+	int64_t pid;              /* 0: no process (see hidden) */
 	int64_t ppid;
 	int64_t uid;              /* the process's, else the socket's; -1 */
 	const char *user;         /* "" if unknown */
 	const char *name;
 	const char *cmdline;
 	int foreign;              /* pa_check: not the lease owner's */
+	int hidden;               /* pid 0, but a process holds the socket:
+	                             one the caller cannot see (another
+	                             user's without privilege, one outside
+	                             the caller's PID namespace) */
 };
 
 struct pa_port_query {

@@ -37,7 +37,20 @@ print_holder(struct out_line *l, struct memos *m, const struct pa_holder *h)
 	size_t at;
 
 	ol_str(l, "       ");
-	if (h->pid == 0) {
+	if (h->hidden) {
+		ol_str(l, h->foreign ? "FOREIGN, " : "held by ");
+		ol_str(l, "a process not visible here (");
+		if (h->user[0] != '\0')
+			ol_memo_text(l, &m->user, h->user, 32 * 4);
+		else if (h->uid >= 0) {
+			ol_str(l, "uid ");
+			ol_int(l, h->uid);
+		} else
+			ol_str(l, "user unknown");
+		ol_str(l, ") [");
+		ol_str(l, proto);
+		ol_str(l, " ");
+	} else if (h->pid == 0) {
 		ol_str(l, h->family == 6 ? "IPv6 " : "IPv4 ");
 		ol_str(l, proto);
 		ol_str(l, "/");
@@ -63,7 +76,7 @@ print_holder(struct out_line *l, struct memos *m, const struct pa_holder *h)
 	ol_memo_text(l, &m->local, h->local, PA_ADDR_MAX * 4);
 	ol_str(l, " ");
 	ol_str(l, pa_sock_state_name(h->state, h->proto));
-	ol_str(l, h->pid == 0 ? ", no process\n" : "]\n");
+	ol_str(l, h->pid == 0 && !h->hidden ? ", no process\n" : "]\n");
 	ol_write(l, stdout);
 }
 
@@ -195,6 +208,9 @@ const struct cmd_entry cmd_check_entry = {
 	    "  stale     leased, but the owner is gone or the lease expired\n"
 	    "  intruder  not leased, but held by some process\n"
 	    "  orphan    only sockets no process holds (TIME-WAIT)\n"
+	    "A socket held by a process you cannot see (another user's, "
+	    "another PID\nnamespace's) still holds its port: foreign when it "
+	    "is another user's than\nthe lease's, ok when the same user's.\n"
 	    "Exit 1 if any port is foreign or intruder, else 0.",
 	cmd_check,
 };

@@ -41,7 +41,7 @@ who(struct cli *cli, char **args, int nq, int json, int verbose)
 	struct pa_holder *v;
 	struct pa_error err;
 	unsigned unreadable;
-	size_t n, i, procs = 0;
+	size_t n, i, procs = 0, unseen = 0;
 	int rc, k;
 
 	if ((q = calloc((size_t)nq, sizeof(*q))) == NULL)
@@ -58,18 +58,24 @@ who(struct cli *cli, char **args, int nq, int json, int verbose)
 		return cli_fail(cli, rc, &err);
 	if (verbose)
 		cli_warn("holders from: %s", source);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		procs += v[i].pid != 0;
+		unseen += v[i].hidden;
+	}
 	if (json)
 		out_holders_json(stdout, v, n);
 	else if (n > 0)
 		out_holders_table(stdout, v, n);
-	if (procs == 0 && !json)
+	if (procs == 0 && unseen > 0 && !json)
+		cli_warn("%s%s is held by a process not visible here (another "
+		    "user's, or outside this PID namespace)",
+		    args[0], nq > 1 ? " or another port asked about" : "");
+	else if (procs == 0 && !json)
 		cli_warn("no process holds %s%s", args[0],
 		    nq > 1 ? " or the other ports" : "");
 	out_unreadable(unreadable);
 	pa_holders_free(v);
-	return procs > 0 ? EXIT_OK : EXIT_CONFLICT;
+	return procs + unseen > 0 ? EXIT_OK : EXIT_CONFLICT;
 }
 
 static int
@@ -97,8 +103,10 @@ const struct cmd_entry cmd_who_entry = {
 	"Show every process holding a port, IPv4 and IPv6.\nProtocol, local and "
 	    "remote address, state, pid, user, name and command line.  A "
 	    "socket shared by\nseveral processes is shown once for each; one "
-	    "no process holds (TIME-WAIT)\nas '(no process)'.  PORT may be a "
-	    "range A-B.  Exit 0 if a process holds\none of the ports, 1 if "
-	    "none does (like fuser).",
+	    "no process holds (TIME-WAIT)\nas '(no process)', one held by a "
+	    "process you cannot see (another user's,\nanother PID "
+	    "namespace's) as '(not visible)'.  PORT may be a range A-B.\n"
+	    "Exit 0 if a process holds one of the ports (seen or not), 1 if "
+	    "none does.",
 	cmd_who,
 };

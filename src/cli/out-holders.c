@@ -49,7 +49,8 @@ out_holder_json(FILE *fp, const struct pa_holder *h, int foreign)
 	fprintf(fp, ",\"state\":\"%s\",\"inode\":%" PRIu64 ",\"pid\":",
 	    pa_sock_state_name(h->state, h->proto), h->inode);
 	if (h->pid == 0) {
-		fputs("null,\"ppid\":null,\"name\":null,\"cmdline\":null", fp);
+		fprintf(fp, "null,\"hidden\":%s,\"ppid\":null,\"name\":null,"
+		    "\"cmdline\":null", h->hidden ? "true" : "false");
 	} else {
 		fprintf(fp, "%" PRId64 ",\"ppid\":%" PRId64 ",\"name\":",
 		    h->pid, h->ppid);
@@ -90,7 +91,8 @@ holder_row(FILE *fp, const struct pa_holder *h)
 	else
 		snprintf(pid, sizeof(pid), "-");
 	out_text(user, sizeof(user), h->user[0] ? h->user : "-");
-	out_text(name, sizeof(name), h->pid ? h->name : "(no process)");
+	out_text(name, sizeof(name), h->pid ? h->name : h->hidden ?
+	    "(not visible)" : "(no process)");
 	out_text(cmd, sizeof(cmd), h->pid ? h->cmdline : "");
 	fprintf(fp, "%-5s %-24s %-24s %-11s %7s %-10s %-15s %s\n",
 	    proto_family(h), local, remote,

@@ -59,18 +59,6 @@ pa_config_store(const struct pa_config *cfg, char *buf, size_t len,
 	return store_path(cfg, pa__os_native(), buf, len, err);
 }
 
-/* The caller's PID namespace; 0 when the OS does not say. */
-static uint64_t
-self_pidns(const struct pa_os *os)
-{
-	struct pa_proc me;
-
-	if (pa__proc(os, os->self_pid(os->ctx), PA_PROC_PIDNS, &me,
-	    NULL) != 0)
-		return 0;
-	return me.pidns;
-}
-
 int
 pa__open_os(struct pa **out, const struct pa_config *cfg,
     const struct pa_os *os, struct pa_error *err)
@@ -89,7 +77,7 @@ pa__open_os(struct pa **out, const struct pa_config *cfg,
 	pa->cfg = cfg;
 	pa->os = os;
 	pa->resv = pa__resv_choose(os);
-	pa->pidns = self_pidns(os);
+	pa->pidns = pa__self_pidns(os);
 	if ((rc = pa__store_open(&pa->store, path, os, err)) != 0) {
 		free(pa);
 		return rc;

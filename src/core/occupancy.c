@@ -518,6 +518,32 @@ slow:
 	qsort(v, n, sizeof(*v), by_port);
 }
 
+/*
+ * Marks the holders that a process holds though none was found: a socket
+ * with an inode (a file holds it; TIME-WAIT has none) where the caller
+ * could not see every process (some could not be read, or it is in a PID
+ * namespace of its own).  Where it sees them all, such a socket is the
+ * kernel's, or was opened or closed while the tables were read: no
+ * process, as before.
+ */
+static void
+mark_hidden(struct collector *c, struct pa_holder *h, size_t n,
+    unsigned unreadable)
+{
+	size_t i;
+	int blind = -1;
+
+	for (i = 0; i < n; i++) {
+		if (h[i].pid != 0 || h[i].inode == 0)
+			continue;
+		if (blind < 0)
+			blind = unreadable > 0 || !pa__pidns_sees_all(
+			    c->self_ns != 0 ? c->self_ns :
+			    pa__self_pidns(c->os));
+		h[i].hidden = blind;
+	}
+}
+
 /* Every holder of the ports in q, sorted, into *out (NULL when none),
  * its texts in c's pool. */
 static int
@@ -544,6 +570,7 @@ collect(struct collector *c, struct pa__sockjob *job,
 	pa__socktab_free(&t);
 	if (rc != 0)
 		return rc;
+	mark_hidden(c, *out, *n, *unreadable);
 	sort_holders(*out, *n);
 	return 0;
 }
@@ -675,18 +702,28 @@ owned_by(struct collector *c, int64_t pid, const struct pa_lease *l)
 	return 0;
 }
 
-/* The status of one port from its lease (or none) and its holders. */
+/*
+ * The status of one port from its lease (or none) and its holders.  A
+ * hidden holder (a process the caller cannot see) takes the port all the
+ * same: it is foreign when its socket's user is not the lease's; of the
+ * same user it may be the owner's, which cannot be proven either way.
+ */
 static enum pa_port_status
 judge(struct collector *c, const struct pa_lease *l, struct pa_holder *h,
     size_t n)
 {
-	size_t i, procs = 0, foreign = 0;
+	size_t i, held = 0, foreign = 0;
 
 	for (i = 0; i < n; i++) {
-		if (h[i].pid == 0)
+		if (h[i].pid == 0 && !h[i].hidden)
+			continue;   /* no process holds it (TIME-WAIT) */
+		held++;
+		if (l == NULL)
 			continue;
-		procs++;
-		h[i].foreign = l != NULL && !owned_by(c, h[i].pid, l);
+		if (h[i].pid == 0)
+			h[i].foreign = h[i].uid >= 0 && h[i].uid != l->uid;
+		else
+			h[i].foreign = !owned_by(c, h[i].pid, l);
 		foreign += h[i].foreign;
 	}
 	if (l != NULL) {
@@ -694,11 +731,11 @@ judge(struct collector *c, const struct pa_lease *l, struct pa_holder *h,
 			return PA_PORT_STALE;
 		if (foreign)
 			return PA_PORT_FOREIGN;
-		if (procs)
+		if (held)
 			return PA_PORT_OK;
 		return n ? PA_PORT_ORPHAN : PA_PORT_WAITING;
 	}
-	if (procs)
+	if (held)
 		return PA_PORT_INTRUDER;
 	return n ? PA_PORT_ORPHAN : PA_PORT_FREE;
 }

@@ -345,6 +345,23 @@ pa__owner_of_lease(const struct pa_lease *l, struct pa__owner *o)
 	o->pidid = l->owner_pidid;
 }
 
+uint64_t
+pa__self_pidns(const struct pa_os *os)
+{
+	struct pa_proc me;
+
+	if (pa__proc(os, os->self_pid(os->ctx), PA_PROC_PIDNS, &me,
+	    NULL) != 0)
+		return 0;
+	return me.pidns;
+}
+
+int
+pa__pidns_sees_all(uint64_t ns)
+{
+	return ns == 0 || ns == INIT_PIDNS;
+}
+
 int
 pa__owner_same(const struct pa__owner *a, const struct pa__owner *b)
 {

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -444,6 +446,35 @@ test_container_check(void **state)
 	kill(box, SIGKILL);
 	waitpid(box, &status, 0);
 	fclose(fp);
+}
+
+/*
+ * From inside a container, the host's server on a port of the block is
+ * not visible in /proc, but its socket is in the shared network: who
+ * names it "(not visible)" and exits 0 (the port is held), and check calls
+ * the port an intruder (exit 1), not an orphan no process holds.
+ */
+static void
+test_container_sees_hidden_holder(void **state)
+{
+	struct o *o = *state;
+	struct th_run r;
+	int fd;
+
+	need_ns();
+	if (access("/usr/bin/unshare", X_OK) != 0)
+		skip();
+	fd = (int)th_listen_tcp(AF_INET, 26749);
+	assert_true(fd >= 0);
+	bash(o, &r, "unshare -p -f --mount-proc bash -c '%s who 26749; "
+	    "echo who=$?; %s check -b m; echo check=$?'");
+	assert_non_null(strstr(r.out, "(not visible)"));
+	assert_non_null(strstr(r.out, "who=0\n"));
+	assert_non_null(strstr(r.out, "26749  intruder  not leased\n"
+	    "       held by a process not visible here (root)"));
+	assert_non_null(strstr(r.out, "check=1\n"));
+	th_run_free(&r);
+	close(fd);
 }
 
 /*
@@ -906,6 +937,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_container_check, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_container_sees_hidden_holder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_container, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_pid1, setup, teardown),

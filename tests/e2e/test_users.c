@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -174,6 +175,57 @@ test_nobody_cannot_take_roots_leases(void **state)
 	th_run_free(&r);
 }
 
+/*
+ * A holder nobody cannot see: root's server on nobody's leased port and
+ * on a port of the block nobody leased.  /proc hides root's descriptors
+ * from nobody, but the sockets are there: check calls the first foreign
+ * (the socket is root's, the lease nobody's) and the second an intruder,
+ * and exits 1; who says the port is held, by a process not visible.
+ * Before, both were "orphan" with "no process", check exited 0 and who 1.
+ */
+static void
+test_unseen_holder(void **state)
+{
+	struct u *u = *state;
+	struct th_run r;
+	char want[128];
+	int a, b;
+
+	need_root();
+	run_as(u, &r, -1, "gc", NULL);          /* the store, made by root */
+	th_run_free(&r);
+	share_store(u);
+	run_as(u, &r, NOBODY, "get", "--owner", u->keeper_pid, NULL);
+	assert_int_equal(r.status, 0);
+	snprintf(want, sizeof(want), "%s\n", u->p[0]);
+	assert_string_equal(r.out, want);
+	th_run_free(&r);
+	a = (int)th_listen_tcp(AF_INET, (uint16_t)u->port);
+	b = (int)th_listen_tcp(AF_INET, (uint16_t)(u->port + 2));
+	assert_true(a >= 0 && b >= 0);
+	run_as(u, &r, NOBODY, "check", NULL);
+	assert_int_equal(r.status, 1);
+	snprintf(want, sizeof(want), "%s  foreign   leased to pid", u->p[0]);
+	assert_non_null(strstr(r.out, want));
+	assert_non_null(strstr(r.out, "FOREIGN, a process not visible here "
+	    "(root) [tcp 127.0.0.1 LISTEN]"));
+	snprintf(want, sizeof(want), "%s  intruder  not leased\n       held "
+	    "by a process not visible here (root)", u->p[2]);
+	assert_non_null(strstr(r.out, want));
+	th_run_free(&r);
+	run_as(u, &r, NOBODY, "who", u->p[2], NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "(not visible)"));
+	assert_non_null(strstr(r.err, "held by a process not visible here"));
+	th_run_free(&r);
+	close(a);
+	close(b);
+	/* gone: nobody holds either now */
+	run_as(u, &r, NOBODY, "who", u->p[2], NULL);
+	assert_int_equal(r.status, 1);
+	th_run_free(&r);
+}
+
 /* A symbolic link planted where the store goes is never followed. */
 static void
 test_symlink_store_refused(void **state)
@@ -265,6 +317,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_nobody_cannot_take_roots_leases, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unseen_holder, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_store_refused,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_dir_refused,

@@ -369,6 +369,21 @@ pa_fake_add_sock_at(struct pa_fake *f, unsigned proto, const char *addr,
 }
 
 void
+pa_fake_add_unseen_sock(struct pa_fake *f, unsigned proto, uint16_t port,
+    int state, int64_t uid)
+{
+	struct fake_sock fs;
+	struct pa_addr a;
+	size_t i;
+
+	parse_or_die("127.0.0.1", &a);
+	sock_make(&fs, proto, &a, port, state, NULL, 0);
+	fs.s.uid = uid;
+	i = sock_add(f, FAKE_ADDED, &fs);
+	f->socks[i].s.inode = 10000 + ++f->next_inode;
+}
+
+void
 pa_fake_add_sock(struct pa_fake *f, unsigned proto, int family,
     uint16_t port, int state, const int64_t *pids, size_t npids)
 {

@@ -88,6 +88,11 @@ void pa_fake_add_sock(struct pa_fake *f, unsigned proto, int family,
 void pa_fake_add_sock_at(struct pa_fake *f, unsigned proto,
     const char *addr, uint16_t port, int state, const int64_t *pids,
     size_t npids);
+/* A socket on port (127.0.0.1) of uid that no process the caller can see
+ * holds: it has an inode, and no pids (another user's, another PID
+ * namespace's). */
+void pa_fake_add_unseen_sock(struct pa_fake *f, unsigned proto,
+    uint16_t port, int state, int64_t uid);
 /* Closes every socket on port that the test made (add_sock, hold). */
 void pa_fake_close_port(struct pa_fake *f, uint16_t port);
 /* How many times the sockets op ran. */

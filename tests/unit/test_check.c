@@ -215,6 +215,55 @@ test_host_lease_checked_from_container(void **state)
 	fx_free(x);
 }
 
+/*
+ * Sockets with an inode that no process found holds.  Where the caller
+ * sees every process (the initial PID namespace, nothing unreadable) they
+ * are the kernel's, or were opened or closed during the check: orphans.
+ * From a PID namespace of its own (or with processes it cannot read) a
+ * process it cannot see holds them, and the port is taken all the same.
+ * Not leased: an intruder.  Leased: foreign when the socket is another
+ * user's than the lease's, ok (it may be the owner's) when the same
+ * user's.  A TIME-WAIT socket (no inode) stays an orphan.
+ */
+static void
+test_unseen_holders(void **state)
+{
+	struct fx *x = fx_new(BLOCK);
+	struct pa_check *r;
+	struct pa_error err;
+
+	(void)state;
+	pa_fake_set_ns(x->f, 100, 0xEFFFFFFCu, 100, 0);  /* the host's */
+	fx_open(x);
+	pa_fake_add_proc(x->f, 500, 1, 111, 1000, "make test");
+	lease(x, 3, 500);                       /* 25000-25002, uid 1000 */
+	pa_fake_add_unseen_sock(x->f, PA_TCP, 25000, PA_SOCK_LISTEN, 2000);
+	pa_fake_add_unseen_sock(x->f, PA_TCP, 25001, PA_SOCK_LISTEN, 1000);
+	pa_fake_add_sock(x->f, PA_TCP, 4, 25002, PA_SOCK_TIME_WAIT, NULL, 0);
+	pa_fake_add_unseen_sock(x->f, PA_UDP, 25005, PA_SOCK_CLOSE, 0);
+	assert_int_equal(pa_check(x->pa, NULL, &r, &err), 0);
+	assert_int_equal(port(r, 25000)->status, PA_PORT_ORPHAN);
+	assert_false(r->holders[port(r, 25000)->first].hidden);
+	assert_int_equal(port(r, 25005)->status, PA_PORT_ORPHAN);
+	pa_check_free(r);
+	/* the same from a container's PID namespace */
+	pa_close(x->pa);
+	pa_fake_set_ns(x->f, 100, NS_BOX, 100, 0);
+	fx_open(x);
+	assert_int_equal(pa_check(x->pa, NULL, &r, &err), 0);
+	assert_int_equal(port(r, 25000)->status, PA_PORT_FOREIGN);
+	assert_true(r->holders[port(r, 25000)->first].hidden);
+	assert_true(r->holders[port(r, 25000)->first].foreign);
+	assert_int_equal(r->holders[port(r, 25000)->first].pid, 0);
+	assert_int_equal(port(r, 25001)->status, PA_PORT_OK);
+	assert_false(r->holders[port(r, 25001)->first].foreign);
+	assert_int_equal(port(r, 25002)->status, PA_PORT_ORPHAN);
+	assert_false(r->holders[port(r, 25002)->first].hidden);
+	assert_int_equal(port(r, 25005)->status, PA_PORT_INTRUDER);
+	pa_check_free(r);
+	fx_free(x);
+}
+
 static void
 test_who_on_fake(void **state)
 {
@@ -657,6 +706,7 @@ main(void)
 		cmocka_unit_test(test_classification),
 		cmocka_unit_test(test_reused_pid_is_foreign),
 		cmocka_unit_test(test_container_lease_checked_from_host),
+		cmocka_unit_test(test_unseen_holders),
 		cmocka_unit_test(test_host_lease_checked_from_container),
 		cmocka_unit_test(test_who_on_fake),
 		cmocka_unit_test(test_who_order_huge_pid),
