@@ -320,6 +320,31 @@ test_bad_config_exits_78(void **state)
 	th_run_free(&r);
 }
 
+/* A store whose directory cannot be made: 73, the directory and the
+ * store named, and how to name another (a system user's HOME=/nonexistent
+ * gives the same). */
+static void
+test_store_dir_cannot_be_made(void **state)
+{
+	struct sb *e = *state;
+	struct th_run r;
+	char store[800], want[900];
+
+	block(e, "x", 26800, 10);
+	free(th_write(e->dir, "file", "not a directory\n"));
+	snprintf(store, sizeof(store), "%s/file/state/leases.db", e->dir);
+	sb_setenv(e, "PORTALLOC_STORE", store);
+	sb_run(e, &r, "get", NULL);
+	assert_int_equal(r.status, 73);
+	snprintf(want, sizeof(want), "cannot create %s/file/state, the "
+	    "directory of store %s: Not a directory", e->dir, store);
+	assert_non_null(strstr(r.err, want));
+	assert_non_null(strstr(r.err, "hint: name another store: "
+	    "PORTALLOC_STORE="));
+	assert_string_equal(r.out, "");
+	th_run_free(&r);
+}
+
 static void
 test_corrupt_store_untouched(void **state)
 {
@@ -1025,6 +1050,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_formats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_runs_and_releases,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_dir_cannot_be_made,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_sigterm_releases,
 		    setup, teardown),

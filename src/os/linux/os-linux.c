@@ -269,8 +269,9 @@ make_parents(const char *path, mode_t mode, struct pa_error *err)
 		char c = *s;
 		*s = '\0';
 		if (mkdir(dir, mode) != 0 && errno != EEXIST)
-			return pa__err(err, PA_ESTORE, "cannot create store "
-			    "directory %s: %s", dir, strerror(errno));
+			return pa__hint(err, pa__err(err, PA_ESTORE, "cannot "
+			    "create %s, the directory of store %s: %s", dir,
+			    path, strerror(errno)), PA_HINT_STORE, NULL);
 		*s = c;
 		if (c == '\0')
 			break;
@@ -379,8 +380,8 @@ linux_prepare_store(void *ctx, const char *path, struct pa_error *err)
 	}
 	if (errno == EEXIST)
 		return 0; /* an existing file is never touched here */
-	return pa__err(err, PA_ESTORE, "cannot create store %s: %s", path,
-	    strerror(errno));
+	return pa__hint(err, pa__err(err, PA_ESTORE, "cannot create store %s: "
+	    "%s", path, strerror(errno)), PA_HINT_STORE, NULL);
 }
 
 static void
