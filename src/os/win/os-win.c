@@ -429,7 +429,7 @@ store_fail(struct pa_error *err, DWORD e, const char *what, const char *path)
 	pa__win_err(err, e, "%s %s", what, path);
 	if (err != NULL)
 		err->code = PA_ESTORE;
-	return PA_ESTORE;
+	return pa__hint(err, PA_ESTORE, PA_HINT_STORE, NULL);
 }
 
 /* A path separator, either kind. */
@@ -443,7 +443,7 @@ slash(char c)
 static int
 make_parents(const char *path, struct pa_error *err)
 {
-	char dir[PA_PATH_MAX], *s, c;
+	char dir[PA_PATH_MAX], what[PA_PATH_MAX + 64], *s, c;
 	wchar_t *w;
 	DWORD e;
 
@@ -460,8 +460,9 @@ make_parents(const char *path, struct pa_error *err)
 		if (!CreateDirectoryW(w, NULL) &&
 		    (e = GetLastError()) != ERROR_ALREADY_EXISTS) {
 			free(w);
-			return store_fail(err, e, "cannot create store "
-			    "directory", dir);
+			snprintf(what, sizeof(what), "cannot create %s, the "
+			    "directory of store", dir);
+			return store_fail(err, e, what, path);
 		}
 		free(w);
 		*s = c;
