@@ -117,6 +117,13 @@ test_real_store_home(void **state)
 	assert_non_null(fp = fopen(path, "r"));
 	assert_int_equal(fgetc(fp), 'x');
 	fclose(fp);
+	/* a file where a directory must go: the store named, and the hint */
+	snprintf(path, sizeof(path), "%s\\a\\b\\leases.db\\c\\l.db", dir);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(os->prepare_store(os->ctx, path, &err), PA_ESTORE);
+	assert_non_null(strstr(err.msg, "the directory of store"));
+	assert_non_null(strstr(err.msg, path));
+	assert_int_equal(err.hint, PA_HINT_STORE);
 	th_rmtree(dir);
 	free(dir);
 }
