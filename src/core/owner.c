@@ -287,9 +287,11 @@ pa__owner_choose(const struct pa_os *os, uint64_t self_ns, int64_t want,
 		from = rc ? " (PORTALLOC_OWNER)" : "";
 		if (rc == 0 && (pid = os->parent_pid(os->ctx)) <= 0)
 			return pa__hint(err, pa__err(err, PA_ESRCH, "no process "
-			    "can own the lease: portalloc has no parent (it "
-			    "is pid 1 of its PID namespace, a container's "
-			    "first process)"), PA_HINT_OWNER, NULL);
+			    "can own the lease: portalloc has no parent in its "
+			    "PID namespace (%s)", os->self_pid(os->ctx) == 1 ?
+			    "it is pid 1 there, a container's first process" :
+			    "it was started from outside it, as by docker exec "
+			    "or nsenter"), PA_HINT_OWNER, NULL);
 	} else if (want == 0) {
 		pid = os->self_pid(os->ctx);
 	} else if (want < 0) {

@@ -180,7 +180,8 @@ test_env_owner(void **state)
 	fx_free(x);
 }
 
-/* pid 1 of a container has no parent to own the lease. */
+/* pid 1 of a container, or a process docker exec started in one, has no
+ * parent to own the lease. */
 static void
 test_pid1(void **state)
 {
@@ -199,7 +200,18 @@ test_pid1(void **state)
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_ESRCH);
 	assert_int_equal(err.hint, PA_HINT_OWNER);
-	assert_non_null(strstr(err.msg, "pid 1"));
+	assert_non_null(strstr(err.msg, "it is pid 1 there, a container's "
+	    "first process"));
+	assert_int_equal(fx_count(x), 0);
+	/* docker exec, nsenter: a process whose parent is outside its PID
+	 * namespace has no parent there either */
+	pa_fake_set_self(x->f, 40, 0, 0);
+	pa_fake_set_parent(x->f, 0);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(pa_get(x->pa, &req, &v, &n, &err), PA_ESRCH);
+	assert_int_equal(err.hint, PA_HINT_OWNER);
+	assert_non_null(strstr(err.msg, "started from outside it, as by "
+	    "docker exec or nsenter"));
 	assert_int_equal(fx_count(x), 0);
 	fx_free(x);
 }
