@@ -231,6 +231,11 @@ struct pa_lease {
 	 * the lease would end with it; or it is the system's init, and the
 	 * lease would end only by release or expiry. */
 	int owner_exiting;
+	/* filled by pa_list: the owner's pid as the caller sees it, where
+	 * the lease recorded another (made in another PID namespace: a
+	 * container's job seen from the host, or the reverse); 0 if the
+	 * same, or not found (the owner gone, or out of sight). */
+	int64_t owner_pid_here;
 };
 
 struct pa; /* an open store plus the configuration it serves */

@@ -96,7 +96,8 @@ print_port(struct out_line *l, struct memos *m, const struct pa_check *r,
 	ol_str(l, "  ");
 	if (p->lease != NULL) {
 		ol_str(l, "leased to pid ");
-		ol_int(l, p->lease->owner_pid);
+		ol_int(l, p->lease->owner_pid_here ? p->lease->owner_pid_here :
+		    p->lease->owner_pid);
 		ol_str(l, " (");
 		ol_memo_text(l, &m->command, p->lease->command, 41);
 		ol_str(l, ")");

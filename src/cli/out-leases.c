@@ -15,8 +15,13 @@ out_lease_json(FILE *fp, const struct pa_lease *l)
 	fprintf(fp, "{\"port\":%u,\"proto\":\"%s\",\"block\":", l->port,
 	    out_protos(l->protos));
 	out_json_string(fp, l->block);
-	fprintf(fp, ",\"owner_pid\":%" PRId64 ",\"uid\":%" PRId64 ",\"tag\":",
-	    l->owner_pid, l->uid);
+	fprintf(fp, ",\"owner_pid\":%" PRId64 ",\"owner_pid_here\":",
+	    l->owner_pid);
+	if (l->owner_pid_here)
+		fprintf(fp, "%" PRId64, l->owner_pid_here);
+	else
+		fputs("null", fp);
+	fprintf(fp, ",\"uid\":%" PRId64 ",\"tag\":", l->uid);
 	if (l->tag[0])
 		out_json_string(fp, l->tag);
 	else
@@ -77,5 +82,6 @@ out_lease_row(FILE *fp, const struct pa_lease *l, int64_t now)
 	out_text(cmd, sizeof(cmd), l->command);
 	fprintf(fp, "%-5u  %-7s  %-12s  %7" PRId64 "  %-7s  %6s  %7s  "
 	    "%-12s  %s\n", l->port, out_protos(l->protos), block,
-	    l->owner_pid, out_state(l->state), age, exp, tag, cmd);
+	    l->owner_pid_here ? l->owner_pid_here : l->owner_pid,
+	    out_state(l->state), age, exp, tag, cmd);
 }

@@ -201,6 +201,11 @@ int pa__pidns_sees_all(uint64_t ns);
  * caller's PID namespace self_ns; 1 where it cannot be proven gone. */
 int pa__owner_alive(const struct pa_os *os, uint64_t self_ns,
     const struct pa__owner *o);
+/* The same; a live owner recorded with another pid than the caller's
+ * namespace gives it (a container's, seen from the host, or the reverse)
+ * has that pid put in *here. */
+int pa__owner_alive_here(const struct pa_os *os, uint64_t self_ns,
+    const struct pa__owner *o, int64_t *here);
 /* Is o the process with this pid in the caller's namespace: live, the
  * process now, read with its identity (NULL: no such process now, o dead
  * under that pid)?  A live owner recorded from another namespace is
@@ -210,6 +215,9 @@ int pa__owner_is(uint64_t self_ns, const struct pa__owner *o, int64_t pid,
 /* The state of a lease now. */
 enum pa_lease_state pa__lease_state(const struct pa *pa,
     const struct pa_lease *l);
+/* The same, with the owner's pid here (see pa__owner_alive_here). */
+enum pa_lease_state pa__lease_state_here(const struct pa *pa,
+    const struct pa_lease *l, int64_t *here);
 /* Inside a transaction: deletes the leases of dead owners and expired ones,
  * appending them to *out (if out is not NULL). */
 int pa__reclaim(struct pa *pa, struct pa_lease **out, size_t *n,

@@ -110,12 +110,19 @@ pa_store_path(const struct pa *pa)
 enum pa_lease_state
 pa__lease_state(const struct pa *pa, const struct pa_lease *l)
 {
+	return pa__lease_state_here(pa, l, NULL);
+}
+
+enum pa_lease_state
+pa__lease_state_here(const struct pa *pa, const struct pa_lease *l,
+    int64_t *here)
+{
 	struct pa__owner o;
 
 	if (l->expires != 0 && l->expires <= pa->os->now(pa->os->ctx))
 		return PA_LEASE_EXPIRED;
 	pa__owner_of_lease(l, &o);
-	if (!pa__owner_alive(pa->os, pa->pidns, &o))
+	if (!pa__owner_alive_here(pa->os, pa->pidns, &o, here))
 		return PA_LEASE_DEAD;
 	return PA_LEASE_ALIVE;
 }
@@ -124,26 +131,31 @@ pa__lease_state(const struct pa *pa, const struct pa_lease *l)
 struct owner_cache {
 	struct pa__owner v[64];
 	enum pa_lease_state state[64];
+	int64_t here[64];
 	size_t n;
 };
 
+/* l's state, and its owner's pid here (pa_lease.owner_pid_here). */
 static enum pa_lease_state
-cached_state(const struct pa *pa, struct owner_cache *c,
-    const struct pa_lease *l)
+cached_state(const struct pa *pa, struct owner_cache *c, struct pa_lease *l)
 {
 	struct pa__owner o;
 	enum pa_lease_state s;
 	size_t i;
 
+	l->owner_pid_here = 0;
 	if (l->expires != 0 && l->expires <= pa->os->now(pa->os->ctx))
 		return PA_LEASE_EXPIRED;
 	pa__owner_of_lease(l, &o);
 	for (i = 0; i < c->n; i++)
-		if (pa__owner_same(&c->v[i], &o))
+		if (pa__owner_same(&c->v[i], &o)) {
+			l->owner_pid_here = c->here[i];
 			return c->state[i];
-	s = pa__lease_state(pa, l);
+		}
+	s = pa__lease_state_here(pa, l, &l->owner_pid_here);
 	if (c->n < 64) {
 		c->v[c->n] = o;
+		c->here[c->n] = l->owner_pid_here;
 		c->state[c->n++] = s;
 	}
 	return s;

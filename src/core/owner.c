@@ -388,9 +388,16 @@ int
 pa__owner_alive(const struct pa_os *os, uint64_t self_ns,
     const struct pa__owner *o)
 {
+	return pa__owner_alive_here(os, self_ns, o, NULL);
+}
+
+int
+pa__owner_alive_here(const struct pa_os *os, uint64_t self_ns,
+    const struct pa__owner *o, int64_t *here)
+{
 	struct pa_proc p;
 	int64_t pid = o->pid;
-	int rc;
+	int rc, alive;
 
 	if (strcmp(o->boot, os->boot_id(os->ctx)) != 0)
 		return 0;
@@ -400,7 +407,10 @@ pa__owner_alive(const struct pa_os *os, uint64_t self_ns,
 		rc = os->ns_proc(os->ctx, o->pidns, o->nspid, &p, NULL);
 		if (rc == PA_ESRCH)
 			return 0;
-		return rc != 0 || p.start == 0 || is_process(o, &p);
+		alive = rc != 0 || p.start == 0 || is_process(o, &p);
+		if (alive && rc == 0 && here != NULL)
+			*here = p.pid;
+		return alive;
 	}
 	if (o->pidns != 0 && o->pidns == self_ns && o->nspid > 0)
 		pid = o->nspid;
@@ -409,7 +419,11 @@ pa__owner_alive(const struct pa_os *os, uint64_t self_ns,
 		return 0;
 	if (rc != 0 || p.start == 0)
 		return 1; /* exists but unreadable: never reclaim on a guess */
-	return is_process(o, &p);
+	if (!is_process(o, &p))
+		return 0;
+	if (here != NULL && pid != o->pid)
+		*here = pid;
+	return 1;
 }
 
 int

@@ -443,6 +443,11 @@ test_container_check(void **state)
 	pa(o, &r, "check", "-b", "m", NULL);
 	assert_null(strstr(r.out, "FOREIGN"));
 	th_run_free(&r);
+	/* list shows the host's pid of the owner beside the one recorded */
+	pa(o, &r, "list", "--json", NULL);
+	assert_non_null(strstr(r.out, "\"owner_pid_here\":"));
+	assert_null(strstr(r.out, "\"owner_pid_here\":null"));
+	th_run_free(&r);
 	kill(box, SIGKILL);
 	waitpid(box, &status, 0);
 	fclose(fp);

@@ -172,14 +172,27 @@ test_container_lease_checked_from_host(void **state)
 	assert_int_equal(port(r, 25001)->status, PA_PORT_FOREIGN);
 	assert_true(r->holders[port(r, 25001)->first].foreign);
 	pa_check_free(r);
-	/* and the host's --owner 1003 (list, release) selects them */
+	/* and the host's --owner 1003 (list, release) selects them, which
+	 * list shows with that pid too */
 	f.owner_pid = 1003;
 	assert_int_equal(pa_list(x->pa, &f, &v, &n, &err), 0);
 	assert_int_equal(n, 2);
+	assert_int_equal(v[0].owner_pid, 3);
+	assert_int_equal(v[0].owner_pid_here, 1003);
 	pa_leases_free(v);
 	f.owner_pid = 1004;
 	assert_int_equal(pa_list(x->pa, &f, &v, &n, &err), 0);
 	assert_int_equal(n, 0);
+	pa_leases_free(v);
+	/* a lease of the host's own process keeps its pid: no pid here */
+	pa_fake_add_proc(x->f, 600, 1, 222, 1000, "host job");
+	pa_fake_set_ns(x->f, 600, NS_HOST, 600, 0);
+	lease(x, 1, 600);
+	f.owner_pid = 600;
+	assert_int_equal(pa_list(x->pa, &f, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].owner_pid, 600);
+	assert_int_equal(v[0].owner_pid_here, 0);
 	pa_leases_free(v);
 	fx_free(x);
 }
@@ -211,6 +224,9 @@ test_host_lease_checked_from_container(void **state)
 	assert_int_equal(pa_check(x->pa, NULL, &r, &err), 0);
 	assert_int_equal(port(r, 25000)->status, PA_PORT_OK);
 	assert_false(r->holders[port(r, 25000)->first].foreign);
+	/* the lease as check shows it: the owner is pid 3 here */
+	assert_int_equal(port(r, 25000)->lease->owner_pid, 1003);
+	assert_int_equal(port(r, 25000)->lease->owner_pid_here, 3);
 	pa_check_free(r);
 	fx_free(x);
 }
