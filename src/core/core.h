@@ -194,9 +194,7 @@ void pa__owner_of_lease(const struct pa_lease *l, struct pa__owner *o);
 int pa__owner_same(const struct pa__owner *a, const struct pa__owner *b);
 /* The caller's PID namespace; 0 when the OS does not say. */
 uint64_t pa__self_pidns(const struct pa_os *os);
-/* Does a process of PID namespace ns see every process (the initial
- * namespace, or an OS without them: ns 0)? */
-int pa__pidns_sees_all(uint64_t ns);
+
 /* Is the recorded owner still the same live process?  Judged from the
  * caller's PID namespace self_ns; 1 where it cannot be proven gone. */
 int pa__owner_alive(const struct pa_os *os, uint64_t self_ns,

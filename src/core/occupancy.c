@@ -520,28 +520,18 @@ slow:
 
 /*
  * Marks the holders that a process holds though none was found: a socket
- * with an inode (a file holds it; TIME-WAIT has none) where the caller
- * could not see every process (some could not be read, or it is in a PID
- * namespace of its own).  Where it sees them all, such a socket is the
- * kernel's, or was opened or closed while the tables were read: no
- * process, as before.
+ * with an inode (a file holds it; TIME-WAIT has none) where the OS says
+ * the caller could not see every process's sockets.  Where it sees them
+ * all, such a socket is the kernel's, or was opened or closed while the
+ * tables were read: no process, as before.
  */
 static void
-mark_hidden(struct collector *c, struct pa_holder *h, size_t n,
-    unsigned unreadable)
+mark_hidden(struct pa_holder *h, size_t n, int partial)
 {
 	size_t i;
-	int blind = -1;
 
-	for (i = 0; i < n; i++) {
-		if (h[i].pid != 0 || h[i].inode == 0)
-			continue;
-		if (blind < 0)
-			blind = unreadable > 0 || !pa__pidns_sees_all(
-			    c->self_ns != 0 ? c->self_ns :
-			    pa__self_pidns(c->os));
-		h[i].hidden = blind;
-	}
+	for (i = 0; i < n && partial; i++)
+		h[i].hidden = h[i].pid == 0 && h[i].inode != 0;
 }
 
 /* Every holder of the ports in q, sorted, into *out (NULL when none),
@@ -552,13 +542,14 @@ collect(struct collector *c, struct pa__sockjob *job,
     const char **source, struct pa_error *err)
 {
 	struct pa_socktab t;
-	int rc;
+	int rc, partial;
 
 	*out = NULL;
 	*n = 0;
 	if ((rc = pa__sockets_wait(job, &t, err)) != 0)
 		return rc;
 	*unreadable = t.unreadable;
+	partial = t.partial;
 	if (source != NULL)
 		*source = t.source; /* a static string */
 	c->pre = t.procs;
@@ -570,7 +561,7 @@ collect(struct collector *c, struct pa__sockjob *job,
 	pa__socktab_free(&t);
 	if (rc != 0)
 		return rc;
-	mark_hidden(c, *out, *n, *unreadable);
+	mark_hidden(*out, *n, partial);
 	sort_holders(*out, *n);
 	return 0;
 }

@@ -359,12 +359,6 @@ pa__self_pidns(const struct pa_os *os)
 }
 
 int
-pa__pidns_sees_all(uint64_t ns)
-{
-	return ns == 0 || ns == INIT_PIDNS;
-}
-
-int
 pa__owner_same(const struct pa__owner *a, const struct pa__owner *b)
 {
 	return a->pid == b->pid && a->start == b->start &&

@@ -64,6 +64,10 @@ struct pa_socktab {
 	int64_t *pids;              /* holders, grouped by socket */
 	size_t npids;
 	unsigned unreadable;        /* processes whose fds could not be read */
+	int partial;                /* holders may be missing: this caller
+	                               cannot see every process's sockets
+	                               (not root, some unreadable, or in a
+	                               PID namespace of its own) */
 	const char *source;         /* where the table came from, for -v */
 	/*
 	 * Optional, with pids: holders' processes as proc_part reads them

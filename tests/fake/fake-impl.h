@@ -62,6 +62,7 @@ struct pa_fake {
 	                               a port, for fake-resv.c */
 	unsigned char race[65536];  /* a socket appears after the next probe */
 	uint64_t next_inode;
+	int partial;                /* the sockets op's t->partial */
 	unsigned probes, dumps, proc_reads;
 	int probe_error;
 	/* OS port reservations */

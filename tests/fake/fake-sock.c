@@ -314,6 +314,7 @@ fake_sockets(void *ctx, const struct pa_portq *q, size_t nq, int pids,
 
 	memset(t, 0, sizeof(*t));
 	t->source = "fake";
+	t->partial = f->partial;
 	f->dumps++;
 	t->socks = calloc(MAX_SOCKS, sizeof(*t->socks));
 	t->pids = calloc(MAX_SOCKS * MAX_SOCK_PIDS, sizeof(*t->pids));
@@ -366,6 +367,12 @@ pa_fake_add_sock_at(struct pa_fake *f, unsigned proto, const char *addr,
 	parse_or_die(addr, &a);
 	sock_make(&fs, proto, &a, port, state, pids, npids);
 	sock_add(f, FAKE_ADDED, &fs);
+}
+
+void
+pa_fake_set_partial(struct pa_fake *f, int partial)
+{
+	f->partial = partial;
 }
 
 void

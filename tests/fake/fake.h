@@ -93,6 +93,10 @@ void pa_fake_add_sock_at(struct pa_fake *f, unsigned proto,
  * namespace's). */
 void pa_fake_add_unseen_sock(struct pa_fake *f, unsigned proto,
     uint16_t port, int state, int64_t uid);
+/* Whether the sockets op says its holders may be missing (the caller
+ * cannot see every process: not root, or in a PID namespace); 0 unless
+ * set. */
+void pa_fake_set_partial(struct pa_fake *f, int partial);
 /* Closes every socket on port that the test made (add_sock, hold). */
 void pa_fake_close_port(struct pa_fake *f, uint16_t port);
 /* How many times the sockets op ran. */

@@ -79,16 +79,21 @@ accel_disabled(void)
 
 /*
  * Is this process in a PID namespace below the host's?  The pin's records
- * carry the host's pids, which mean other processes there (the NSpid line
- * of /proc/self/status lists one pid per level).
+ * carry the host's pids, which mean other processes there.  The
+ * namespace's inode says it (the initial one has a fixed number), also
+ * where the container mounted a /proc of its own; else the NSpid line of
+ * /proc/self/status, which lists one pid per level /proc can see.
  */
-static int
-nested_pidns(void)
+int
+pa__linux_nested_pidns(void)
 {
 	char line[256];
 	int nested = 0;
+	struct stat st;
 	FILE *f;
 
+	if (stat("/proc/self/ns/pid", &st) == 0)
+		return st.st_ino != PA__LINUX_INIT_PIDNS;
 	if ((f = fopen("/proc/self/status", "re")) == NULL)
 		return 0;
 	while (fgets(line, sizeof(line), f) != NULL)
@@ -108,7 +113,7 @@ pa__accel_pin(char *buf, size_t len)
 
 	if (accel_disabled())
 		return PA_ENOTSUP;
-	if (nested_pidns())
+	if (pa__linux_nested_pidns())
 		return PA_ESRCH;
 	pin_dir(dir, sizeof(dir));
 	snprintf(buf, len, "%s/%s", dir, PA_SOCKFD_PIN);
@@ -251,7 +256,7 @@ pa__linux_accel_status(void *ctx, struct pa_accel_status *st,
 	}
 	if (st->readable)
 		st->why = accel_disabled() ? PA_ACCEL_DISABLED :
-		    nested_pidns() ? PA_ACCEL_PIDNS : PA_ACCEL_READY;
+		    pa__linux_nested_pidns() ? PA_ACCEL_PIDNS : PA_ACCEL_READY;
 	else if (st->pinned)
 		st->why = PA_ACCEL_NO_PERMISSION;
 	else if (!bpffs_mounted())

@@ -120,6 +120,10 @@ int pa__linux_accel_off(void *ctx, struct pa_accel_status *st,
 int pa__linux_accel_status(void *ctx, struct pa_accel_status *st,
     struct pa_error *err);
 int pa__accel_pin(char *buf, size_t len);
+/* The inode of the initial PID namespace (PROC_PID_INIT_INO). */
+#define PA__LINUX_INIT_PIDNS 0xEFFFFFFCu
+/* Is this process in a PID namespace below the host's? */
+int pa__linux_nested_pidns(void);
 
 /* The sockets op of the Linux OS table, and sockets_start / _wait, which
  * run it in a thread. */

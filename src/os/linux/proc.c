@@ -21,9 +21,8 @@
 #include "os/linux/linux.h"
 #include "os/os.h"
 
-/* The initial PID namespace (PROC_PID_INIT_INO) and pidfs (Linux >= 6.9,
- * where a pidfd's inode is never reused within a boot). */
-#define INIT_PIDNS 0xEFFFFFFCu
+/* pidfs (Linux >= 6.9, where a pidfd's inode is never reused within a
+ * boot). */
 #define PIDFS_MAGIC 0x50494446
 
 /*
@@ -366,7 +365,7 @@ pa__linux_ns_proc(void *ctx, uint64_t pidns, int64_t nspid, struct pa_proc *p,
 	}
 	closedir(d);
 	if (seen || (blind == 0 && pidns_of(getpid(), &ns) == 0 &&
-	    ns == INIT_PIDNS))
+	    ns == PA__LINUX_INIT_PIDNS))
 		return PA_ESRCH;
 	return PA_ENOENT;
 }

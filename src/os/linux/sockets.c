@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/base.h"
 #include "os/linux/linux.h"
@@ -430,6 +431,25 @@ by_pid(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
+/*
+ * The pairs from a scan of /proc.  It sees every process's descriptors
+ * only as root (hidepid may even hide other users' processes from the
+ * listing) and outside a PID namespace of its own: else t->partial.  The
+ * pin always sees them all.
+ */
+static int
+scan_pairs(struct pa_socktab *t, const uint64_t *inodes, size_t ni,
+    struct pa__inopid **pairs, size_t *np, struct pa_error *err)
+{
+	int rc;
+
+	rc = pa__procfd_scan("/proc", inodes, ni, pairs, np, &t->unreadable,
+	    err);
+	t->partial = t->unreadable > 0 || geteuid() != 0 ||
+	    pa__linux_nested_pidns();
+	return rc;
+}
+
 /* The pairs from the pin when it could be read, else from a scan of
  * /proc; t->source says which, and why. */
 static int
@@ -446,8 +466,7 @@ holder_pairs(struct pa_socktab *t, const struct pin_read *p,
 	if (how == 0)
 		return pa__pin_join(p->buf, p->len, inodes, ni, pairs, np,
 		    err);
-	return pa__procfd_scan("/proc", inodes, ni, pairs, np,
-	    &t->unreadable, err);
+	return scan_pairs(t, inodes, ni, pairs, np, err);
 }
 
 /* Gives each socket its pids from the pairs, which come socket after
