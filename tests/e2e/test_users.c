@@ -175,6 +175,28 @@ test_nobody_cannot_take_roots_leases(void **state)
 	th_run_free(&r);
 }
 
+/* who PORT as nobody in a mount namespace whose /proc has hidepid=2;
+ * 125 when that cannot be set up here. */
+static void
+hidepid_who(struct u *u, struct th_run *r, const char *port)
+{
+	char script[1200], *argv[] = { "/usr/bin/unshare", "-m", "/bin/sh",
+	    "-c", script, NULL };
+
+	snprintf(script, sizeof(script), "mount -t proc -o hidepid=2 proc "
+	    "/proc || exit 125; command -v setpriv >/dev/null || exit 125; "
+	    "exec setpriv --reuid=%d --regid=%d --clear-groups %s who %s",
+	    NOBODY, NOBODY, PORTALLOC_BIN, port);
+	if (access(argv[0], X_OK) != 0) {
+		memset(r, 0, sizeof(*r));
+		r->status = 125;
+		r->out = strdup("");
+		r->err = strdup("");
+		return;
+	}
+	th_run(r, u->dir, u->sb->env, argv);
+}
+
 /*
  * A holder nobody cannot see: root's server on nobody's leased port and
  * on a port of the block nobody leased.  /proc hides root's descriptors
@@ -217,6 +239,14 @@ test_unseen_holder(void **state)
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "(not visible)"));
 	assert_non_null(strstr(r.err, "held by a process not visible here"));
+	th_run_free(&r);
+	/* under hidepid=2 nobody's /proc does not even list root's
+	 * processes (none is unreadable): held all the same */
+	hidepid_who(u, &r, u->p[2]);
+	if (r.status != 125) {
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(r.out, "(not visible)"));
+	}
 	th_run_free(&r);
 	close(a);
 	close(b);
