@@ -192,17 +192,12 @@ void pa__owner_of_proc(const struct pa_os *os, const struct pa_proc *p,
     struct pa__owner *o);
 void pa__owner_of_lease(const struct pa_lease *l, struct pa__owner *o);
 int pa__owner_same(const struct pa__owner *a, const struct pa__owner *b);
-/* The caller's PID namespace; 0 when the OS does not say. */
-uint64_t pa__self_pidns(const struct pa_os *os);
-
 /* Is the recorded owner still the same live process?  Judged from the
- * caller's PID namespace self_ns; 1 where it cannot be proven gone. */
+ * caller's PID namespace self_ns; 1 where it cannot be proven gone.  A
+ * live owner recorded with another pid than the caller's namespace gives
+ * it (a container's, seen from the host, or the reverse) has that pid put
+ * in *here (if not NULL). */
 int pa__owner_alive(const struct pa_os *os, uint64_t self_ns,
-    const struct pa__owner *o);
-/* The same; a live owner recorded with another pid than the caller's
- * namespace gives it (a container's, seen from the host, or the reverse)
- * has that pid put in *here. */
-int pa__owner_alive_here(const struct pa_os *os, uint64_t self_ns,
     const struct pa__owner *o, int64_t *here);
 /* Is o the process with this pid in the caller's namespace: live, the
  * process now, read with its identity (NULL: no such process now, o dead
@@ -210,11 +205,9 @@ int pa__owner_alive_here(const struct pa_os *os, uint64_t self_ns,
  * matched by its namespace and its pid there. */
 int pa__owner_is(uint64_t self_ns, const struct pa__owner *o, int64_t pid,
     const struct pa_proc *live);
-/* The state of a lease now. */
+/* The state of a lease now; the owner's pid here into *here (if not
+ * NULL), as pa__owner_alive gives it. */
 enum pa_lease_state pa__lease_state(const struct pa *pa,
-    const struct pa_lease *l);
-/* The same, with the owner's pid here (see pa__owner_alive_here). */
-enum pa_lease_state pa__lease_state_here(const struct pa *pa,
     const struct pa_lease *l, int64_t *here);
 /* Inside a transaction: deletes the leases of dead owners and expired ones,
  * appending them to *out (if out is not NULL). */

@@ -59,6 +59,18 @@ pa_config_store(const struct pa_config *cfg, char *buf, size_t len,
 	return store_path(cfg, pa__os_native(), buf, len, err);
 }
 
+/* The caller's PID namespace; 0 when the OS does not say. */
+static uint64_t
+self_pidns(const struct pa_os *os)
+{
+	struct pa_proc me;
+
+	if (pa__proc(os, os->self_pid(os->ctx), PA_PROC_PIDNS, &me,
+	    NULL) != 0)
+		return 0;
+	return me.pidns;
+}
+
 int
 pa__open_os(struct pa **out, const struct pa_config *cfg,
     const struct pa_os *os, struct pa_error *err)
@@ -77,7 +89,7 @@ pa__open_os(struct pa **out, const struct pa_config *cfg,
 	pa->cfg = cfg;
 	pa->os = os;
 	pa->resv = pa__resv_choose(os);
-	pa->pidns = pa__self_pidns(os);
+	pa->pidns = self_pidns(os);
 	if ((rc = pa__store_open(&pa->store, path, os, err)) != 0) {
 		free(pa);
 		return rc;
@@ -108,21 +120,14 @@ pa_store_path(const struct pa *pa)
 }
 
 enum pa_lease_state
-pa__lease_state(const struct pa *pa, const struct pa_lease *l)
-{
-	return pa__lease_state_here(pa, l, NULL);
-}
-
-enum pa_lease_state
-pa__lease_state_here(const struct pa *pa, const struct pa_lease *l,
-    int64_t *here)
+pa__lease_state(const struct pa *pa, const struct pa_lease *l, int64_t *here)
 {
 	struct pa__owner o;
 
 	if (l->expires != 0 && l->expires <= pa->os->now(pa->os->ctx))
 		return PA_LEASE_EXPIRED;
 	pa__owner_of_lease(l, &o);
-	if (!pa__owner_alive_here(pa->os, pa->pidns, &o, here))
+	if (!pa__owner_alive(pa->os, pa->pidns, &o, here))
 		return PA_LEASE_DEAD;
 	return PA_LEASE_ALIVE;
 }
@@ -152,7 +157,7 @@ cached_state(const struct pa *pa, struct owner_cache *c, struct pa_lease *l)
 			l->owner_pid_here = c->here[i];
 			return c->state[i];
 		}
-	s = pa__lease_state_here(pa, l, &l->owner_pid_here);
+	s = pa__lease_state(pa, l, &l->owner_pid_here);
 	if (c->n < 64) {
 		c->v[c->n] = o;
 		c->here[c->n] = l->owner_pid_here;
@@ -167,7 +172,7 @@ pa__reclaim_owner(struct pa *pa, const struct pa__owner *o,
 {
 	int rc;
 
-	if (pa__owner_alive(pa->os, pa->pidns, o))
+	if (pa__owner_alive(pa->os, pa->pidns, o, NULL))
 		return 0;
 	rc = pa__store_take_owner(pa->store, o, out, n, cap, err);
 	return rc != 0 ? rc : 1;

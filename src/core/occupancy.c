@@ -530,7 +530,9 @@ mark_hidden(struct pa_holder *h, size_t n, int partial)
 {
 	size_t i;
 
-	for (i = 0; i < n && partial; i++)
+	if (!partial)
+		return;
+	for (i = 0; i < n; i++)
 		h[i].hidden = h[i].pid == 0 && h[i].inode != 0;
 }
 

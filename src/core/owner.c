@@ -347,17 +347,6 @@ pa__owner_of_lease(const struct pa_lease *l, struct pa__owner *o)
 	o->pidid = l->owner_pidid;
 }
 
-uint64_t
-pa__self_pidns(const struct pa_os *os)
-{
-	struct pa_proc me;
-
-	if (pa__proc(os, os->self_pid(os->ctx), PA_PROC_PIDNS, &me,
-	    NULL) != 0)
-		return 0;
-	return me.pidns;
-}
-
 int
 pa__owner_same(const struct pa__owner *a, const struct pa__owner *b)
 {
@@ -380,13 +369,6 @@ is_process(const struct pa__owner *o, const struct pa_proc *p)
 
 int
 pa__owner_alive(const struct pa_os *os, uint64_t self_ns,
-    const struct pa__owner *o)
-{
-	return pa__owner_alive_here(os, self_ns, o, NULL);
-}
-
-int
-pa__owner_alive_here(const struct pa_os *os, uint64_t self_ns,
     const struct pa__owner *o, int64_t *here)
 {
 	struct pa_proc p;

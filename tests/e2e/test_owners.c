@@ -589,7 +589,7 @@ reuse_trials(int fd)
 			tick += pa_.start == pb.start;
 			id += pa_.pidid == pb.pidid;
 			pa__owner_of_proc(os, &pa_, &ow);
-			alive += pa__owner_alive(os, me.pidns, &ow);
+			alive += pa__owner_alive(os, me.pidns, &ow, NULL);
 		}
 		kill(b, SIGKILL);
 		waitpid(b, &status, 0);
