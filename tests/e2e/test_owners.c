@@ -426,7 +426,6 @@ test_container_check(void **state)
 	struct gc_poll g = { o, "1 ok, 0 waiting, 0 foreign", "" };
 	struct th_run r;
 	pid_t box;
-	int status;
 	FILE *fp;
 
 	need_ns();
@@ -436,6 +435,8 @@ test_container_check(void **state)
 	    "sleep 60", PORTALLOC_BIN);
 	argv[7] = script;
 	box = start(o, argv, &fp);
+	if (nkeepers < 8)
+		keepers[nkeepers++] = box;  /* ended by teardown on failure */
 	/* until the socket is the command's alone (exec closes its copy) */
 	if (!sb_until(check_said, &g, 30000))
 		fail_msg("check from the host never said '%s', but: %s",
@@ -448,8 +449,7 @@ test_container_check(void **state)
 	assert_non_null(strstr(r.out, "\"owner_pid_here\":"));
 	assert_null(strstr(r.out, "\"owner_pid_here\":null"));
 	th_run_free(&r);
-	kill(box, SIGKILL);
-	waitpid(box, &status, 0);
+	reap(box);
 	fclose(fp);
 }
 
