@@ -22,11 +22,30 @@ struct pa_store {
 	int wal_frames;             /* in the WAL after our last commit */
 	const struct pa_os *os;
 	intptr_t lock;              /* the OS's store lock, -1 when not held */
+	int batched;                /* in the OS's ns_batch (a transaction) */
 	sqlite3_stmt *insert;       /* prepared once: a get inserts n rows */
 	char path[PA_PATH_MAX];
 };
 
 static void store_unlock(struct pa_store *st);
+
+/* The OS's ns_batch (os.h) on or off, where it has one. */
+static void
+ns_batch(const struct pa_store *st, int on)
+{
+	if (st->os->ns_batch != NULL)
+		st->os->ns_batch(st->os->ctx, on);
+}
+
+/* The end of a transaction's batch, once. */
+static void
+batch_end(struct pa_store *st)
+{
+	if (st->batched) {
+		st->batched = 0;
+		ns_batch(st, 0);
+	}
+}
 
 /*
  * Checkpoints.  Every command is a short process, and SQLite's default,
@@ -448,6 +467,7 @@ pa__store_close(struct pa_store *st)
 {
 	if (st == NULL)
 		return;
+	batch_end(st);
 	store_unlock(st);
 	sqlite3_finalize(st->insert);
 	if (st->wal_frames > CHECKPOINT_FRAMES)
@@ -529,9 +549,14 @@ pa__store_begin(struct pa_store *st, struct pa_error *err)
 		store_unlock(st);
 		return rc;
 	}
+	/* the leases are the transaction's: owners judged in it may be
+	 * looked up in one look at the processes */
+	ns_batch(st, 1);
+	st->batched = 1;
 	pa__fault("store.begin");
 	return 0;
 }
+
 
 int
 pa__store_commit(struct pa_store *st, struct pa_error *err)
@@ -544,6 +569,7 @@ pa__store_commit(struct pa_store *st, struct pa_error *err)
 		pa__store_rollback(st);
 		return rc;
 	}
+	batch_end(st);
 	store_unlock(st);
 	pa__fault("store.committed");
 	return 0;
@@ -554,6 +580,7 @@ pa__store_rollback(struct pa_store *st)
 {
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	batch_end(st);
 	store_unlock(st);
 }
 
@@ -751,11 +778,13 @@ pa__store_each(struct pa_store *st, const struct pa_filter *f,
 		return rc;
 	sorted = ports_sorted(f, &copy);
 	cache = walk_cache_begin(st);
+	ns_batch(st, 1);    /* the rows read here were written before */
 	while (stop == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		row_to_lease(stmt, &l);
 		if (port_selected(f, sorted, l.port))
 			stop = fn(&l, arg);
 	}
+	ns_batch(st, 0);
 	sqlite3_finalize(stmt);
 	free(copy);
 	if (cache != 0)

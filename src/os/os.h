@@ -378,6 +378,18 @@ struct pa_os {
 	    int pids, void **job, struct pa_error *err);
 	int (*sockets_wait)(void *ctx, void *job, struct pa_socktab *t,
 	    struct pa_error *err);
+
+	/*
+	 * Optional: ns_proc in batches.  Between ns_batch(ctx, 1) and the
+	 * matching ns_batch(ctx, 0) (they nest; per thread), ns_proc may
+	 * answer from one look at every process, taken at its first call:
+	 * a walk that judges thirty owners of other PID namespaces then
+	 * reads each process's namespace once, not thirty times.  The
+	 * store turns it on for a transaction, or a read of the leases,
+	 * only: every lease read then was written before the look, so its
+	 * owner, if alive, is in it.  Outside a batch nothing is kept.
+	 */
+	void (*ns_batch)(void *ctx, int on);
 };
 
 /* The parts of struct pa_proc proc_part reads on request. */

@@ -454,6 +454,47 @@ test_container_check(void **state)
 }
 
 /*
+ * Two owners in one container, one killed: a gc on the host reclaims the
+ * dead one's lease and keeps the live one's.  Both are judged in one
+ * transaction, from one look at the processes (ns_batch): the dead one
+ * is missing from it, the live one found.
+ */
+static void
+test_container_one_owner_dies(void **state)
+{
+	struct o *o = *state;
+	char *argv[] = { "/usr/bin/unshare", "-p", "-f", "--mount-proc",
+	    "--kill-child", "/bin/bash", "-c", NULL, NULL };
+	char script[1024], line[256];
+	struct th_run r;
+	pid_t box;
+	FILE *fp;
+
+	need_ns();
+	if (access(argv[0], X_OK) != 0)
+		skip();
+	snprintf(script, sizeof(script), "sleep 60 & a=$!; sleep 60 & b=$!; "
+	    "%s get -b m --owner $a >/dev/null && %s get -b m --owner $b "
+	    ">/dev/null && kill -9 $a && wait $a; echo ready; wait",
+	    PORTALLOC_BIN, PORTALLOC_BIN);
+	argv[7] = script;
+	box = start(o, argv, &fp);
+	if (nkeepers < 8)
+		keepers[nkeepers++] = box;
+	assert_non_null(fgets(line, sizeof(line), fp));
+	assert_string_equal(line, "ready\n");
+	pa(o, &r, "gc", NULL);
+	assert_non_null(strstr(r.out, "(owner gone)\nreclaimed 1 lease\n"));
+	th_run_free(&r);
+	pa(o, &r, "list", "--json", NULL);
+	assert_int_equal(th_lines(r.out), 1);
+	assert_non_null(strstr(r.out, "\"state\":\"alive\""));
+	th_run_free(&r);
+	reap(box);
+	fclose(fp);
+}
+
+/*
  * From inside a container, the host's server on a port of the block is
  * not visible in /proc, but its socket is in the shared network: who
  * names it "(not visible)" and exits 0 (the port is held), and check calls
@@ -944,6 +985,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_container_sees_hidden_holder, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_container_one_owner_dies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_container, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_pid1, setup, teardown),

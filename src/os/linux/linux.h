@@ -57,6 +57,7 @@ int pa__linux_proc_part(void *ctx, int64_t pid, unsigned want,
     struct pa_proc *p, struct pa_error *err);
 int pa__linux_proc_cmdline(void *ctx, int64_t pid, char *buf, size_t len,
     int *cut, struct pa_error *err);
+void pa__linux_ns_batch(void *ctx, int on);
 int pa__linux_ns_proc(void *ctx, uint64_t pidns, int64_t nspid,
     struct pa_proc *p, struct pa_error *err);
 

@@ -454,6 +454,8 @@ static const struct pa_os linux_os = {
 	/* the sockets op in a thread: sockets.c */
 	pa__linux_sockets_start,
 	pa__linux_sockets_wait,
+	/* ns_proc from one look at /proc per transaction: proc.c */
+	pa__linux_ns_batch,
 };
 
 const struct pa_os *

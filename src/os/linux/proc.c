@@ -328,6 +328,111 @@ hidden_ns(int64_t pid)
 	return levels != 1;
 }
 
+/* The answer when no process of pidns matched: gone where processes of
+ * the namespace were seen, or where this is the initial namespace and
+ * every process could be read (blind 0); else it cannot be told. */
+static int
+not_found(int seen, unsigned blind)
+{
+	uint64_t ns;
+
+	if (seen || (blind == 0 && pidns_of(getpid(), &ns) == 0 &&
+	    ns == PA__LINUX_INIT_PIDNS))
+		return PA_ESRCH;
+	return PA_ENOENT;
+}
+
+/*
+ * ns_batch (os.h): while a batch is on, the first ns_proc reads every
+ * process's PID namespace once, and the others look there.  Per thread,
+ * so that threads with handles of their own do not share a look.
+ */
+struct ns_ent {
+	uint64_t ns;
+	int64_t pid;
+};
+
+static _Thread_local struct {
+	unsigned depth;             /* ns_batch(1) not yet matched by (0) */
+	int built;
+	struct ns_ent *v;
+	size_t n, cap;
+	unsigned blind;
+} batch;
+
+void
+pa__linux_ns_batch(void *ctx, int on)
+{
+	(void)ctx;
+	if (on) {
+		batch.depth++;
+		return;
+	}
+	if (batch.depth > 0 && --batch.depth == 0) {
+		free(batch.v);
+		memset(&batch, 0, sizeof(batch));
+	}
+}
+
+/* The look: each process's namespace, and how many could hide in
+ * another; -1 if /proc cannot be listed or memory runs out. */
+static int
+batch_build(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	uint64_t ns;
+	long long pid;
+	char *end;
+
+	if (d == NULL)
+		return -1;
+	batch.n = 0;
+	batch.blind = 0;
+	while ((e = readdir(d)) != NULL) {
+		pid = strtoll(e->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0)
+			continue;
+		if (pidns_of(pid, &ns) != 0) {
+			batch.blind += errno != ENOENT && errno != ESRCH &&
+			    hidden_ns(pid);
+			continue;
+		}
+		if (pa__grow(&batch.v, &batch.cap, batch.n,
+		    sizeof(*batch.v)) != 0) {
+			closedir(d);
+			return -1;
+		}
+		batch.v[batch.n].ns = ns;
+		batch.v[batch.n++].pid = pid;
+	}
+	closedir(d);
+	batch.built = 1;
+	return 0;
+}
+
+/* ns_proc from the batch's look.  A process of it may have ended since
+ * (its status is gone: not a match); one started since cannot own a
+ * lease read in the batch. */
+static int
+batch_ns_proc(void *ctx, uint64_t pidns, int64_t nspid, struct pa_proc *p,
+    struct pa_error *err)
+{
+	size_t i;
+	int seen = 0;
+
+	for (i = 0; i < batch.n; i++) {
+		if (batch.v[i].ns != pidns)
+			continue;
+		seen = 1;
+		if (nspid_of(batch.v[i].pid, NULL) != nspid)
+			continue;
+		return pa__linux_proc(ctx, batch.v[i].pid, p, err) == 0 ? 0 :
+		    PA_ESRCH;
+	}
+	return not_found(seen, batch.blind);
+}
+
 /*
  * Finds the process that is nspid in namespace pidns among those of /proc:
  * see ns_proc in os.h.  A namespace nobody here can see is proven empty
@@ -337,14 +442,17 @@ int
 pa__linux_ns_proc(void *ctx, uint64_t pidns, int64_t nspid, struct pa_proc *p,
     struct pa_error *err)
 {
-	DIR *d = opendir("/proc");
+	DIR *d;
 	struct dirent *e;
 	uint64_t ns;
-	int seen = 0, blind = 0;
+	int seen = 0;
+	unsigned blind = 0;
 	long long pid;
 	char *end;
 
-	if (d == NULL)
+	if (batch.depth > 0 && (batch.built || batch_build() == 0))
+		return batch_ns_proc(ctx, pidns, nspid, p, err);
+	if ((d = opendir("/proc")) == NULL)
 		return PA_ENOENT;
 	while ((e = readdir(d)) != NULL) {
 		pid = strtoll(e->d_name, &end, 10);
@@ -364,8 +472,5 @@ pa__linux_ns_proc(void *ctx, uint64_t pidns, int64_t nspid, struct pa_proc *p,
 		return pa__linux_proc(ctx, pid, p, err) == 0 ? 0 : PA_ESRCH;
 	}
 	closedir(d);
-	if (seen || (blind == 0 && pidns_of(getpid(), &ns) == 0 &&
-	    ns == PA__LINUX_INIT_PIDNS))
-		return PA_ESRCH;
-	return PA_ENOENT;
+	return not_found(seen, blind);
 }
