@@ -394,6 +394,24 @@ test_container(void **state)
 	gc_until(o, "reclaimed 2 leases");
 }
 
+/* Runs script in a container of its own (unshare -p -f --mount-proc
+ * --kill-child bash -c), its stdout in *out; a keeper, ended by teardown
+ * if an assertion fails first.  Skips where unshare is missing. */
+static pid_t
+start_box(struct o *o, char *script, FILE **out)
+{
+	char *argv[] = { "/usr/bin/unshare", "-p", "-f", "--mount-proc",
+	    "--kill-child", "/bin/bash", "-c", script, NULL };
+	pid_t box;
+
+	if (access(argv[0], X_OK) != 0)
+		skip();
+	box = start(o, argv, out);
+	if (nkeepers < 8)
+		keepers[nkeepers++] = box;
+	return box;
+}
+
 /* One check of block m, as sb_until polls it: all ok, with want? */
 static int
 check_said(void *arg)
@@ -420,8 +438,6 @@ static void
 test_container_check(void **state)
 {
 	struct o *o = *state;
-	char *argv[] = { "/usr/bin/unshare", "-p", "-f", "--mount-proc",
-	    "--kill-child", "/bin/bash", "-c", NULL, NULL };
 	char script[1024];
 	struct gc_poll g = { o, "1 ok, 0 waiting, 0 foreign", "" };
 	struct th_run r;
@@ -429,14 +445,9 @@ test_container_check(void **state)
 	FILE *fp;
 
 	need_ns();
-	if (access(argv[0], X_OK) != 0)
-		skip();
 	snprintf(script, sizeof(script), "exec %s exec --listen 1 -b m -- "
 	    "sleep 60", PORTALLOC_BIN);
-	argv[7] = script;
-	box = start(o, argv, &fp);
-	if (nkeepers < 8)
-		keepers[nkeepers++] = box;  /* ended by teardown on failure */
+	box = start_box(o, script, &fp);
 	/* until the socket is the command's alone (exec closes its copy) */
 	if (!sb_until(check_said, &g, 30000))
 		fail_msg("check from the host never said '%s', but: %s",
@@ -463,24 +474,17 @@ static void
 test_container_one_owner_dies(void **state)
 {
 	struct o *o = *state;
-	char *argv[] = { "/usr/bin/unshare", "-p", "-f", "--mount-proc",
-	    "--kill-child", "/bin/bash", "-c", NULL, NULL };
 	char script[1024], line[256];
 	struct th_run r;
 	pid_t box;
 	FILE *fp;
 
 	need_ns();
-	if (access(argv[0], X_OK) != 0)
-		skip();
 	snprintf(script, sizeof(script), "sleep 60 & a=$!; sleep 60 & b=$!; "
 	    "%s get -b m --owner $a >/dev/null && %s get -b m --owner $b "
 	    ">/dev/null && kill -9 $a && wait $a; echo ready; wait",
 	    PORTALLOC_BIN, PORTALLOC_BIN);
-	argv[7] = script;
-	box = start(o, argv, &fp);
-	if (nkeepers < 8)
-		keepers[nkeepers++] = box;
+	box = start_box(o, script, &fp);
 	assert_non_null(fgets(line, sizeof(line), fp));
 	assert_string_equal(line, "ready\n");
 	pa(o, &r, "gc", NULL);
