@@ -328,20 +328,6 @@ hidden_ns(int64_t pid)
 	return levels != 1;
 }
 
-/* The answer when no process of pidns matched: gone where processes of
- * the namespace were seen, or where this is the initial namespace and
- * every process could be read (blind 0); else it cannot be told. */
-static int
-not_found(int seen, unsigned blind)
-{
-	uint64_t ns;
-
-	if (seen || (blind == 0 && pidns_of(getpid(), &ns) == 0 &&
-	    ns == PA__LINUX_INIT_PIDNS))
-		return PA_ESRCH;
-	return PA_ENOENT;
-}
-
 /*
  * ns_batch (os.h): while a batch is on, the first ns_proc reads every
  * process's PID namespace once, and the others look there.  Per thread,
@@ -411,16 +397,20 @@ batch_build(void)
 	return 0;
 }
 
-/* ns_proc from the batch's look.  A process of it may have ended since
+/* ns_proc from the batch's look, taken now if it was not yet (PA_ENOENT,
+ * cannot tell, if it cannot be).  A process of it may have ended since
  * (its status is gone: not a match); one started since cannot own a
  * lease read in the batch. */
 static int
 batch_ns_proc(void *ctx, uint64_t pidns, int64_t nspid, struct pa_proc *p,
     struct pa_error *err)
 {
+	uint64_t ns;
 	size_t i;
 	int seen = 0;
 
+	if (!batch.built && batch_build() != 0)
+		return PA_ENOENT;
 	for (i = 0; i < batch.n; i++) {
 		if (batch.v[i].ns != pidns)
 			continue;
@@ -430,47 +420,28 @@ batch_ns_proc(void *ctx, uint64_t pidns, int64_t nspid, struct pa_proc *p,
 		return pa__linux_proc(ctx, batch.v[i].pid, p, err) == 0 ? 0 :
 		    PA_ESRCH;
 	}
-	return not_found(seen, batch.blind);
+	/* gone where processes of the namespace were seen, or where this
+	 * is the initial namespace and every process could be read */
+	if (seen || (batch.blind == 0 && pidns_of(getpid(), &ns) == 0 &&
+	    ns == PA__LINUX_INIT_PIDNS))
+		return PA_ESRCH;
+	return PA_ENOENT;
 }
 
 /*
  * Finds the process that is nspid in namespace pidns among those of /proc:
  * see ns_proc in os.h.  A namespace nobody here can see is proven empty
  * only from the initial namespace, when every process could be read.
+ * Outside a batch, the call is a batch of its own.
  */
 int
 pa__linux_ns_proc(void *ctx, uint64_t pidns, int64_t nspid, struct pa_proc *p,
     struct pa_error *err)
 {
-	DIR *d;
-	struct dirent *e;
-	uint64_t ns;
-	int seen = 0;
-	unsigned blind = 0;
-	long long pid;
-	char *end;
+	int rc;
 
-	if (batch.depth > 0 && (batch.built || batch_build() == 0))
-		return batch_ns_proc(ctx, pidns, nspid, p, err);
-	if ((d = opendir("/proc")) == NULL)
-		return PA_ENOENT;
-	while ((e = readdir(d)) != NULL) {
-		pid = strtoll(e->d_name, &end, 10);
-		if (*end != '\0' || pid <= 0)
-			continue;
-		if (pidns_of(pid, &ns) != 0) {
-			blind += errno != ENOENT && errno != ESRCH &&
-			    hidden_ns(pid);
-			continue;
-		}
-		if (ns != pidns)
-			continue;
-		seen = 1;
-		if (nspid_of(pid, NULL) != nspid)
-			continue;
-		closedir(d);
-		return pa__linux_proc(ctx, pid, p, err) == 0 ? 0 : PA_ESRCH;
-	}
-	closedir(d);
-	return not_found(seen, blind);
+	pa__linux_ns_batch(ctx, 1);     /* nested in the caller's, if any */
+	rc = batch_ns_proc(ctx, pidns, nspid, p, err);
+	pa__linux_ns_batch(ctx, 0);
+	return rc;
 }
