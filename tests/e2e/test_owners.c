@@ -336,64 +336,6 @@ gc_until(struct o *o, const char *want)
 		fail_msg("gc never said '%s', but: %s", want, g.last);
 }
 
-/*
- * A container (its own PID namespace, same store and network) neither
- * reclaims the host's live lease nor hands its port out again; the host
- * does not reclaim the container's live lease; once the container is
- * gone, the host reclaims it.
- */
-static void
-test_container(void **state)
-{
-	struct o *o = *state;
-	char *argv[] = { "/usr/bin/unshare", "-p", "-f", "--mount-proc",
-	    "--kill-child", "/bin/bash", "-c", NULL, NULL };
-	char kp[32], line[256], script[1024];
-	struct th_run r;
-	pid_t k, box;
-	int status;
-	FILE *fp;
-
-	need_ns();
-	if (access(argv[0], X_OK) != 0)
-		skip();
-	k = keeper(kp, sizeof(kp));
-	pa(o, &r, "get", "-b", "s", "-n", "2", "--owner", kp, NULL);
-	assert_int_equal(r.status, 0);
-	th_run_free(&r);
-	/* the container: gc takes nothing, get gets the third port only */
-	bash(o, &r, "unshare -p -f --mount-proc bash -c '%s gc; %s get -b s; "
-	    "%s get -b s >/dev/null 2>&1; echo rc=$?'");
-	assert_string_equal(r.out, "reclaimed 0 leases\n26702\nrc=69\n");
-	th_run_free(&r);
-	/* that container is gone: the host reclaims its lease, not ours */
-	gc_until(o, "reclaimed 1 lease");
-	/* a live container's lease stands from the host */
-	snprintf(script, sizeof(script), "%s get -b s; echo ready; sleep 60",
-	    PORTALLOC_BIN);
-	argv[7] = script;
-	box = start(o, argv, &fp);
-	assert_non_null(fgets(line, sizeof(line), fp));
-	assert_string_equal(line, "26702\n");
-	assert_non_null(fgets(line, sizeof(line), fp));
-	pa(o, &r, "gc", NULL);
-	assert_string_equal(r.out, "reclaimed 0 leases\n");
-	th_run_free(&r);
-	pa(o, &r, "get", "-b", "s", NULL);
-	assert_int_equal(r.status, 69);
-	th_run_free(&r);
-	/* until the container ends */
-	kill(box, SIGKILL);
-	waitpid(box, &status, 0);
-	fclose(fp);
-	gc_until(o, "reclaimed 1 lease");
-	pa(o, &r, "list", "--json", NULL);
-	assert_int_equal(th_lines(r.out), 2);
-	th_run_free(&r);
-	reap(k);
-	gc_until(o, "reclaimed 2 leases");
-}
-
 /* Runs script in a container of its own (unshare -p -f --mount-proc
  * --kill-child bash -c), its stdout in *out; a keeper, ended by teardown
  * if an assertion fails first.  Skips where unshare is missing. */
@@ -410,6 +352,59 @@ start_box(struct o *o, char *script, FILE **out)
 	if (nkeepers < 8)
 		keepers[nkeepers++] = box;
 	return box;
+}
+
+/*
+ * A container (its own PID namespace, same store and network) neither
+ * reclaims the host's live lease nor hands its port out again; the host
+ * does not reclaim the container's live lease; once the container is
+ * gone, the host reclaims it.
+ */
+static void
+test_container(void **state)
+{
+	struct o *o = *state;
+	char kp[32], line[256], script[1024];
+	struct th_run r;
+	pid_t k, box;
+	FILE *fp;
+
+	need_ns();
+	if (access("/usr/bin/unshare", X_OK) != 0)
+		skip();
+	k = keeper(kp, sizeof(kp));
+	pa(o, &r, "get", "-b", "s", "-n", "2", "--owner", kp, NULL);
+	assert_int_equal(r.status, 0);
+	th_run_free(&r);
+	/* the container: gc takes nothing, get gets the third port only */
+	bash(o, &r, "unshare -p -f --mount-proc bash -c '%s gc; %s get -b s; "
+	    "%s get -b s >/dev/null 2>&1; echo rc=$?'");
+	assert_string_equal(r.out, "reclaimed 0 leases\n26702\nrc=69\n");
+	th_run_free(&r);
+	/* that container is gone: the host reclaims its lease, not ours */
+	gc_until(o, "reclaimed 1 lease");
+	/* a live container's lease stands from the host */
+	snprintf(script, sizeof(script), "%s get -b s; echo ready; sleep 60",
+	    PORTALLOC_BIN);
+	box = start_box(o, script, &fp);
+	assert_non_null(fgets(line, sizeof(line), fp));
+	assert_string_equal(line, "26702\n");
+	assert_non_null(fgets(line, sizeof(line), fp));
+	pa(o, &r, "gc", NULL);
+	assert_string_equal(r.out, "reclaimed 0 leases\n");
+	th_run_free(&r);
+	pa(o, &r, "get", "-b", "s", NULL);
+	assert_int_equal(r.status, 69);
+	th_run_free(&r);
+	/* until the container ends */
+	reap(box);
+	fclose(fp);
+	gc_until(o, "reclaimed 1 lease");
+	pa(o, &r, "list", "--json", NULL);
+	assert_int_equal(th_lines(r.out), 2);
+	th_run_free(&r);
+	reap(k);
+	gc_until(o, "reclaimed 2 leases");
 }
 
 /* One check of block m, as sb_until polls it: all ok, with want? */
