@@ -192,6 +192,12 @@ void pa__owner_of_proc(const struct pa_os *os, const struct pa_proc *p,
     struct pa__owner *o);
 void pa__owner_of_lease(const struct pa_lease *l, struct pa__owner *o);
 int pa__owner_same(const struct pa__owner *a, const struct pa__owner *b);
+/* The pid in the caller's PID namespace self_ns of an owner of that
+ * namespace (or of one not known), from what a lease recorded (its
+ * namespace, its pid there, the pid the recorder saw): its pid there
+ * where the namespace is ours, else the pid recorded. */
+int64_t pa__owner_pid_in(uint64_t self_ns, uint64_t pidns, int64_t nspid,
+    int64_t pid);
 /* Is the recorded owner still the same live process?  Judged from the
  * caller's PID namespace self_ns; 1 where it cannot be proven gone.  A
  * live owner recorded with another pid than the caller's namespace gives

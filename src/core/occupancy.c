@@ -660,16 +660,12 @@ is_owner(struct collector *c, const struct proc_ent *p,
 {
 	struct pa__owner o;
 	struct pa_proc q;
-	int64_t pid = l->owner_pid;
 
 	if (l->owner_pidns == 0 || c->self_ns == 0 ||
-	    l->owner_pidns == c->self_ns) {
-		if (l->owner_pidns != 0 && l->owner_pidns == c->self_ns &&
-		    l->owner_nspid > 0)
-			pid = l->owner_nspid;
-		return p->pid == pid &&
+	    l->owner_pidns == c->self_ns)
+		return p->pid == pa__owner_pid_in(c->self_ns, l->owner_pidns,
+		    l->owner_nspid, l->owner_pid) &&
 		    (p->start == 0 || p->start == l->owner_start);
-	}
 	if (p->start != l->owner_start ||
 	    pa__proc(c->os, p->pid, PA_PROC_IDENT, &q, NULL) != 0)
 		return 0;

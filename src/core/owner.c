@@ -367,12 +367,21 @@ is_process(const struct pa__owner *o, const struct pa_proc *p)
 	return p->start == o->start;
 }
 
+int64_t
+pa__owner_pid_in(uint64_t self_ns, uint64_t pidns, int64_t nspid,
+    int64_t pid)
+{
+	if (pidns != 0 && pidns == self_ns && nspid > 0)
+		return nspid;
+	return pid;
+}
+
 int
 pa__owner_alive(const struct pa_os *os, uint64_t self_ns,
     const struct pa__owner *o, int64_t *here)
 {
 	struct pa_proc p;
-	int64_t pid = o->pid;
+	int64_t pid;
 	int rc, alive;
 
 	if (strcmp(o->boot, os->boot_id(os->ctx)) != 0)
@@ -388,8 +397,7 @@ pa__owner_alive(const struct pa_os *os, uint64_t self_ns,
 			*here = p.pid;
 		return alive;
 	}
-	if (o->pidns != 0 && o->pidns == self_ns && o->nspid > 0)
-		pid = o->nspid;
+	pid = pa__owner_pid_in(self_ns, o->pidns, o->nspid, o->pid);
 	rc = os->proc(os->ctx, pid, &p, NULL);
 	if (rc == PA_ESRCH)
 		return 0;
