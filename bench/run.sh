@@ -28,14 +28,21 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 
 echo "== building (Release) in build-bench/" >&2
+# the CLI as ci/setup.sh builds it: with the lean SQLite of ci/sqlite.sh
+# where it can be had, else with Debian's archive
+sqlite_a=$(pkg-config --variable=libdir sqlite3)/libsqlite3.a
+sqlite_kind="Debian's libsqlite3.a"
+if [ "$(id -u)" -eq 0 ] && a=$(ci/sqlite.sh | tail -n1); then
+  sqlite_a=$a
+  sqlite_kind="lean, from Debian's source (ci/sqlite.sh)"
+fi
 cmake -S . -B "$bb" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DPORTALLOC_TESTS=OFF >/dev/null
+  -DPORTALLOC_TESTS=OFF -DPORTALLOC_SQLITE3_A="$sqlite_a" >/dev/null
 cmake --build "$bb" >/dev/null
 for t in load race bind0 herd maxrss pairs; do
   cc -O2 -Wall -o "$bb/$t" "bench/$t.c"
 done
 # SQLite alone, linked as the CLI is (statically where it can be)
-sqlite_a=$(pkg-config --variable=libdir sqlite3)/libsqlite3.a
 cc -O2 -Wall -static -o "$bb/sqlite_floor" bench/sqlite_floor.c \
   "$sqlite_a" -lm 2>/dev/null ||
   cc -O2 -Wall -o "$bb/sqlite_floor" bench/sqlite_floor.c -lsqlite3
@@ -255,6 +262,7 @@ unshare -n bash bench/wait.sh "$pa" "$bb/wait.md" "${BENCH_WAIT_TRIALS:-20}" >/d
 
 versions() {
   echo "portalloc|$("$pa" --version)"
+  echo "SQLite in the CLI|$(dpkg-query -W -f '${Version}' libsqlite3-dev), $sqlite_kind"
   echo "portpicker|$(dpkg-query -W -f '${Version}' python3-portpicker)"
   echo "ss|$(ss -V | head -n 1)"
   echo "lsof|$(dpkg-query -W -f '${Version}' lsof)"
