@@ -62,7 +62,7 @@ if [ -f "$dir/libsqlite3.a" ]; then
   exit 0
 fi
 
-mkdir -p "$root"
+mkdir -p "$root" || die "cannot create the cache $root (PORTALLOC_SQLITE_DIR)"
 exec 9>"$root/.lock"
 flock 9
 if [ -f "$dir/libsqlite3.a" ]; then   # built while we waited
