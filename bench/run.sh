@@ -30,12 +30,12 @@ fi
 echo "== building (Release) in build-bench/" >&2
 # the CLI as ci/setup.sh builds it: with the lean SQLite of ci/sqlite.sh
 # where it can be had, else with Debian's archive
-sqlite_a=$(pkg-config --variable=libdir sqlite3)/libsqlite3.a
-sqlite_kind="Debian's libsqlite3.a"
-if [ "$(id -u)" -eq 0 ] && a=$(ci/sqlite.sh | tail -n1); then
-  sqlite_a=$a
-  sqlite_kind="lean, from Debian's source (ci/sqlite.sh)"
-fi
+sqlite_a=$(ci/sqlite.sh --or-debian | tail -n1)
+case $sqlite_a in
+"" | "$(pkg-config --variable=libdir sqlite3)"/*)
+  sqlite_kind="Debian's libsqlite3.a" ;;
+*) sqlite_kind="lean, from Debian's source (ci/sqlite.sh)" ;;
+esac
 cmake -S . -B "$bb" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DPORTALLOC_TESTS=OFF -DPORTALLOC_SQLITE3_A="$sqlite_a" >/dev/null
 cmake --build "$bb" >/dev/null

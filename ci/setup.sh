@@ -35,22 +35,14 @@ else
 fi
 
 # The CLI links a lean SQLite built from Debian's source (ci/sqlite.sh, as
-# root, once: it is cached); where that cannot be fetched, Debian's
-# libsqlite3.a, which works the same and starts 0.2 ms slower.
-sqlite=()
-if [ "$(id -u)" -eq 0 ]; then
-  if a=$(ci/sqlite.sh | tail -n1); then
-    sqlite=("-DPORTALLOC_SQLITE3_A=$a")
-  else
-    echo "ci/setup.sh: linking Debian's libsqlite3.a instead" >&2
-  fi
-fi
+# root, once: it is cached), else Debian's libsqlite3.a.
+sqlite=$(ci/sqlite.sh --or-debian | tail -n1)
 
 # The same options as ci/test.sh's first build, which then has nothing to
 # rebuild: the shared library too, and warnings as errors (this is the
 # compiler the project is tested with).
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DPORTALLOC_WERROR=ON -DPORTALLOC_SHARED=ON "${sqlite[@]}"
+  -DPORTALLOC_WERROR=ON -DPORTALLOC_SHARED=ON -DPORTALLOC_SQLITE3_A="$sqlite"
 cmake --build build
 
 prefix=${PREFIX:-}

@@ -15,12 +15,10 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 echo "== build/ (RelWithDebInfo, -Werror)"
 # as ci/setup.sh: the CLI with the lean SQLite of ci/sqlite.sh where it can
-sqlite=()
-if [ "$(id -u)" -eq 0 ] && a=$(ci/sqlite.sh | tail -n1); then
-  sqlite=("-DPORTALLOC_SQLITE3_A=$a")
-fi
+sqlite=$(ci/sqlite.sh --or-debian | tail -n1)
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DPORTALLOC_WERROR=ON -DPORTALLOC_SHARED=ON "${sqlite[@]}" >/dev/null
+  -DPORTALLOC_WERROR=ON -DPORTALLOC_SHARED=ON -DPORTALLOC_SQLITE3_A="$sqlite" \
+  >/dev/null
 cmake --build build -- -j2
 ctest --test-dir build --output-on-failure -j "$jobs"
 
