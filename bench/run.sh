@@ -31,11 +31,10 @@ echo "== building (Release) in build-bench/" >&2
 # the CLI as ci/setup.sh builds it: with the lean SQLite of ci/sqlite.sh
 # where it can be had, else with Debian's archive
 sqlite_a=$(ci/sqlite.sh --or-debian | tail -n1)
-case $sqlite_a in
-"" | "$(pkg-config --variable=libdir sqlite3)"/*)
-  sqlite_kind="Debian's libsqlite3.a" ;;
-*) sqlite_kind="lean, from Debian's source (ci/sqlite.sh)" ;;
-esac
+# ci/sqlite.sh writes its flags next to the archives it builds
+sqlite_kind="Debian's libsqlite3.a"
+[ ! -f "$(dirname "$sqlite_a")/FLAGS" ] ||
+  sqlite_kind="lean, from Debian's source (ci/sqlite.sh)"
 cmake -S . -B "$bb" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DPORTALLOC_TESTS=OFF -DPORTALLOC_SQLITE3_A="$sqlite_a" >/dev/null
 cmake --build "$bb" >/dev/null

@@ -75,18 +75,14 @@ run() { step=$1; shift; echo "== $step" >>"$log"; "$@" >>"$log" 2>&1; }
 version=$(dpkg-query -W -f='${Version}' libsqlite3-dev 2>/dev/null) ||
   die "libsqlite3-dev is not installed"
 dir=$root/${version}_$RECIPE
-if [ -f "$dir/libsqlite3.a" ]; then
-  echo "$dir/libsqlite3.a"
-  exit 0
-fi
+# prints the archive if it is built already
+built() { [ -f "$dir/libsqlite3.a" ] && echo "$dir/libsqlite3.a"; }
+built && exit 0
 
 mkdir -p "$root" || die "cannot create the cache $root (PORTALLOC_SQLITE_DIR)"
 exec 9>"$root/.lock"
 flock 9
-if [ -f "$dir/libsqlite3.a" ]; then   # built while we waited
-  echo "$dir/libsqlite3.a"
-  exit 0
-fi
+built && exit 0   # by another run, while we waited
 log=$root/build.log
 : >"$log"
 for tool in tclsh dpkg-source make cc; do
