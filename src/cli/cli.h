@@ -218,6 +218,9 @@ const char *out_state(enum pa_lease_state s);
 /* The one spelling of a protocol set: "tcp", "udp", "tcp,udp". */
 const char *out_protos(unsigned protos);
 
+/* The owner's pid as this caller sees it: its pid here where the lease
+ * was made from another PID namespace, else the pid recorded. */
+int64_t out_owner_pid(const struct pa_lease *l);
 void out_lease_json(FILE *fp, const struct pa_lease *l);
 /* An array of leases as JSON, one object per line. */
 void out_leases_json(FILE *fp, const struct pa_lease *v, size_t n);

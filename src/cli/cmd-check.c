@@ -96,8 +96,7 @@ print_port(struct out_line *l, struct memos *m, const struct pa_check *r,
 	ol_str(l, "  ");
 	if (p->lease != NULL) {
 		ol_str(l, "leased to pid ");
-		ol_int(l, p->lease->owner_pid_here ? p->lease->owner_pid_here :
-		    p->lease->owner_pid);
+		ol_int(l, out_owner_pid(p->lease));
 		ol_str(l, " (");
 		ol_memo_text(l, &m->command, p->lease->command, 41);
 		ol_str(l, ")");

@@ -9,6 +9,12 @@
 
 #include "cli/cli.h"
 
+int64_t
+out_owner_pid(const struct pa_lease *l)
+{
+	return l->owner_pid_here ? l->owner_pid_here : l->owner_pid;
+}
+
 void
 out_lease_json(FILE *fp, const struct pa_lease *l)
 {
@@ -82,6 +88,5 @@ out_lease_row(FILE *fp, const struct pa_lease *l, int64_t now)
 	out_text(cmd, sizeof(cmd), l->command);
 	fprintf(fp, "%-5u  %-7s  %-12s  %7" PRId64 "  %-7s  %6s  %7s  "
 	    "%-12s  %s\n", l->port, out_protos(l->protos), block,
-	    l->owner_pid_here ? l->owner_pid_here : l->owner_pid,
-	    out_state(l->state), age, exp, tag, cmd);
+	    out_owner_pid(l), out_state(l->state), age, exp, tag, cmd);
 }

@@ -557,7 +557,6 @@ pa__store_begin(struct pa_store *st, struct pa_error *err)
 	return 0;
 }
 
-
 int
 pa__store_commit(struct pa_store *st, struct pa_error *err)
 {
